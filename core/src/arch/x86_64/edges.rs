@@ -1,0 +1,126 @@
+//! Edge kinds of the x86-64 backend.
+
+/// What a fixup computes and how it is written. `S` is the target address,
+/// `A` the addend, `P` the fixup's address, `GOT` the GOT base.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// S + A, 64 bits.
+    Pointer64,
+    /// S + A, must fit in 32 bits unsigned.
+    Pointer32,
+    /// S + A, must fit in 32 bits signed.
+    Pointer32Signed,
+    /// S + A, 16 and 8 bits unsigned.
+    Pointer16,
+    Pointer8,
+    /// S + A - P.
+    Delta64,
+    Delta32,
+    Delta16,
+    Delta8,
+    /// S + A - P for a call or jump; external targets are sent through a stub.
+    BranchPCRel32,
+    /// A branch already retargeted to a stub; bypassed when the real target is in range.
+    BranchPCRel32ToStub,
+    /// S + A - GOT (R_X86_64_GOTOFF64).
+    Delta64FromGot,
+    /// S + A - GOT, 32 bits: a GOT entry's offset (GOT32 once lowered).
+    Delta32FromGot,
+    /// GOT entry requests, lowered by the GOT table manager.
+    RequestGotAndTransformToDelta32,
+    RequestGotAndTransformToDelta32Relaxable,
+    RequestGotAndTransformToDelta32RexRelaxable,
+    RequestGotAndTransformToDelta64,
+    RequestGotAndTransformToDelta64FromGot,
+    RequestGotAndTransformToDelta32FromGot,
+    /// PLTOFF64: a stub's offset from the GOT.
+    RequestStubAndTransformToDelta64FromGot,
+    /// A GOT load (`mov`, `call *`, `jmp *`) that may be relaxed to a direct form.
+    Delta32ToGotRelaxable,
+    Delta32ToGotRexRelaxable,
+    /// Relaxed GOT loads: the instruction is rewritten, then Delta32 to the target.
+    RelaxedMovToLea,
+    RelaxedCall,
+    RelaxedJmp,
+    /// Z + A (symbol size).
+    Size64,
+    Size32,
+}
+
+impl EdgeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EdgeKind::Pointer64 => "Pointer64",
+            EdgeKind::Pointer32 => "Pointer32",
+            EdgeKind::Pointer32Signed => "Pointer32Signed",
+            EdgeKind::Pointer16 => "Pointer16",
+            EdgeKind::Pointer8 => "Pointer8",
+            EdgeKind::Delta64 => "Delta64",
+            EdgeKind::Delta32 => "Delta32",
+            EdgeKind::Delta16 => "Delta16",
+            EdgeKind::Delta8 => "Delta8",
+            EdgeKind::BranchPCRel32 => "BranchPCRel32",
+            EdgeKind::BranchPCRel32ToStub => "BranchPCRel32ToStub",
+            EdgeKind::Delta64FromGot => "Delta64FromGot",
+            EdgeKind::Delta32FromGot => "Delta32FromGot",
+            EdgeKind::RequestGotAndTransformToDelta32 => "RequestGotAndTransformToDelta32",
+            EdgeKind::RequestGotAndTransformToDelta32Relaxable => {
+                "RequestGotAndTransformToDelta32Relaxable"
+            }
+            EdgeKind::RequestGotAndTransformToDelta32RexRelaxable => {
+                "RequestGotAndTransformToDelta32RexRelaxable"
+            }
+            EdgeKind::RequestGotAndTransformToDelta64 => "RequestGotAndTransformToDelta64",
+            EdgeKind::RequestGotAndTransformToDelta64FromGot => {
+                "RequestGotAndTransformToDelta64FromGot"
+            }
+            EdgeKind::RequestGotAndTransformToDelta32FromGot => {
+                "RequestGotAndTransformToDelta32FromGot"
+            }
+            EdgeKind::RequestStubAndTransformToDelta64FromGot => {
+                "RequestStubAndTransformToDelta64FromGot"
+            }
+            EdgeKind::Delta32ToGotRelaxable => "Delta32ToGotRelaxable",
+            EdgeKind::Delta32ToGotRexRelaxable => "Delta32ToGotRexRelaxable",
+            EdgeKind::RelaxedMovToLea => "RelaxedMovToLea",
+            EdgeKind::RelaxedCall => "RelaxedCall",
+            EdgeKind::RelaxedJmp => "RelaxedJmp",
+            EdgeKind::Size64 => "Size64",
+            EdgeKind::Size32 => "Size32",
+        }
+    }
+
+    /// A 32-bit PC-relative fixup: its target must lie within ±2 GiB.
+    pub fn is_pc_relative_32(self) -> bool {
+        matches!(
+            self,
+            EdgeKind::Delta32
+                | EdgeKind::BranchPCRel32
+                | EdgeKind::RelaxedMovToLea
+                | EdgeKind::RelaxedCall
+                | EdgeKind::RelaxedJmp
+        )
+    }
+
+    /// A 32-bit absolute fixup: its target must lie in the low 2 or 4 GiB.
+    pub fn is_absolute_32(self) -> bool {
+        matches!(
+            self,
+            EdgeKind::Pointer32 | EdgeKind::Pointer32Signed | EdgeKind::Pointer16 | EdgeKind::Pointer8
+        )
+    }
+
+    /// Needs a GOT entry or stub before fixup.
+    pub fn is_table_request(self) -> bool {
+        matches!(
+            self,
+            EdgeKind::RequestGotAndTransformToDelta32
+                | EdgeKind::RequestGotAndTransformToDelta32Relaxable
+                | EdgeKind::RequestGotAndTransformToDelta32RexRelaxable
+                | EdgeKind::RequestGotAndTransformToDelta64
+                | EdgeKind::RequestGotAndTransformToDelta64FromGot
+                | EdgeKind::RequestGotAndTransformToDelta32FromGot
+                | EdgeKind::RequestStubAndTransformToDelta64FromGot
+        )
+    }
+}

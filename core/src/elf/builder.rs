@@ -1,0 +1,397 @@
+//! Builds a [`LinkGraph`] from one x86-64 ELF relocatable object, with `object`.
+
+use std::sync::Arc;
+
+use object::elf;
+use object::read::elf::{FileHeader, Rela, SectionHeader, Sym};
+use object::LittleEndian as LE;
+
+use crate::arch::x86_64::{edge_kind_for_relocation, relocation_name, RelocMapping};
+use crate::error::{Error, Result};
+use crate::graph::{
+    Block, BlockId, Content, Edge, InputFile, LinkGraph, Linkage, MemLifetime, MemProt, Scope,
+    Section, Symbol, SymbolDef, SymbolId,
+};
+
+type FileHeader64 = elf::FileHeader64<LE>;
+
+/// What the builder keeps besides allocated sections.
+#[derive(Debug, Clone, Default)]
+pub struct GraphBuilderOptions {}
+
+/// Parses one object into a graph: one section and block per allocated ELF
+/// section, one symbol per ELF symbol, one edge per relocation.
+pub struct GraphBuilder<'a> {
+    name: &'a str,
+    data: &'a [u8],
+}
+
+fn bad(file: &str, what: impl std::fmt::Display) -> Error {
+    Error::malformed(file, what)
+}
+
+/// Sections that hold no program content and are not loaded.
+fn is_skipped_section(name: &str, sh_type: u32, flags: u64) -> bool {
+    flags & elf::SHF_ALLOC.0 == 0
+        || flags & elf::SHF_EXCLUDE.0 != 0
+        || sh_type == elf::SHT_X86_64_UNWIND.0
+        || name == ".eh_frame"
+        || sh_type == elf::SHT_NOTE.0
+        || sh_type == elf::SHT_GROUP.0
+}
+
+impl<'a> GraphBuilder<'a> {
+    pub fn new(name: &'a str, data: &'a [u8]) -> Self {
+        GraphBuilder { name, data }
+    }
+
+    /// Builds the graph; `file` is the same bytes, shared with the graph for block content.
+    pub fn build(self, file: InputFile, _options: &GraphBuilderOptions) -> Result<LinkGraph> {
+        let name = self.name;
+        let data = self.data;
+        check_ident(name, data)?;
+        let header = FileHeader64::parse(data).map_err(|e| bad(name, e))?;
+        let e = header.endian().map_err(|e| bad(name, e))?;
+        if header.e_machine.get(e) != elf::EM_X86_64 {
+            return Err(Error::Unsupported {
+                file: name.into(),
+                reason: format!(
+                    "wrong machine {:?}: Lantern links x86-64 objects",
+                    header.e_machine.get(e)
+                ),
+            });
+        }
+        if header.e_type.get(e) != elf::ET_REL {
+            return Err(Error::Unsupported {
+                file: name.into(),
+                reason: format!(
+                    "not a relocatable object (ELF type {:?}): Lantern links .o files and .a archives",
+                    header.e_type.get(e)
+                ),
+            });
+        }
+        let sections = header.sections(e, data).map_err(|e| bad(name, e))?;
+        let mut graph = LinkGraph::new();
+        let file_id = graph.add_file(file);
+
+        // Sections -> blocks.
+        let mut section_blocks: Vec<Option<BlockId>> = vec![None; sections.len()];
+        let mut groups = Vec::new();
+        for (index, shdr) in sections.enumerate() {
+            let sh_type = shdr.sh_type(e).0;
+            let flags = shdr.sh_flags(e).0;
+            let sname = sections
+                .section_name(e, shdr)
+                .map_err(|err| bad(name, format!("section {}: bad name: {err}", index.0)))?;
+            let sname = String::from_utf8_lossy(sname).into_owned();
+            if sh_type == elf::SHT_GROUP.0 {
+                groups.extend(read_comdat_group(name, data, &sections, shdr, &sname)?);
+                continue;
+            }
+            if sname == ".note.GNU-stack" && flags & elf::SHF_EXECINSTR.0 != 0 {
+                graph.needs_executable_stack.push(file_id);
+            }
+            if sh_type == elf::SHT_REL.0 && flags & elf::SHF_ALLOC.0 == 0 {
+                return Err(Error::Unsupported {
+                    file: name.into(),
+                    reason: format!("section {sname}: SHT_REL relocations are not used on x86-64"),
+                });
+            }
+            if index.0 == 0 || is_skipped_section(&sname, sh_type, flags) {
+                continue;
+            }
+            if flags & elf::SHF_TLS.0 != 0 {
+                return Err(Error::Unsupported {
+                    file: name.into(),
+                    reason: format!(
+                        "section {sname}: thread-local storage is not supported yet"
+                    ),
+                });
+            }
+            let size = shdr.sh_size(e);
+            let content = if sh_type == elf::SHT_NOBITS.0 {
+                Content::Zero
+            } else {
+                let (start, len) = shdr
+                    .file_range(e)
+                    .ok_or_else(|| bad(name, format!("section {sname}: no file range")))?;
+                let end = start
+                    .checked_add(len)
+                    .filter(|&end| end <= data.len() as u64)
+                    .ok_or_else(|| bad(name, format!("section {sname}: extends past the end of the file (truncated?)")))?;
+                Content::Input {
+                    start: start as usize,
+                    end: end as usize,
+                }
+            };
+            let prot = if flags & elf::SHF_EXECINSTR.0 != 0 {
+                MemProt::ReadExec
+            } else if flags & elf::SHF_WRITE.0 != 0 {
+                MemProt::ReadWrite
+            } else {
+                MemProt::Read
+            };
+            let align = shdr.sh_addralign(e).max(1);
+            if !align.is_power_of_two() {
+                return Err(bad(name, format!("section {sname}: alignment {align} is not a power of two")));
+            }
+            let keep = flags & elf::SHF_GNU_RETAIN.0 != 0 || is_initializer_section(&sname);
+            let section = graph.add_section(Section {
+                name: sname,
+                prot,
+                lifetime: MemLifetime::Standard,
+                file: file_id,
+                blocks: Vec::new(),
+                keep,
+            });
+            section_blocks[index.0] = Some(graph.add_block(Block {
+                section,
+                content,
+                size,
+                align,
+                edges: Vec::new(),
+                addr: Default::default(),
+                live: false,
+            }));
+        }
+
+        // Symbols.
+        let symtab = sections
+            .symbols(e, data, elf::SHT_SYMTAB)
+            .map_err(|err| bad(name, format!("symbol table: {err}")))?;
+        let strings = symtab.strings();
+        let mut symbol_map: Vec<Option<SymbolId>> = vec![None; symtab.len()];
+        for (index, sym) in symtab.enumerate() {
+            if index.0 == 0 {
+                continue;
+            }
+            let st_type = sym.st_type();
+            if st_type == elf::STT_FILE {
+                continue;
+            }
+            let sym_name = sym
+                .name(e, strings)
+                .map_err(|err| bad(name, format!("symbol {}: bad name: {err}", index.0)))?;
+            let sym_name: Option<Arc<str>> =
+                (!sym_name.is_empty()).then(|| String::from_utf8_lossy(sym_name).into());
+            let linkage = if sym.st_bind() == elf::STB_WEAK {
+                Linkage::Weak
+            } else {
+                Linkage::Strong
+            };
+            let scope = if sym.st_bind() == elf::STB_LOCAL {
+                Scope::Local
+            } else if matches!(sym.st_visibility(), elf::STV_HIDDEN | elf::STV_INTERNAL) {
+                Scope::Hidden
+            } else {
+                Scope::Default
+            };
+            let shndx = sym.st_shndx(e);
+            let def = if shndx == elf::SHN_UNDEF {
+                if scope == Scope::Local {
+                    continue;
+                }
+                SymbolDef::External
+            } else if shndx == elf::SHN_ABS {
+                SymbolDef::Absolute(sym.st_value(e))
+            } else if shndx == elf::SHN_COMMON {
+                SymbolDef::Common {
+                    size: sym.st_size(e),
+                    align: sym.st_value(e).max(1),
+                }
+            } else {
+                let section_index = symtab
+                    .symbol_section(e, sym, index)
+                    .map_err(|err| bad(name, format!("symbol {}: {err}", index.0)))?;
+                let Some(section_index) = section_index else {
+                    continue;
+                };
+                if section_index.0 >= sections.len() {
+                    return Err(bad(name, format!("symbol {}: section index {} out of range", index.0, section_index.0)));
+                }
+                match section_blocks[section_index.0] {
+                    Some(block) => {
+                        if st_type == elf::STT_GNU_IFUNC {
+                            return Err(Error::Unsupported {
+                                file: name.into(),
+                                reason: format!(
+                                    "symbol {}: GNU indirect functions (IFUNC) are not supported",
+                                    sym_name.as_deref().unwrap_or("?")
+                                ),
+                            });
+                        }
+                        let offset = sym.st_value(e);
+                        if offset > graph.block(block).size {
+                            return Err(bad(name, format!(
+                                "symbol {}: offset {offset:#x} is past the end of its section",
+                                sym_name.as_deref().unwrap_or("?")
+                            )));
+                        }
+                        SymbolDef::Defined { block, offset }
+                    }
+                    // Defined in a section Lantern does not load (debug info, notes).
+                    None => continue,
+                }
+            };
+            let sym_name = if st_type == elf::STT_SECTION { None } else { sym_name };
+            symbol_map[index.0] = Some(graph.add_symbol(Symbol {
+                name: sym_name,
+                def,
+                size: sym.st_size(e),
+                linkage,
+                scope,
+                is_function: matches!(st_type, elf::STT_FUNC | elf::STT_GNU_IFUNC),
+                file: file_id,
+            }));
+        }
+
+        // Relocations -> edges.
+        for shdr in sections.iter() {
+            if shdr.sh_type(e) != elf::SHT_RELA {
+                continue;
+            }
+            let target_index = shdr.sh_info(e) as usize;
+            let Some(Some(block)) = section_blocks.get(target_index).copied() else {
+                continue;
+            };
+            let section_name = graph.section(graph.block(block).section).name.clone();
+            let relocs: &[elf::Rela64<LE>] = shdr
+                .data_as_array(e, data)
+                .map_err(|err| bad(name, format!("relocations for {section_name}: {err}")))?;
+            let block_size = graph.block(block).size;
+            let mut edges = Vec::with_capacity(relocs.len());
+            for rela in relocs {
+                let r_type = rela.r_type(e, false).0;
+                let offset = rela.r_offset(e);
+                let r_sym = rela.r_sym(e, false) as usize;
+                let symbol_name = || {
+                    symtab
+                        .symbol(object::SymbolIndex(r_sym))
+                        .ok()
+                        .and_then(|s| s.name(e, strings).ok())
+                        .map(|n| String::from_utf8_lossy(n).into_owned())
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| format!("#{r_sym}"))
+                };
+                let kind = match edge_kind_for_relocation(r_type) {
+                    RelocMapping::Edge(kind) => kind,
+                    RelocMapping::Ignore => continue,
+                    RelocMapping::Tls => {
+                        return Err(Error::UnsupportedRelocation {
+                            file: name.into(),
+                            section: section_name,
+                            r_type: format!("{} (thread-local storage is not supported yet)", relocation_name(r_type)),
+                            offset,
+                            symbol: symbol_name(),
+                        })
+                    }
+                    RelocMapping::Unsupported => {
+                        return Err(Error::UnsupportedRelocation {
+                            file: name.into(),
+                            section: section_name,
+                            r_type: relocation_name(r_type),
+                            offset,
+                            symbol: symbol_name(),
+                        })
+                    }
+                };
+                if offset >= block_size {
+                    return Err(bad(name, format!(
+                        "section {section_name}: relocation {} at offset {offset:#x} is past the section's end ({block_size:#x})",
+                        relocation_name(r_type)
+                    )));
+                }
+                let target = match symbol_map.get(r_sym) {
+                    Some(Some(target)) => *target,
+                    Some(None) => {
+                        return Err(bad(name, format!(
+                            "section {section_name}: relocation {} at {offset:#x} refers to symbol `{}` in a section Lantern does not load",
+                            relocation_name(r_type),
+                            symbol_name()
+                        )))
+                    }
+                    None => {
+                        return Err(bad(name, format!(
+                            "section {section_name}: relocation at {offset:#x} refers to symbol index {r_sym}, past the symbol table"
+                        )))
+                    }
+                };
+                edges.push(Edge {
+                    offset,
+                    kind,
+                    target,
+                    addend: rela.r_addend(e),
+                });
+            }
+            graph.block_mut(block).edges.extend(edges);
+        }
+        for (signature, members) in groups {
+            let members = members
+                .into_iter()
+                .filter_map(|index| section_blocks.get(index).copied().flatten())
+                .map(|block| graph.block(block).section)
+                .collect();
+            graph.comdat_groups.push((signature, members));
+        }
+        Ok(graph)
+    }
+}
+
+/// Initializer and finalizer arrays: always kept, run by the session.
+pub(crate) fn is_initializer_section(name: &str) -> bool {
+    [".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors"]
+        .iter()
+        .any(|prefix| name == *prefix || name.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')))
+}
+
+fn check_ident(name: &str, data: &[u8]) -> Result<()> {
+    if data.len() < 4 || &data[..4] != b"\x7fELF" {
+        return Err(bad(name, "not an ELF file (bad magic)"));
+    }
+    if data.len() < 64 {
+        return Err(bad(name, "truncated ELF header"));
+    }
+    if data[4] != elf::ELFCLASS64.0 {
+        return Err(Error::Unsupported {
+            file: name.into(),
+            reason: "32-bit ELF: Lantern links x86-64 objects".into(),
+        });
+    }
+    if data[5] != elf::ELFDATA2LSB.0 {
+        return Err(Error::Unsupported {
+            file: name.into(),
+            reason: "big-endian ELF: Lantern links x86-64 objects".into(),
+        });
+    }
+    Ok(())
+}
+
+/// A COMDAT group's signature and the ELF indices of its member sections.
+fn read_comdat_group(
+    name: &str,
+    data: &[u8],
+    sections: &object::read::elf::SectionTable<'_, FileHeader64>,
+    shdr: &elf::SectionHeader64<LE>,
+    group_name: &str,
+) -> Result<Option<(Arc<str>, Vec<usize>)>> {
+    let e = LE;
+    let words: &[object::U32<LE>] = shdr
+        .data_as_array(e, data)
+        .map_err(|err| bad(name, format!("group section {group_name}: {err}")))?;
+    let Some((flags, members)) = words.split_first() else {
+        return Err(bad(name, format!("group section {group_name}: empty")));
+    };
+    if flags.get(e) & elf::GRP_COMDAT.0 == 0 {
+        return Ok(None);
+    }
+    let symtab = sections
+        .symbol_table_by_index(e, data, shdr.link(e))
+        .map_err(|err| bad(name, format!("group section {group_name}: {err}")))?;
+    let signature = symtab
+        .symbol(object::SymbolIndex(shdr.sh_info(e) as usize))
+        .and_then(|s| s.name(e, symtab.strings()))
+        .map_err(|err| bad(name, format!("group section {group_name}: signature: {err}")))?;
+    let signature: Arc<str> = String::from_utf8_lossy(signature).into();
+    let members = members.iter().map(|m| m.get(e) as usize).collect();
+    Ok(Some((signature, members)))
+}

@@ -1,0 +1,7 @@
+//! Reading ELF: relocatable objects into link graphs, and static archives.
+
+mod archive;
+mod builder;
+
+pub use archive::{Archive, ArchiveMember};
+pub use builder::{GraphBuilder, GraphBuilderOptions};

@@ -1,0 +1,209 @@
+//! The executor is this process: dlsym for lookup, direct calls to run code.
+
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::Mutex;
+
+use super::{runtime, ExecutorControl, HostSymbol};
+use crate::error::{Error, Result};
+use crate::graph::ExecutorAddr;
+use crate::link::Initializers;
+use crate::memory::{InProcessMemoryManager, MemoryManager};
+
+extern "C" {
+    fn dladdr1(addr: *const c_void, info: *mut libc::Dl_info, extra: *mut *mut c_void, flags: c_int) -> c_int;
+    static mut environ: *mut *mut c_char;
+}
+const RTLD_DL_SYMENT: c_int = 1;
+
+/// Runs JIT'd code in the current process.
+pub struct InProcessExecutor {
+    memory: InProcessMemoryManager,
+    /// Handles of libraries loaded for the JIT'd code; kept open for the process's life.
+    libraries: Mutex<Vec<usize>>,
+}
+
+impl Default for InProcessExecutor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InProcessExecutor {
+    pub fn new() -> Self {
+        InProcessExecutor {
+            memory: InProcessMemoryManager::new(),
+            libraries: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+fn dl_error() -> String {
+    // SAFETY: dlerror returns NULL or a NUL-terminated string valid until the
+    // next dl* call on this thread; we copy it at once.
+    unsafe {
+        let msg = libc::dlerror();
+        if msg.is_null() {
+            "unknown error".into()
+        } else {
+            std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned()
+        }
+    }
+}
+
+impl ExecutorControl for InProcessExecutor {
+    fn lookup(&self, name: &str) -> Option<HostSymbol> {
+        if let Some(addr) = runtime::lookup(name) {
+            return Some(HostSymbol {
+                addr: ExecutorAddr(addr),
+                is_function: true,
+                size: 0,
+            });
+        }
+        let cname = CString::new(name).ok()?;
+        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only reads.
+        let addr = unsafe { libc::dlsym(libc::RTLD_DEFAULT, cname.as_ptr()) };
+        if addr.is_null() {
+            return None;
+        }
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        let mut sym: *mut c_void = std::ptr::null_mut();
+        // SAFETY: dladdr1 fills `info` and `sym` (a pointer into the library's
+        // dynamic symbol table, which stays mapped while the library is loaded).
+        let found = unsafe { dladdr1(addr, &mut info, &mut sym, RTLD_DL_SYMENT) };
+        let (is_function, size) = if found != 0 && !sym.is_null() {
+            // SAFETY: RTLD_DL_SYMENT makes `sym` point at an Elf64_Sym.
+            let sym = unsafe { &*(sym as *const libc::Elf64_Sym) };
+            let st_type = sym.st_info & 0xf;
+            (st_type == 2 || st_type == 10, sym.st_size)
+        } else {
+            (false, 0)
+        };
+        Some(HostSymbol {
+            addr: ExecutorAddr(addr as u64),
+            is_function,
+            size,
+        })
+    }
+
+    fn memory_manager(&self) -> &dyn MemoryManager {
+        &self.memory
+    }
+
+    fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>> {
+        if addr.0 == 0 || len > (1 << 30) {
+            return Err(Error::Memory(format!("refusing to read {len} bytes at {addr}")));
+        }
+        // SAFETY: callers pass the address and st_size of a data symbol that
+        // dlsym found, which lies in a mapped, readable segment of its library.
+        let bytes = unsafe { std::slice::from_raw_parts(addr.0 as *const u8, len as usize) };
+        Ok(bytes.to_vec())
+    }
+
+    fn load_library(&self, path: &str) -> Result<()> {
+        let cpath = CString::new(path).map_err(|_| Error::Other(format!("bad library path {path:?}")))?;
+        // SAFETY: dlopen with a NUL-terminated path; the library's constructors
+        // run, as they would for a dynamically linked program.
+        let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
+        if handle.is_null() {
+            return Err(Error::Other(format!("cannot load library {path}: {}", dl_error())));
+        }
+        self.libraries.lock().unwrap_or_else(|e| e.into_inner()).push(handle as usize);
+        Ok(())
+    }
+
+    fn make_stack_executable(&self) -> Result<()> {
+        let maps = std::fs::read_to_string("/proc/self/maps")
+            .map_err(|e| Error::Memory(format!("cannot read /proc/self/maps: {e}")))?;
+        let line = maps
+            .lines()
+            .find(|l| l.ends_with("[stack]"))
+            .ok_or_else(|| Error::Memory("no [stack] mapping found".into()))?;
+        let range = line.split_whitespace().next().unwrap_or_default();
+        let (start, end) = range
+            .split_once('-')
+            .and_then(|(s, e)| Some((u64::from_str_radix(s, 16).ok()?, u64::from_str_radix(e, 16).ok()?)))
+            .ok_or_else(|| Error::Memory(format!("bad [stack] line: {line}")))?;
+        // SAFETY: changes the protection of the main thread's stack mapping only,
+        // adding execute permission as the loader does for PT_GNU_STACK with PF_X.
+        let rc = unsafe {
+            libc::mprotect(
+                start as *mut c_void,
+                (end - start) as usize,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC | libc::PROT_GROWSDOWN,
+            )
+        };
+        if rc != 0 {
+            return Err(Error::Memory(format!(
+                "cannot make the stack executable: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        Ok(())
+    }
+
+    fn run_main(&self, entry: ExecutorAddr, initializers: &Initializers, args: &[String]) -> Result<i32> {
+        let cargs: Vec<CString> = args
+            .iter()
+            .map(|a| CString::new(a.as_str()).map_err(|_| Error::Other(format!("argument {a:?} contains a NUL byte"))))
+            .collect::<Result<_>>()?;
+        // argv lives until exit: the program may keep pointers into it.
+        let argv: &'static mut [*mut c_char] = Vec::leak(
+            cargs
+                .into_iter()
+                .map(|c| c.into_raw())
+                .chain(std::iter::once(std::ptr::null_mut()))
+                .collect(),
+        );
+        let argc = args.len() as c_int;
+        // SAFETY: reading the process's environment pointer.
+        let envp = unsafe { environ };
+
+        // A native program starts with SIGPIPE at its default action; Rust ignores it.
+        // SAFETY: resetting a signal disposition to its default.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+
+        // Finalizers run at exit, after the atexit handlers registered from here on,
+        // as `_dl_fini` does for a native program.
+        if !initializers.fini.is_empty() {
+            let fini: &'static [ExecutorAddr] = Vec::leak(initializers.fini.clone());
+            let arg = Box::leak(Box::new(fini)) as *mut &'static [ExecutorAddr] as *mut c_void;
+            extern "C" {
+                fn __cxa_atexit(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void, dso: *mut c_void) -> c_int;
+            }
+            // SAFETY: `run_finalizers` takes the leaked list registered here; the
+            // list lives for the rest of the process.
+            unsafe { __cxa_atexit(run_finalizers, arg, std::ptr::null_mut()) };
+        }
+
+        type InitFn = unsafe extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char);
+        for &init in initializers.preinit.iter().chain(&initializers.init) {
+            // SAFETY: the address comes from a linked initializer array: a function
+            // taking (argc, argv, envp) in finalized, executable JIT memory.
+            unsafe {
+                let f: InitFn = std::mem::transmute::<usize, InitFn>(init.0 as usize);
+                f(argc, argv.as_mut_ptr(), envp);
+            }
+        }
+        type MainFn = unsafe extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char) -> c_int;
+        // SAFETY: `entry` is the linked entry symbol, called as C's main.
+        let status = unsafe {
+            let main: MainFn = std::mem::transmute::<usize, MainFn>(entry.0 as usize);
+            main(argc, argv.as_mut_ptr(), envp)
+        };
+        Ok(status)
+    }
+}
+
+/// Calls a leaked finalizer list in order (already reversed from the array).
+unsafe extern "C" fn run_finalizers(arg: *mut c_void) {
+    // SAFETY: `arg` is the leaked `&'static [ExecutorAddr]` registered in `run_main`.
+    let fini: &[ExecutorAddr] = unsafe { *(arg as *const &'static [ExecutorAddr]) };
+    for &f in fini {
+        // SAFETY: each address is a finalizer function `void (void)` in JIT memory
+        // that is never deallocated while the process runs its exit handlers.
+        unsafe {
+            let f: unsafe extern "C" fn() = std::mem::transmute::<usize, unsafe extern "C" fn()>(f.0 as usize);
+            f();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! The executor seen from the linker: symbol lookup in its process, its
+//! memory manager, and running code there.
+
+mod in_process;
+mod runtime;
+
+pub use in_process::InProcessExecutor;
+
+use crate::error::Result;
+use crate::graph::ExecutorAddr;
+use crate::memory::MemoryManager;
+
+/// A symbol found in the executor process (not in JIT'd code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostSymbol {
+    pub addr: ExecutorAddr,
+    pub is_function: bool,
+    pub size: u64,
+}
+
+/// What the linker needs from the process that runs the code.
+pub trait ExecutorControl: Send + Sync {
+    /// Looks a symbol up in the executor: its runtime helpers, loaded libraries, the program.
+    fn lookup(&self, name: &str) -> Option<HostSymbol>;
+    fn memory_manager(&self) -> &dyn MemoryManager;
+    /// Reads executor memory (host data to copy).
+    fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>>;
+    /// Loads a shared library into the executor so its symbols resolve.
+    fn load_library(&self, path: &str) -> Result<()>;
+    /// Makes the executor's stack executable (objects asking for it in `.note.GNU-stack`).
+    fn make_stack_executable(&self) -> Result<()>;
+    /// Runs `preinit`/`init` with `(argc, argv, envp)`, arranges `fini` to run at
+    /// exit after the atexit handlers registered later, then calls the entry
+    /// point as `main(argc, argv, envp)` and returns its result.
+    fn run_main(
+        &self,
+        entry: ExecutorAddr,
+        initializers: &crate::link::Initializers,
+        args: &[String],
+    ) -> Result<i32>;
+}

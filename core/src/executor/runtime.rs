@@ -1,0 +1,38 @@
+//! Functions a native link takes from the toolchain's static parts
+//! (libc_nonshared.a, crt files) that libc.so does not export.
+
+use std::ffi::{c_int, c_void};
+
+extern "C" {
+    fn __cxa_atexit(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void, dso: *mut c_void) -> c_int;
+    fn __cxa_at_quick_exit(f: unsafe extern "C" fn(*mut c_void), dso: *mut c_void) -> c_int;
+}
+
+/// `atexit` as libc_nonshared.a defines it: `__cxa_atexit(f, NULL, NULL)`.
+unsafe extern "C" fn lantern_atexit(f: unsafe extern "C" fn()) -> c_int {
+    // SAFETY: a handler taking no argument may be called with one on x86-64
+    // (the argument register is ignored), which is what libc_nonshared does too.
+    unsafe {
+        let f: unsafe extern "C" fn(*mut c_void) = std::mem::transmute(f);
+        __cxa_atexit(f, std::ptr::null_mut(), std::ptr::null_mut())
+    }
+}
+
+/// `at_quick_exit` as libc_nonshared.a defines it.
+unsafe extern "C" fn lantern_at_quick_exit(f: unsafe extern "C" fn()) -> c_int {
+    // SAFETY: as for `lantern_atexit`.
+    unsafe {
+        let f: unsafe extern "C" fn(*mut c_void) = std::mem::transmute(f);
+        __cxa_at_quick_exit(f, std::ptr::null_mut())
+    }
+}
+
+/// The runtime helpers by name.
+pub(crate) fn lookup(name: &str) -> Option<u64> {
+    let f: usize = match name {
+        "atexit" => lantern_atexit as *const () as usize,
+        "at_quick_exit" => lantern_at_quick_exit as *const () as usize,
+        _ => return None,
+    };
+    Some(f as u64)
+}

@@ -1,0 +1,360 @@
+//! The link graph: sections, blocks, symbols and edges, addressed by typed ids.
+//!
+//! A graph holds no executor addresses until allocation assigns them, and never
+//! a Rust pointer into executor memory: addresses are [`ExecutorAddr`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::arch::x86_64::EdgeKind;
+use crate::memory::AllocAction;
+
+/// An address in the executor process (which may be this process).
+#[derive(Copy, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExecutorAddr(pub u64);
+
+impl fmt::Debug for ExecutorAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+impl fmt::Display for ExecutorAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+macro_rules! typed_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u32);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+            pub(crate) fn from_index(index: usize) -> Self {
+                $name(u32::try_from(index).expect("link graph arena overflow"))
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A section of a [`LinkGraph`].
+    SectionId
+);
+typed_id!(
+    /// A block of a [`LinkGraph`].
+    BlockId
+);
+typed_id!(
+    /// A symbol of a [`LinkGraph`].
+    SymbolId
+);
+typed_id!(
+    /// An input file (object or archive member) a graph's content comes from.
+    FileId
+);
+
+/// Memory protection of a section once finalized.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MemProt {
+    Read,
+    ReadWrite,
+    ReadExec,
+}
+
+impl MemProt {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemProt::Read => "r--",
+            MemProt::ReadWrite => "rw-",
+            MemProt::ReadExec => "r-x",
+        }
+    }
+}
+
+/// How long a section's memory lives.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MemLifetime {
+    /// Lives until the allocation is deallocated.
+    Standard,
+    /// Freed once the finalize actions have run.
+    Finalize,
+    /// Never allocated in the executor; kept and fixed up in controller memory.
+    NoAlloc,
+}
+
+/// Where an input's bytes come from: a name for messages and the whole file's data.
+#[derive(Clone)]
+pub struct InputFile {
+    pub name: Arc<str>,
+    pub data: Arc<dyn AsRef<[u8]> + Send + Sync>,
+}
+
+impl fmt::Debug for InputFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InputFile").field("name", &self.name).finish()
+    }
+}
+
+#[derive(Debug)]
+pub struct Section {
+    pub name: String,
+    pub prot: MemProt,
+    pub lifetime: MemLifetime,
+    pub file: FileId,
+    pub blocks: Vec<BlockId>,
+    /// A root for dead-stripping (initializers, SHF_GNU_RETAIN).
+    pub keep: bool,
+}
+
+/// A block's bytes: a range of its input file, bytes made by the linker, or zero-fill.
+#[derive(Debug, Clone)]
+pub enum Content {
+    Input { start: usize, end: usize },
+    Owned(Vec<u8>),
+    Zero,
+}
+
+#[derive(Debug)]
+pub struct Block {
+    pub section: SectionId,
+    pub content: Content,
+    pub size: u64,
+    pub align: u64,
+    pub edges: Vec<Edge>,
+    /// Assigned by allocation; zero before.
+    pub addr: ExecutorAddr,
+    /// Set by dead-stripping: blocks not live are not allocated.
+    pub live: bool,
+}
+
+/// A fixup at `offset` in its block.
+#[derive(Debug, Clone, Copy)]
+pub struct Edge {
+    pub offset: u64,
+    pub kind: EdgeKind,
+    pub target: SymbolId,
+    pub addend: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linkage {
+    Strong,
+    Weak,
+}
+
+/// Who can see a symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// Only its own object (STB_LOCAL).
+    Local,
+    /// The objects of its link unit (hidden and internal visibility).
+    Hidden,
+    /// Everyone, including later link units.
+    Default,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SymbolDef {
+    Defined { block: BlockId, offset: u64 },
+    /// Not defined here: resolved by name against other graphs, archives and the host.
+    External,
+    /// A fixed address: SHN_ABS symbols and resolved host symbols.
+    Absolute(u64),
+    /// A tentative definition, turned into zero-fill by resolution.
+    Common { size: u64, align: u64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Symbol {
+    pub name: Option<Arc<str>>,
+    pub def: SymbolDef,
+    pub size: u64,
+    pub linkage: Linkage,
+    pub scope: Scope,
+    pub is_function: bool,
+    pub file: FileId,
+}
+
+impl Symbol {
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or("<anonymous>")
+    }
+}
+
+/// Sections, blocks and symbols of one object (or of a link unit after merging).
+#[derive(Debug, Default)]
+pub struct LinkGraph {
+    pub files: Vec<InputFile>,
+    sections: Vec<Section>,
+    blocks: Vec<Block>,
+    symbols: Vec<Symbol>,
+    /// Some object asked for an executable stack (`.note.GNU-stack` with `x`).
+    pub needs_executable_stack: Vec<FileId>,
+    /// Calls the executor makes at finalize and deallocation, added by passes.
+    pub alloc_actions: Vec<AllocAction>,
+    /// COMDAT groups in input order: signature and member sections.
+    pub comdat_groups: Vec<(Arc<str>, Vec<SectionId>)>,
+    /// Blocks of COMDAT groups whose other copy was kept: never live.
+    pub discarded_blocks: Vec<BlockId>,
+}
+
+impl LinkGraph {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add_file(&mut self, file: InputFile) -> FileId {
+        self.files.push(file);
+        FileId::from_index(self.files.len() - 1)
+    }
+
+    pub fn file_name(&self, file: FileId) -> &str {
+        &self.files[file.index()].name
+    }
+
+    pub fn add_section(&mut self, section: Section) -> SectionId {
+        self.sections.push(section);
+        SectionId::from_index(self.sections.len() - 1)
+    }
+
+    pub fn add_block(&mut self, block: Block) -> BlockId {
+        let section = block.section;
+        self.blocks.push(block);
+        let id = BlockId::from_index(self.blocks.len() - 1);
+        self.sections[section.index()].blocks.push(id);
+        id
+    }
+
+    pub fn add_symbol(&mut self, symbol: Symbol) -> SymbolId {
+        self.symbols.push(symbol);
+        SymbolId::from_index(self.symbols.len() - 1)
+    }
+
+    pub fn section(&self, id: SectionId) -> &Section {
+        &self.sections[id.index()]
+    }
+    pub fn section_mut(&mut self, id: SectionId) -> &mut Section {
+        &mut self.sections[id.index()]
+    }
+    pub fn block(&self, id: BlockId) -> &Block {
+        &self.blocks[id.index()]
+    }
+    pub fn block_mut(&mut self, id: BlockId) -> &mut Block {
+        &mut self.blocks[id.index()]
+    }
+    pub fn symbol(&self, id: SymbolId) -> &Symbol {
+        &self.symbols[id.index()]
+    }
+    pub fn symbol_mut(&mut self, id: SymbolId) -> &mut Symbol {
+        &mut self.symbols[id.index()]
+    }
+
+    pub fn section_ids(&self) -> impl Iterator<Item = SectionId> + use<> {
+        (0..self.sections.len()).map(SectionId::from_index)
+    }
+    pub fn block_ids(&self) -> impl Iterator<Item = BlockId> + use<> {
+        (0..self.blocks.len()).map(BlockId::from_index)
+    }
+    pub fn symbol_ids(&self) -> impl Iterator<Item = SymbolId> + use<> {
+        (0..self.symbols.len()).map(SymbolId::from_index)
+    }
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+    pub fn blocks_mut(&mut self) -> &mut [Block] {
+        &mut self.blocks
+    }
+    pub fn symbols(&self) -> &[Symbol] {
+        &self.symbols
+    }
+
+    /// The block's bytes (zero-fill blocks have none).
+    pub fn block_bytes(&self, id: BlockId) -> &[u8] {
+        let block = &self.blocks[id.index()];
+        match &block.content {
+            Content::Input { start, end } => {
+                let file = self.sections[block.section.index()].file;
+                &(*self.files[file.index()].data).as_ref()[*start..*end]
+            }
+            Content::Owned(bytes) => bytes,
+            Content::Zero => &[],
+        }
+    }
+
+    /// The executor address of a symbol; `None` while unresolved or unallocated.
+    pub fn symbol_addr(&self, id: SymbolId) -> Option<u64> {
+        match self.symbols[id.index()].def {
+            SymbolDef::Defined { block, offset } => {
+                let b = &self.blocks[block.index()];
+                (b.addr.0 != 0).then(|| b.addr.0 + offset)
+            }
+            SymbolDef::Absolute(addr) => Some(addr),
+            SymbolDef::External | SymbolDef::Common { .. } => None,
+        }
+    }
+
+    /// `file(section)` of a block, for messages.
+    pub fn block_origin(&self, id: BlockId) -> (String, String) {
+        let section = &self.sections[self.blocks[id.index()].section.index()];
+        (self.file_name(section.file).to_string(), section.name.clone())
+    }
+
+    /// Appends `other` to this graph, renumbering its ids.
+    pub fn merge(&mut self, other: LinkGraph) {
+        let file_base = self.files.len() as u32;
+        let section_base = self.sections.len() as u32;
+        let block_base = self.blocks.len() as u32;
+        let symbol_base = self.symbols.len() as u32;
+        self.files.extend(other.files);
+        self.sections.extend(other.sections.into_iter().map(|mut s| {
+            s.file = FileId(s.file.0 + file_base);
+            for b in &mut s.blocks {
+                b.0 += block_base;
+            }
+            s
+        }));
+        self.blocks.extend(other.blocks.into_iter().map(|mut b| {
+            b.section = SectionId(b.section.0 + section_base);
+            for e in &mut b.edges {
+                e.target = SymbolId(e.target.0 + symbol_base);
+            }
+            b
+        }));
+        self.symbols.extend(other.symbols.into_iter().map(|mut s| {
+            s.file = FileId(s.file.0 + file_base);
+            if let SymbolDef::Defined { block, .. } = &mut s.def {
+                block.0 += block_base;
+            }
+            s
+        }));
+        self.needs_executable_stack.extend(
+            other
+                .needs_executable_stack
+                .into_iter()
+                .map(|f| FileId(f.0 + file_base)),
+        );
+        self.alloc_actions.extend(other.alloc_actions);
+        self.discarded_blocks.extend(
+            other
+                .discarded_blocks
+                .into_iter()
+                .map(|b| BlockId(b.0 + block_base)),
+        );
+        self.comdat_groups.extend(other.comdat_groups.into_iter().map(|(name, sections)| {
+            let sections = sections
+                .into_iter()
+                .map(|s| SectionId(s.0 + section_base))
+                .collect();
+            (name, sections)
+        }));
+    }
+}

@@ -1,0 +1,191 @@
+//! The basic layout: live blocks grouped into segments by (protection,
+//! lifetime), placed so every 32-bit fixup can reach its target.
+
+use std::collections::BTreeMap;
+
+use crate::arch::x86_64::tables::Tables;
+use crate::error::{Error, Result};
+use crate::graph::{BlockId, ExecutorAddr, LinkGraph, MemLifetime, MemProt, SymbolDef};
+use crate::memory::{AllocRequest, InFlightAlloc, Placement, SegmentRequest};
+
+/// Where each live block goes: its segment and offset.
+pub(crate) struct Plan {
+    pub request: AllocRequest,
+    pub slots: Vec<Option<(usize, u64)>>,
+}
+
+pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
+    let mut segment_index: BTreeMap<(MemProt, MemLifetime), usize> = BTreeMap::new();
+    let mut segments: Vec<SegmentRequest> = Vec::new();
+    let mut slots = vec![None; graph.blocks().len()];
+    // Segment order: code, read-only data, writable data.
+    for prot in [MemProt::ReadExec, MemProt::Read, MemProt::ReadWrite] {
+        for section_id in graph.section_ids() {
+            let section = graph.section(section_id);
+            if section.prot != prot || section.lifetime == MemLifetime::NoAlloc {
+                continue;
+            }
+            for &block_id in &section.blocks {
+                let block = graph.block(block_id);
+                if !block.live {
+                    continue;
+                }
+                let key = (section.prot, section.lifetime);
+                let index = *segment_index.entry(key).or_insert_with(|| {
+                    segments.push(SegmentRequest {
+                        prot: section.prot,
+                        lifetime: section.lifetime,
+                        size: 0,
+                        align: 1,
+                    });
+                    segments.len() - 1
+                });
+                let seg = &mut segments[index];
+                let offset = seg.size.next_multiple_of(block.align);
+                seg.size = offset
+                    .checked_add(block.size)
+                    .ok_or_else(|| Error::Memory("segment size overflows".into()))?;
+                seg.align = seg.align.max(block.align);
+                slots[block_id.index()] = Some((index, offset));
+            }
+        }
+    }
+    let placement = placement(graph);
+    Ok(Plan {
+        request: AllocRequest {
+            segments,
+            placement,
+        },
+        slots,
+    })
+}
+
+/// Low 2 GiB if any absolute 32-bit fixup targets JIT memory; otherwise near
+/// the host symbols that 32-bit PC-relative fixups reach; otherwise anywhere.
+fn placement(graph: &LinkGraph) -> Placement {
+    let mut needs_low = false;
+    let mut host_range: Option<(u64, u64)> = None;
+    for block in graph.blocks().iter().filter(|b| b.live) {
+        for edge in &block.edges {
+            let def = graph.symbol(edge.target).def;
+            match def {
+                SymbolDef::Defined { .. } if edge.kind.is_absolute_32() => needs_low = true,
+                SymbolDef::Absolute(addr) if addr != 0 && edge.kind.is_pc_relative_32() => {
+                    let (lo, hi) = host_range.unwrap_or((addr, addr));
+                    host_range = Some((lo.min(addr), hi.max(addr)));
+                }
+                _ => {}
+            }
+        }
+    }
+    if needs_low {
+        Placement::Low2GiB
+    } else if let Some((lo, hi)) = host_range {
+        Placement::Near { lo, hi }
+    } else {
+        Placement::Anywhere
+    }
+}
+
+pub(crate) fn assign_addresses(graph: &mut LinkGraph, plan: &Plan, alloc: &dyn InFlightAlloc) {
+    for (index, slot) in plan.slots.iter().enumerate() {
+        if let Some((segment, offset)) = slot {
+            let base = alloc.segment_addr(*segment).0;
+            graph.blocks_mut()[index].addr = ExecutorAddr(base + offset);
+        }
+    }
+}
+
+/// The layout, for `lantern link --print-layout` and for plugins.
+#[derive(Debug, Clone, Default)]
+pub struct LayoutReport {
+    pub placement: String,
+    pub segments: Vec<SegmentReport>,
+    pub sections: Vec<SectionReport>,
+    pub symbols: Vec<(String, ExecutorAddr, u64)>,
+    pub got_entries: usize,
+    pub stubs: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SegmentReport {
+    pub prot: MemProt,
+    pub lifetime: MemLifetime,
+    pub addr: ExecutorAddr,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SectionReport {
+    pub file: String,
+    pub name: String,
+    pub prot: MemProt,
+    pub addr: ExecutorAddr,
+    pub size: u64,
+}
+
+pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutReport {
+    let mut segments: Vec<SegmentReport> = plan
+        .request
+        .segments
+        .iter()
+        .map(|s| SegmentReport {
+            prot: s.prot,
+            lifetime: s.lifetime,
+            addr: ExecutorAddr(u64::MAX),
+            size: s.size,
+        })
+        .collect();
+    let mut sections = Vec::new();
+    for section_id in graph.section_ids() {
+        let section = graph.section(section_id);
+        let live: Vec<BlockId> = section
+            .blocks
+            .iter()
+            .copied()
+            .filter(|&b| graph.block(b).live)
+            .collect();
+        let Some(&first) = live.first() else { continue };
+        let start = live.iter().map(|&b| graph.block(b).addr.0).min().unwrap_or(0);
+        let end = live
+            .iter()
+            .map(|&b| graph.block(b).addr.0 + graph.block(b).size)
+            .max()
+            .unwrap_or(0);
+        if let Some((segment, offset)) = plan.slots[first.index()] {
+            let seg = &mut segments[segment];
+            seg.addr = ExecutorAddr(seg.addr.0.min(graph.block(first).addr.0 - offset));
+        }
+        sections.push(SectionReport {
+            file: graph.file_name(section.file).to_string(),
+            name: section.name.clone(),
+            prot: section.prot,
+            addr: ExecutorAddr(start),
+            size: end - start,
+        });
+    }
+    let symbols = graph
+        .symbols()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let name = s.name.as_deref()?;
+            let SymbolDef::Defined { block, .. } = s.def else {
+                return None;
+            };
+            if !graph.block(block).live {
+                return None;
+            }
+            let addr = graph.symbol_addr(crate::graph::SymbolId::from_index(i))?;
+            Some((name.to_string(), ExecutorAddr(addr), s.size))
+        })
+        .collect();
+    LayoutReport {
+        placement: format!("{:?}", plan.request.placement),
+        segments,
+        sections,
+        symbols,
+        got_entries: tables.got_entry_count(),
+        stubs: tables.stub_count(),
+    }
+}

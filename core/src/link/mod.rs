@@ -1,0 +1,118 @@
+//! The pass pipeline: prune, lower GOT/PLT, allocate, fix up, finalize.
+//! Plugins add passes at each phase through [`PassConfig`].
+
+mod dead_strip;
+mod fixups;
+mod initializers;
+mod layout;
+
+use std::time::{Duration, Instant};
+
+pub use dead_strip::{dead_strip, DeadStrip};
+pub use initializers::Initializers;
+pub use layout::{LayoutReport, SectionReport, SegmentReport};
+
+use crate::arch::x86_64::tables::Tables;
+use crate::error::Result;
+use crate::graph::LinkGraph;
+use crate::memory::{FinalizedAlloc, MemoryManager};
+
+/// A pass over the graph at one phase of the pipeline.
+pub type Pass = Box<dyn FnMut(&mut LinkGraph) -> Result<()> + Send>;
+
+/// The passes run at each phase, in order; plugins append to them.
+#[derive(Default)]
+pub struct PassConfig {
+    /// Before dead-stripping: mark extra roots, add blocks.
+    pub pre_prune: Vec<Pass>,
+    /// After dead-stripping and GOT/PLT lowering, before allocation.
+    pub post_prune: Vec<Pass>,
+    /// Addresses assigned, nothing written yet.
+    pub post_allocation: Vec<Pass>,
+    /// Just before fixups (after GOT/stub relaxation).
+    pub pre_fixup: Vec<Pass>,
+    /// After fixups, before finalization: add allocation actions here.
+    pub post_fixup: Vec<Pass>,
+}
+
+/// A plugin extends the pipeline; it knows the graph, not the linker's internals.
+pub trait Plugin: Send + Sync {
+    fn name(&self) -> &str;
+    fn modify_pass_config(&self, config: &mut PassConfig);
+}
+
+/// Wall time of each phase of one link.
+#[derive(Debug, Default, Clone)]
+pub struct Timings {
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    pub fn record<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let result = f();
+        self.add(phase, start.elapsed());
+        result
+    }
+
+    pub fn add(&mut self, phase: &'static str, duration: Duration) {
+        match self.phases.iter_mut().find(|(p, _)| *p == phase) {
+            Some((_, d)) => *d += duration,
+            None => self.phases.push((phase, duration)),
+        }
+    }
+
+    pub fn total(&self) -> Duration {
+        self.phases.iter().map(|(_, d)| *d).sum()
+    }
+}
+
+/// What the pipeline produced for one graph.
+pub struct Linked {
+    pub alloc: FinalizedAlloc,
+    pub layout: LayoutReport,
+    pub initializers: Initializers,
+}
+
+/// Runs the pipeline on a resolved graph (every external symbol resolved).
+pub fn run_pipeline(
+    graph: &mut LinkGraph,
+    memory: &dyn MemoryManager,
+    mut config: PassConfig,
+    dead_strip_mode: &DeadStrip,
+    timings: &mut Timings,
+) -> Result<Linked> {
+    run_passes(&mut config.pre_prune, graph)?;
+    timings.record("prune", || dead_strip(graph, dead_strip_mode));
+    let mut tables = Tables::new(graph);
+    timings.record("got/plt", || tables.lower(graph));
+    run_passes(&mut config.post_prune, graph)?;
+
+    let plan = timings.record("layout", || layout::plan(graph))?;
+    let mut in_flight = timings.record("allocate", || memory.allocate(&plan.request))?;
+    layout::assign_addresses(graph, &plan, in_flight.as_ref());
+    let result = (|| {
+        run_passes(&mut config.post_allocation, graph)?;
+        timings.record("relax", || Tables::optimize(graph));
+        run_passes(&mut config.pre_fixup, graph)?;
+        timings.record("fixup", || fixups::copy_and_fix_up(graph, &plan, in_flight.as_mut()))?;
+        run_passes(&mut config.post_fixup, graph)
+    })();
+    if let Err(e) = result {
+        in_flight.abandon();
+        return Err(e);
+    }
+    let layout = layout::report(graph, &plan, &tables);
+    let initializers = initializers::collect(graph);
+    let actions = std::mem::take(&mut graph.alloc_actions);
+    let alloc = timings.record("finalize", || in_flight.finalize(actions))?;
+    Ok(Linked {
+        alloc,
+        layout,
+        initializers,
+    })
+}
+
+fn run_passes(passes: &mut [Pass], graph: &mut LinkGraph) -> Result<()> {
+    passes.iter_mut().try_for_each(|pass| pass(graph))
+}

@@ -1,0 +1,102 @@
+//! The memory manager interface: segments by protection and lifetime, an
+//! in-flight allocation to fill and fix up, then a finalized one whose
+//! deallocation runs the dealloc actions before the memory goes.
+
+mod in_process;
+mod placement;
+
+pub use in_process::InProcessMemoryManager;
+pub use placement::Placement;
+
+use crate::error::Result;
+use crate::graph::{ExecutorAddr, MemLifetime, MemProt};
+
+/// A call into the executor: a function taking `(arg_ptr, arg_len)` and
+/// returning 0 on success, with its serialized argument bytes.
+#[derive(Debug, Clone)]
+pub struct WrapperCall {
+    pub function: ExecutorAddr,
+    pub arg: Vec<u8>,
+}
+
+/// The signature of a [`WrapperCall`]'s function in the executor.
+pub type WrapperFn = unsafe extern "C" fn(arg: *const u8, len: usize) -> u64;
+
+/// A finalize call and the dealloc call that undoes it.
+#[derive(Debug, Clone)]
+pub struct AllocAction {
+    pub finalize: Option<WrapperCall>,
+    pub dealloc: Option<WrapperCall>,
+}
+
+/// One segment to allocate: blocks of one protection and lifetime.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentRequest {
+    pub prot: MemProt,
+    pub lifetime: MemLifetime,
+    pub size: u64,
+    pub align: u64,
+}
+
+/// What a link asks of the memory manager.
+#[derive(Debug, Clone)]
+pub struct AllocRequest {
+    pub segments: Vec<SegmentRequest>,
+    pub placement: Placement,
+}
+
+/// Allocates executor memory for a link.
+pub trait MemoryManager: Send + Sync {
+    fn allocate(&self, request: &AllocRequest) -> Result<Box<dyn InFlightAlloc>>;
+}
+
+/// Memory being filled and fixed up; not yet executable.
+pub trait InFlightAlloc: Send {
+    /// The executor address of segment `index`.
+    fn segment_addr(&self, index: usize) -> ExecutorAddr;
+    /// Working memory for segment `index`, writable by the linker.
+    fn working_memory(&mut self, index: usize) -> &mut [u8];
+    /// Sets final protections, runs the finalize actions (undoing those that ran
+    /// if one fails), frees Finalize segments.
+    fn finalize(self: Box<Self>, actions: Vec<AllocAction>) -> Result<FinalizedAlloc>;
+    /// Gives the memory back without running anything.
+    fn abandon(self: Box<Self>);
+}
+
+/// What deallocation needs: implemented by each memory manager.
+pub trait FinalizedMemory: Send + Sync {
+    /// Runs the dealloc actions in reverse order, then releases the memory.
+    fn deallocate(self: Box<Self>) -> Result<()>;
+    /// The address range of the allocation's standard segments.
+    fn range(&self) -> (ExecutorAddr, u64);
+}
+
+/// A finalized allocation: a small handle. Dropping it keeps the memory alive
+/// (code may still run); [`FinalizedAlloc::deallocate`] releases it.
+pub struct FinalizedAlloc {
+    inner: Option<Box<dyn FinalizedMemory>>,
+}
+
+impl FinalizedAlloc {
+    pub fn new(inner: Box<dyn FinalizedMemory>) -> Self {
+        Self { inner: Some(inner) }
+    }
+
+    pub fn range(&self) -> (ExecutorAddr, u64) {
+        self.inner.as_ref().map_or((ExecutorAddr(0), 0), |m| m.range())
+    }
+
+    pub fn deallocate(mut self) -> Result<()> {
+        match self.inner.take() {
+            Some(inner) => inner.deallocate(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Debug for FinalizedAlloc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (addr, size) = self.range();
+        write!(f, "FinalizedAlloc({addr}, {size:#x})")
+    }
+}

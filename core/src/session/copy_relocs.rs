@@ -1,0 +1,82 @@
+//! Copy relocations for code placed in the low 2 GiB (`-fno-pic`): host data
+//! that such code reaches with 32-bit fixups is copied next to it, as a
+//! static linker's copy relocation would, since the host is out of reach.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::executor::ExecutorControl;
+use crate::graph::{Block, Content, LinkGraph, MemLifetime, MemProt, Section, SymbolDef, SymbolId};
+
+/// Whether absolute 32-bit fixups reach into the unit's own memory.
+pub(crate) fn needs_low_memory(graph: &LinkGraph) -> bool {
+    graph.blocks().iter().flat_map(|b| &b.edges).any(|e| {
+        e.kind.is_absolute_32() && matches!(graph.symbol(e.target).def, SymbolDef::Defined { .. })
+    })
+}
+
+/// Redirects 32-bit fixups to host data objects into copies in the unit.
+pub(crate) fn add_copy_relocations(graph: &mut LinkGraph, executor: &dyn ExecutorControl) -> Result<()> {
+    if !needs_low_memory(graph) {
+        return Ok(());
+    }
+    let mut copies: HashMap<SymbolId, SymbolId> = HashMap::new();
+    let mut section = None;
+    for block_index in 0..graph.blocks().len() {
+        let block_id = crate::graph::BlockId::from_index(block_index);
+        for edge_index in 0..graph.block(block_id).edges.len() {
+            let edge = graph.block(block_id).edges[edge_index];
+            if !(edge.kind.is_pc_relative_32() || edge.kind.is_absolute_32()) {
+                continue;
+            }
+            let target = graph.symbol(edge.target);
+            let SymbolDef::Absolute(addr) = target.def else { continue };
+            if addr == 0 || target.is_function || target.size == 0 {
+                continue;
+            }
+            let copy = match copies.get(&edge.target) {
+                Some(&copy) => copy,
+                None => {
+                    let name = target.display_name().to_string();
+                    let size = target.size;
+                    let bytes = executor.read_memory(crate::graph::ExecutorAddr(addr), size).map_err(|e| {
+                        Error::Other(format!("copy relocation for host symbol `{name}`: {e}"))
+                    })?;
+                    let file = graph.block(block_id).section;
+                    let file = graph.section(file).file;
+                    let section = *section.get_or_insert_with(|| {
+                        graph.add_section(Section {
+                            name: "$__COPY".into(),
+                            prot: MemProt::ReadWrite,
+                            lifetime: MemLifetime::Standard,
+                            file,
+                            blocks: Vec::new(),
+                            keep: false,
+                        })
+                    });
+                    let block = graph.add_block(Block {
+                        section,
+                        content: Content::Owned(bytes),
+                        size,
+                        align: 16,
+                        edges: Vec::new(),
+                        addr: Default::default(),
+                        live: false,
+                    });
+                    let mut symbol = graph.symbol(edge.target).clone();
+                    symbol.def = SymbolDef::Defined { block, offset: 0 };
+                    symbol.scope = crate::graph::Scope::Local;
+                    let copy = graph.add_symbol(symbol);
+                    log::info!(
+                        "copied host data `{name}` ({size} bytes) next to the -fno-pic code that reads it \
+                         (a copy relocation: later changes made by the host are not seen)"
+                    );
+                    copies.insert(edge.target, copy);
+                    copy
+                }
+            };
+            graph.block_mut(block_id).edges[edge_index].target = copy;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! Sessions and JIT dylibs: link units of objects and archives against each
+//! other, earlier units and the host, and keep what they export.
+
+mod copy_relocs;
+mod resolve;
+mod toolchain;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
+use crate::error::{Error, Result};
+use crate::executor::ExecutorControl;
+use crate::graph::{ExecutorAddr, InputFile, LinkGraph, Scope, SymbolDef};
+use crate::link::{run_pipeline, DeadStrip, Initializers, LayoutReport, PassConfig, Plugin, Timings};
+use crate::memory::FinalizedAlloc;
+
+pub use toolchain::find_libgcc;
+
+/// Options that hold for every link of a session.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Which blocks survive dead-stripping.
+    pub dead_strip: DeadStrip,
+    /// Pull compiler helpers (`__divti3`, `__popcountdi2`, decimal float) from
+    /// libgcc.a when nothing else defines them.
+    pub use_libgcc: bool,
+    /// Parse objects on several threads.
+    pub parallel: bool,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            dead_strip: DeadStrip::KeepGlobals,
+            use_libgcc: true,
+            parallel: true,
+        }
+    }
+}
+
+/// The objects and archives linked together as one unit: one allocation, one
+/// set of symbols, removed together.
+#[derive(Default, Clone)]
+pub struct LinkUnit {
+    pub objects: Vec<InputFile>,
+    pub archives: Vec<InputFile>,
+}
+
+impl LinkUnit {
+    /// Adds a file by path: `.a` files are archives, anything else an object.
+    pub fn add_path(&mut self, path: &Path) -> Result<()> {
+        let file = read_input(path)?;
+        let is_archive = (*file.data).as_ref().starts_with(b"!<arch>\n") || (*file.data).as_ref().starts_with(b"!<thin>\n");
+        if is_archive {
+            self.archives.push(file);
+        } else {
+            self.objects.push(file);
+        }
+        Ok(())
+    }
+}
+
+/// Reads (maps) an input file.
+pub fn read_input(path: &Path) -> Result<InputFile> {
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let len = file.metadata().map_err(io_err)?.len();
+    let data: Arc<dyn AsRef<[u8]> + Send + Sync> = if len == 0 {
+        Arc::new(Vec::new())
+    } else {
+        // SAFETY: the file is mapped read-only and private; if another process
+        // truncates it while we link, reads may fault, as with any mmap-based
+        // linker. Contents are only read through bounds-checked slices.
+        Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?)
+    };
+    Ok(InputFile {
+        name: path.display().to_string().into(),
+        data,
+    })
+}
+
+/// A symbol exported by a linked unit.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportedSymbol {
+    pub addr: ExecutorAddr,
+    pub is_function: bool,
+    pub size: u64,
+}
+
+/// A unit once linked: its memory, symbols and initializers.
+pub struct LinkedUnit {
+    pub alloc: FinalizedAlloc,
+    /// Every named symbol the unit defines (local ones too), for lookup and reports.
+    pub symbols: HashMap<String, ExportedSymbol>,
+    pub initializers: Initializers,
+    pub layout: LayoutReport,
+    pub timings: Timings,
+    /// Objects that asked for an executable stack.
+    pub executable_stack_requested_by: Vec<String>,
+    exported: Vec<String>,
+}
+
+impl LinkedUnit {
+    pub fn lookup(&self, name: &str) -> Option<ExecutorAddr> {
+        self.symbols.get(name).map(|s| s.addr)
+    }
+}
+
+/// Symbols exported by the units linked so far.
+#[derive(Default)]
+pub struct JitDylib {
+    symbols: HashMap<String, ExportedSymbol>,
+}
+
+impl JitDylib {
+    pub fn lookup(&self, name: &str) -> Option<ExportedSymbol> {
+        self.symbols.get(name).copied()
+    }
+}
+
+/// Links units into an executor.
+pub struct Session {
+    executor: Arc<dyn ExecutorControl>,
+    plugins: Vec<Arc<dyn Plugin>>,
+    options: SessionOptions,
+    dylib: Mutex<JitDylib>,
+    libgcc: Mutex<Option<Option<InputFile>>>,
+}
+
+impl Session {
+    pub fn new(executor: Arc<dyn ExecutorControl>, options: SessionOptions) -> Self {
+        Session {
+            executor,
+            plugins: Vec::new(),
+            options,
+            dylib: Mutex::new(JitDylib::default()),
+            libgcc: Mutex::new(None),
+        }
+    }
+
+    pub fn add_plugin(&mut self, plugin: Arc<dyn Plugin>) {
+        self.plugins.push(plugin);
+    }
+
+    pub fn executor(&self) -> &Arc<dyn ExecutorControl> {
+        &self.executor
+    }
+
+    /// Looks a symbol up among the units linked so far.
+    pub fn lookup(&self, name: &str) -> Option<ExecutorAddr> {
+        self.lock_dylib().lookup(name).map(|s| s.addr)
+    }
+
+    fn lock_dylib(&self) -> std::sync::MutexGuard<'_, JitDylib> {
+        self.dylib.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn libgcc(&self) -> Option<InputFile> {
+        let mut cached = self.libgcc.lock().unwrap_or_else(|e| e.into_inner());
+        cached
+            .get_or_insert_with(|| find_libgcc().and_then(|path| read_input(&path).ok()))
+            .clone()
+    }
+
+    /// Parses, resolves, links and finalizes a unit.
+    pub fn link(&self, unit: LinkUnit) -> Result<LinkedUnit> {
+        let mut timings = Timings::default();
+        let graphs = timings.record("parse", || self.parse_objects(&unit.objects))?;
+        let mut graph = LinkGraph::new();
+        for g in graphs {
+            graph.merge(g);
+        }
+        let archives = unit
+            .archives
+            .iter()
+            .map(|a| Archive::parse(&a.name, a.data.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        let libgcc = if self.options.use_libgcc { self.libgcc() } else { None };
+        {
+            let dylib = self.lock_dylib();
+            timings.record("resolve", || {
+                resolve::resolve(&mut graph, archives, libgcc, &dylib, self.executor.as_ref())
+            })?;
+        }
+
+        copy_relocs::add_copy_relocations(&mut graph, self.executor.as_ref())?;
+
+        let mut config = PassConfig::default();
+        for plugin in &self.plugins {
+            plugin.modify_pass_config(&mut config);
+        }
+        let linked = run_pipeline(
+            &mut graph,
+            self.executor.memory_manager(),
+            config,
+            &self.options.dead_strip,
+            &mut timings,
+        )?;
+
+        let executable_stack_requested_by: Vec<String> = graph
+            .needs_executable_stack
+            .iter()
+            .map(|&f| graph.file_name(f).to_string())
+            .collect();
+        if !executable_stack_requested_by.is_empty() {
+            self.executor.make_stack_executable()?;
+            log::info!(
+                "made the stack executable, as requested by {}",
+                executable_stack_requested_by.join(", ")
+            );
+        }
+
+        let mut symbols = HashMap::new();
+        let mut exported = Vec::new();
+        let mut dylib = self.lock_dylib();
+        for id in graph.symbol_ids() {
+            let sym = graph.symbol(id);
+            let (Some(name), SymbolDef::Defined { block, .. }) = (&sym.name, sym.def) else {
+                continue;
+            };
+            if !graph.block(block).live {
+                continue;
+            }
+            let Some(addr) = graph.symbol_addr(id) else { continue };
+            let export = ExportedSymbol {
+                addr: ExecutorAddr(addr),
+                is_function: sym.is_function,
+                size: sym.size,
+            };
+            if sym.scope == Scope::Default {
+                if dylib.symbols.insert(name.to_string(), export).is_none() {
+                    exported.push(name.to_string());
+                }
+                symbols.insert(name.to_string(), export);
+            } else {
+                symbols.entry(name.to_string()).or_insert(export);
+            }
+        }
+        drop(dylib);
+        Ok(LinkedUnit {
+            alloc: linked.alloc,
+            symbols,
+            initializers: linked.initializers,
+            layout: linked.layout,
+            timings,
+            executable_stack_requested_by,
+            exported,
+        })
+    }
+
+    /// Removes a unit: its symbols leave the dylib, dealloc actions run, memory goes.
+    pub fn remove(&self, unit: LinkedUnit) -> Result<()> {
+        {
+            let mut dylib = self.lock_dylib();
+            for name in &unit.exported {
+                dylib.symbols.remove(name);
+            }
+        }
+        unit.alloc.deallocate()
+    }
+
+    fn parse_objects(&self, objects: &[InputFile]) -> Result<Vec<LinkGraph>> {
+        let options = GraphBuilderOptions::default();
+        let parse = |file: &InputFile| {
+            GraphBuilder::new(&file.name, (*file.data).as_ref()).build(file.clone(), &options)
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if !self.options.parallel || threads < 2 || objects.len() < 4 {
+            return objects.iter().map(parse).collect();
+        }
+        let chunk = objects.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = objects
+                .chunks(chunk)
+                .map(|files| scope.spawn(move || files.iter().map(parse).collect::<Result<Vec<_>>>()))
+                .collect();
+            let mut graphs = Vec::with_capacity(objects.len());
+            for handle in handles {
+                graphs.extend(handle.join().map_err(|_| Error::Other("parser thread panicked".into()))??);
+            }
+            Ok(graphs)
+        })
+    }
+}

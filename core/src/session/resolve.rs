@@ -1,0 +1,426 @@
+//! Symbol resolution for one unit: COMDAT deduplication, strong/weak/common
+//! rules, archive members pulled on demand, runtime and host symbols, and one
+//! error listing every undefined symbol with its references.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::JitDylib;
+use crate::arch::x86_64::tables::{Tables, GOT_BASE_SYMBOL};
+use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
+use crate::error::{Error, Result, Undefined};
+use crate::executor::ExecutorControl;
+use crate::graph::{
+    Block, BlockId, Content, InputFile, LinkGraph, Linkage, MemLifetime, MemProt, Scope, Section,
+    Symbol, SymbolDef, SymbolId,
+};
+
+struct Resolver<'a> {
+    graph: &'a mut LinkGraph,
+    /// Name -> the definition chosen so far.
+    defs: HashMap<Arc<str>, SymbolId>,
+    seen_groups: HashSet<Arc<str>>,
+    groups_done: usize,
+    symbols_done: usize,
+}
+
+pub(crate) fn resolve(
+    graph: &mut LinkGraph,
+    mut archives: Vec<Archive>,
+    libgcc: Option<InputFile>,
+    dylib: &JitDylib,
+    executor: &dyn ExecutorControl,
+) -> Result<()> {
+    let mut r = Resolver {
+        graph,
+        defs: HashMap::new(),
+        seen_groups: HashSet::new(),
+        groups_done: 0,
+        symbols_done: 0,
+    };
+    r.absorb_new()?;
+    r.pull_archive_members(&mut archives)?;
+    r.define_commons();
+    r.define_linker_symbols();
+
+    let mut libgcc = libgcc;
+    let mut resolved_outside: HashMap<SymbolId, SymbolDef> = HashMap::new();
+    loop {
+        let undefined = r.undefined_names();
+        let mut still_undefined = Vec::new();
+        for name in undefined {
+            if let Some(sym) = dylib.lookup(&name) {
+                r.set_outside(&name, sym.addr.0, sym.is_function, sym.size, &mut resolved_outside);
+            } else if let Some(sym) = executor.lookup(&name) {
+                r.set_outside(&name, sym.addr.0, sym.is_function, sym.size, &mut resolved_outside);
+            } else {
+                still_undefined.push(name);
+            }
+        }
+        // Compiler helpers come from libgcc.a last, as in a native link.
+        let Some(file) = libgcc.take() else { break };
+        if still_undefined.is_empty() {
+            break;
+        }
+        let mut libgcc_archive = vec![Archive::parse(&file.name, file.data.clone())?];
+        if !r.pull_archive_members(&mut libgcc_archive)? {
+            break;
+        }
+        r.define_commons();
+    }
+    r.finish()
+}
+
+impl Resolver<'_> {
+    /// Takes in symbols and COMDAT groups added since the last call.
+    fn absorb_new(&mut self) -> Result<()> {
+        // COMDAT: the first group with a signature wins; later copies' blocks are
+        // discarded and their global symbols become references to the kept copy.
+        let groups: Vec<_> = self.graph.comdat_groups[self.groups_done..].to_vec();
+        self.groups_done = self.graph.comdat_groups.len();
+        let mut discarded_blocks: HashSet<BlockId> = HashSet::new();
+        for (signature, sections) in groups {
+            if self.seen_groups.insert(signature) {
+                continue;
+            }
+            for section in sections {
+                discarded_blocks.extend(self.graph.section(section).blocks.iter().copied());
+            }
+        }
+        if !discarded_blocks.is_empty() {
+            for id in self.graph.symbol_ids().skip(self.symbols_done) {
+                let sym = self.graph.symbol_mut(id);
+                if let SymbolDef::Defined { block, .. } = sym.def {
+                    if discarded_blocks.contains(&block) && sym.scope != Scope::Local {
+                        sym.def = SymbolDef::External;
+                    }
+                }
+            }
+            self.graph.discarded_blocks.extend(discarded_blocks);
+        }
+
+        for id in self.graph.symbol_ids().skip(self.symbols_done) {
+            let sym = self.graph.symbol(id);
+            if sym.scope == Scope::Local || matches!(sym.def, SymbolDef::External) {
+                continue;
+            }
+            let Some(name) = sym.name.clone() else { continue };
+            match self.defs.get(&name).copied() {
+                None => {
+                    self.defs.insert(name, id);
+                }
+                Some(existing) => {
+                    if let Some(winner) = self.choose(existing, id)? {
+                        self.defs.insert(name, winner);
+                    }
+                }
+            }
+        }
+        self.symbols_done = self.graph.symbols().len();
+        Ok(())
+    }
+
+    /// Strong beats weak beats common; two strong definitions are an error;
+    /// of two commons the larger wins. Returns a new winner, if any.
+    fn choose(&mut self, existing: SymbolId, new: SymbolId) -> Result<Option<SymbolId>> {
+        let (old, newer) = (self.graph.symbol(existing), self.graph.symbol(new));
+        let rank = |s: &Symbol| match (s.def, s.linkage) {
+            (SymbolDef::Common { .. }, _) => 0,
+            (_, Linkage::Weak) => 1,
+            _ => 2,
+        };
+        match (rank(old), rank(newer)) {
+            (2, 2) => Err(Error::DuplicateSymbol {
+                name: old.display_name().to_string(),
+                first: self.graph.file_name(old.file).to_string(),
+                second: self.graph.file_name(newer.file).to_string(),
+            }),
+            (0, 0) => {
+                let (SymbolDef::Common { size: s1, align: a1 }, SymbolDef::Common { size: s2, align: a2 }) =
+                    (old.def, newer.def)
+                else {
+                    unreachable!("rank 0 is common")
+                };
+                let merged = SymbolDef::Common {
+                    size: s1.max(s2),
+                    align: a1.max(a2),
+                };
+                self.graph.symbol_mut(existing).def = merged;
+                self.graph.symbol_mut(existing).size = s1.max(s2);
+                Ok(None)
+            }
+            (a, b) if b > a => Ok(Some(new)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Names referenced but not defined in the unit, in first-reference order.
+    fn undefined_names(&self) -> Vec<Arc<str>> {
+        let mut seen = HashSet::new();
+        let mut names = Vec::new();
+        for sym in self.graph.symbols() {
+            if !matches!(sym.def, SymbolDef::External) {
+                continue;
+            }
+            let Some(name) = &sym.name else { continue };
+            if !self.defs.contains_key(name) && seen.insert(name.clone()) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
+    /// Names with at least one strong reference: only those pull archive members.
+    fn strongly_undefined_names(&self) -> Vec<Arc<str>> {
+        let mut seen = HashSet::new();
+        let mut names = Vec::new();
+        for sym in self.graph.symbols() {
+            if !matches!(sym.def, SymbolDef::External) || sym.linkage == Linkage::Weak {
+                continue;
+            }
+            let Some(name) = &sym.name else { continue };
+            if !self.defs.contains_key(name) && seen.insert(name.clone()) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
+    /// Extracts archive members that define undefined symbols until nothing
+    /// changes (archives behave as one group). Returns whether any was pulled.
+    fn pull_archive_members(&mut self, archives: &mut [Archive]) -> Result<bool> {
+        let mut pulled_any = false;
+        loop {
+            let mut pulled = false;
+            for name in self.strongly_undefined_names() {
+                if self.defs.contains_key(&name) {
+                    continue;
+                }
+                for archive in archives.iter_mut() {
+                    if let Some(member) = archive.extract_defining(&name)? {
+                        let file = member.file;
+                        let graph = GraphBuilder::new(&file.name, (*file.data).as_ref())
+                            .build(file.clone(), &GraphBuilderOptions::default())?;
+                        self.graph.merge(graph);
+                        self.absorb_new()?;
+                        pulled = true;
+                        break;
+                    }
+                }
+            }
+            if !pulled {
+                return Ok(pulled_any);
+            }
+            pulled_any = true;
+        }
+    }
+
+    /// Turns the winning common symbols into zero-fill blocks.
+    fn define_commons(&mut self) {
+        let commons: Vec<SymbolId> = self
+            .defs
+            .values()
+            .copied()
+            .filter(|&id| matches!(self.graph.symbol(id).def, SymbolDef::Common { .. }))
+            .collect();
+        if commons.is_empty() {
+            return;
+        }
+        let mut commons = commons;
+        commons.sort();
+        for id in commons {
+            let SymbolDef::Common { size, align } = self.graph.symbol(id).def else { continue };
+            let file = self.graph.symbol(id).file;
+            let section = self.graph.add_section(Section {
+                name: "COMMON".into(),
+                prot: MemProt::ReadWrite,
+                lifetime: MemLifetime::Standard,
+                file,
+                blocks: Vec::new(),
+                keep: false,
+            });
+            let block = self.graph.add_block(Block {
+                section,
+                content: Content::Zero,
+                size: size.max(1),
+                align: align.max(1).next_power_of_two(),
+                edges: Vec::new(),
+                addr: Default::default(),
+                live: false,
+            });
+            self.graph.symbol_mut(id).def = SymbolDef::Defined { block, offset: 0 };
+        }
+        // Commons that lost to another definition become references to it.
+        for id in self.graph.symbol_ids() {
+            if matches!(self.graph.symbol(id).def, SymbolDef::Common { .. }) {
+                self.graph.symbol_mut(id).def = SymbolDef::External;
+            }
+        }
+    }
+
+    /// Symbols a static link gets from the linker and crt files.
+    fn define_linker_symbols(&mut self) {
+        let undefined: HashSet<Arc<str>> = self.undefined_names().into_iter().collect();
+        if undefined.contains(GOT_BASE_SYMBOL) || self.uses_got_base() {
+            let mut tables = Tables::new(self.graph);
+            let base = tables.got_base(self.graph);
+            self.defs.insert(GOT_BASE_SYMBOL.into(), base);
+        }
+        if undefined.contains("__dso_handle") {
+            // A unique address per unit identifies its __cxa_atexit registrations.
+            let file = self.graph.symbols().first().map(|s| s.file).unwrap_or(crate::graph::FileId::from_index(0));
+            let section = self.graph.add_section(Section {
+                name: "$__DSO_HANDLE".into(),
+                prot: MemProt::Read,
+                lifetime: MemLifetime::Standard,
+                file,
+                blocks: Vec::new(),
+                keep: false,
+            });
+            let block = self.graph.add_block(Block {
+                section,
+                content: Content::Zero,
+                size: 8,
+                align: 8,
+                edges: Vec::new(),
+                addr: Default::default(),
+                live: false,
+            });
+            let id = self.graph.add_symbol(Symbol {
+                name: Some("__dso_handle".into()),
+                def: SymbolDef::Defined { block, offset: 0 },
+                size: 8,
+                linkage: Linkage::Strong,
+                scope: Scope::Hidden,
+                is_function: false,
+                file,
+            });
+            self.defs.insert("__dso_handle".into(), id);
+        }
+        self.symbols_done = self.graph.symbols().len();
+    }
+
+    /// GOT-relative edges (large code model) need a GOT base even without the symbol.
+    fn uses_got_base(&self) -> bool {
+        use crate::arch::x86_64::EdgeKind as K;
+        self.graph.blocks().iter().flat_map(|b| &b.edges).any(|e| {
+            matches!(
+                e.kind,
+                K::Delta64FromGot
+                    | K::RequestGotAndTransformToDelta64FromGot
+                    | K::RequestGotAndTransformToDelta32FromGot
+                    | K::RequestStubAndTransformToDelta64FromGot
+            )
+        })
+    }
+
+    /// Resolves every reference to `name` to an address outside the unit.
+    fn set_outside(
+        &mut self,
+        name: &str,
+        addr: u64,
+        is_function: bool,
+        size: u64,
+        resolved: &mut HashMap<SymbolId, SymbolDef>,
+    ) {
+        for id in self.graph.symbol_ids() {
+            let sym = self.graph.symbol_mut(id);
+            if matches!(sym.def, SymbolDef::External) && sym.name.as_deref() == Some(name) {
+                sym.def = SymbolDef::Absolute(addr);
+                sym.is_function = is_function;
+                sym.size = size;
+                resolved.insert(id, sym.def);
+            }
+        }
+    }
+
+    /// Undefined weak references become 0; the rest is an error. Then every
+    /// edge to a reference is pointed at the definition.
+    fn finish(self) -> Result<()> {
+        let mut missing: Vec<Arc<str>> = Vec::new();
+        for id in self.graph.symbol_ids() {
+            let sym = self.graph.symbol(id);
+            if !matches!(sym.def, SymbolDef::External) {
+                continue;
+            }
+            let name = sym.name.clone();
+            match name.as_ref().and_then(|n| self.defs.get(n)) {
+                Some(_) => {}
+                None if sym.linkage == Linkage::Weak => {
+                    self.graph.symbol_mut(id).def = SymbolDef::Absolute(0);
+                }
+                None => {
+                    if let Some(name) = name {
+                        if !missing.contains(&name) {
+                            missing.push(name);
+                        }
+                    }
+                }
+            }
+        }
+        // A weak reference and a strong one to the same missing name: the strong one errs.
+        let missing: Vec<Arc<str>> = missing;
+        if !missing.is_empty() {
+            return Err(Error::UndefinedSymbols(self.references(&missing)));
+        }
+        let redirect: HashMap<SymbolId, SymbolId> = self
+            .graph
+            .symbol_ids()
+            .filter_map(|id| {
+                let sym = self.graph.symbol(id);
+                if !matches!(sym.def, SymbolDef::External) {
+                    return None;
+                }
+                let def = *self.defs.get(sym.name.as_ref()?)?;
+                (def != id).then_some((id, def))
+            })
+            .collect();
+        for block in self.graph.blocks_mut() {
+            for edge in &mut block.edges {
+                if let Some(&def) = redirect.get(&edge.target) {
+                    edge.target = def;
+                }
+            }
+        }
+        // References keep the definition's kind so table managers see functions.
+        for (&reference, &def) in &redirect {
+            let is_function = self.graph.symbol(def).is_function;
+            self.graph.symbol_mut(reference).is_function = is_function;
+        }
+        Ok(())
+    }
+
+    /// Each missing name with the `file(section)` places that reference it.
+    fn references(&self, missing: &[Arc<str>]) -> Vec<Undefined> {
+        let index: HashMap<&str, usize> = missing.iter().enumerate().map(|(i, n)| (&**n, i)).collect();
+        let mut refs: Vec<Vec<String>> = vec![Vec::new(); missing.len()];
+        for block_id in self.graph.block_ids() {
+            let block = self.graph.block(block_id);
+            for edge in &block.edges {
+                let target = self.graph.symbol(edge.target);
+                if !matches!(target.def, SymbolDef::External) {
+                    continue;
+                }
+                let Some(&i) = target.name.as_deref().and_then(|n| index.get(n)) else { continue };
+                let (file, section) = self.graph.block_origin(block_id);
+                let place = format!("{file}({section})");
+                if !refs[i].contains(&place) {
+                    refs[i].push(place);
+                }
+            }
+        }
+        missing
+            .iter()
+            .zip(refs)
+            .map(|(name, mut referenced_from)| {
+                if referenced_from.is_empty() {
+                    referenced_from.push("the symbol table".into());
+                }
+                Undefined {
+                    name: name.to_string(),
+                    referenced_from,
+                }
+            })
+            .collect()
+    }
+}

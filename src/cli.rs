@@ -1,0 +1,197 @@
+//! Command-line parsing and the `run` and `link` commands.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use lantern_core::executor::{ExecutorControl, InProcessExecutor};
+use lantern_core::link::DeadStrip;
+use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
+
+use crate::compile::{self, TempDir};
+use crate::{libraries, report};
+
+#[derive(Parser)]
+#[command(
+    name = "lantern",
+    version,
+    about = "A JIT linker for x86-64 ELF relocatable objects, built for debuggability",
+    long_about = "Lantern links x86-64 ELF relocatable objects (.o) and static archives (.a) \
+                  from any compiler into its own process and runs them as the natively linked \
+                  program would run.\n\nArguments of the form @FILE are replaced by the words in FILE."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Link FILES into this process and run the entry point with ARGS.
+    ///
+    /// The exit status is the program's; if it dies by a signal, so does Lantern.
+    Run(RunArgs),
+    /// Link FILES in memory without running anything; report layout and timings.
+    Link(LinkArgs),
+}
+
+#[derive(Args)]
+struct CommonArgs {
+    /// Objects (.o), archives (.a), or C/C++ sources (.c, .cc, .cpp: compiled with $CC/$CXX -g -c).
+    #[arg(required = true, value_name = "FILES")]
+    files: Vec<PathBuf>,
+    /// Load the shared library libNAME.so into the process so its symbols resolve.
+    #[arg(short = 'l', value_name = "NAME")]
+    libraries: Vec<String>,
+    /// Search DIR for -l libraries before the system directories.
+    #[arg(short = 'L', value_name = "DIR")]
+    library_dirs: Vec<PathBuf>,
+    /// Load the shared library at PATH into the process before linking.
+    #[arg(long = "preload", value_name = "PATH")]
+    preload: Vec<PathBuf>,
+    /// The entry point, called as main(argc, argv, envp).
+    #[arg(long, default_value = "main", value_name = "SYM")]
+    entry: String,
+    /// Strip everything not reachable from the entry point and initializers (like --gc-sections).
+    #[arg(long)]
+    gc_sections: bool,
+    /// Do not take compiler helpers (__divti3, __popcountdi2, ...) from libgcc.a.
+    #[arg(long)]
+    no_libgcc: bool,
+    /// Print what Lantern does to stderr (placement, executable stack, libraries).
+    #[arg(short, long)]
+    verbose: bool,
+    /// Print the wall time of each link phase to stderr.
+    #[arg(long)]
+    timings: bool,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Name passed to the program as argv[0] (default: the first file's name).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<String>,
+    /// Arguments passed to the program (after --).
+    #[arg(last = true, value_name = "ARGS")]
+    args: Vec<String>,
+}
+
+#[derive(Args)]
+struct LinkArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Print segments, sections, symbols and GOT/stub counts with their addresses.
+    #[arg(long)]
+    print_layout: bool,
+}
+
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
+    let verbose = match &cli.command {
+        Command::Run(a) => a.common.verbose,
+        Command::Link(a) => a.common.verbose,
+    };
+    env_logger::Builder::new()
+        .filter_level(if verbose { log::LevelFilter::Info } else { log::LevelFilter::Warn })
+        .format_timestamp(None)
+        .format_target(false)
+        .init();
+    let result = match cli.command {
+        Command::Run(a) => run(a),
+        Command::Link(a) => link(a).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("lantern: error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Compiles sources, loads libraries, links everything as one unit.
+fn link_unit(common: &CommonArgs, executor: Arc<InProcessExecutor>, roots: &[String]) -> Result<(Session, LinkedUnit), String> {
+    for path in &common.preload {
+        executor.load_library(&path.display().to_string()).map_err(|e| e.to_string())?;
+        log::info!("loaded {}", path.display());
+    }
+    for name in &common.libraries {
+        let path = libraries::find(name, &common.library_dirs);
+        executor.load_library(&path).map_err(|e| format!("-l {name}: {e}"))?;
+        log::info!("loaded -l {name} from {path}");
+    }
+    let mut temp: Option<TempDir> = None;
+    let mut unit = LinkUnit::default();
+    for (index, file) in common.files.iter().enumerate() {
+        let path = if compile::is_source(file) {
+            if temp.is_none() {
+                temp = Some(TempDir::new().map_err(|e| format!("temporary directory: {e}"))?);
+            }
+            let dir = &temp.as_ref().expect("created above").0;
+            compile::compile(file, dir, index)?
+        } else {
+            file.clone()
+        };
+        unit.add_path(&path).map_err(|e| e.to_string())?;
+    }
+    let options = SessionOptions {
+        dead_strip: if common.gc_sections {
+            DeadStrip::FromRoots(roots.to_vec())
+        } else {
+            DeadStrip::KeepGlobals
+        },
+        use_libgcc: !common.no_libgcc,
+        ..SessionOptions::default()
+    };
+    let session = Session::new(executor, options);
+    let linked = session.link(unit).map_err(|e| e.to_string())?;
+    log::info!("placed JIT memory: {}", linked.layout.placement);
+    if common.timings {
+        report::print_timings(&linked.timings);
+    }
+    Ok((session, linked))
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, String> {
+    let executor = Arc::new(InProcessExecutor::new());
+    let (session, linked) = link_unit(&args.common, executor.clone(), std::slice::from_ref(&args.common.entry))?;
+    if !linked.executable_stack_requested_by.is_empty() && args.common.verbose {
+        eprintln!(
+            "lantern: made the stack executable, as requested by .note.GNU-stack in {}",
+            linked.executable_stack_requested_by.join(", ")
+        );
+    }
+    let entry = linked
+        .lookup(&args.common.entry)
+        .ok_or_else(|| format!("entry point `{}` is not defined by the linked objects", args.common.entry))?;
+    let argv0 = args.argv0.clone().unwrap_or_else(|| {
+        args.common.files[0]
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "a.out".into())
+    });
+    let mut argv = vec![argv0];
+    argv.extend(args.args.iter().cloned());
+    let status = session
+        .executor()
+        .run_main(entry, &linked.initializers, &argv)
+        .map_err(|e| e.to_string())?;
+    // The unit stays mapped: exit handlers may still call into it.
+    std::mem::forget(linked);
+    // exit() runs atexit handlers and finalizers, and flushes stdio, as for a native program.
+    // SAFETY: exiting the process; no Rust destructors need to run.
+    unsafe { libc::exit(status) }
+}
+
+fn link(args: LinkArgs) -> Result<(), String> {
+    let executor = Arc::new(InProcessExecutor::new());
+    let (_session, linked) = link_unit(&args.common, executor, std::slice::from_ref(&args.common.entry))?;
+    if args.print_layout {
+        report::print_layout(&linked.layout);
+    }
+    Ok(())
+}

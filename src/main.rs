@@ -1,0 +1,20 @@
+//! The `lantern` command line: link x86-64 ELF objects into this process and run them.
+
+mod cli;
+mod compile;
+mod libraries;
+mod report;
+mod response_files;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = match response_files::expand(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("lantern: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    cli::main(args)
+}
