@@ -25,7 +25,7 @@ usage() {
     cat <<EOF
 Usage: bench/link-bench.sh [OPTIONS]
 
-Benchmarks Lantern's in-memory link (target/release/lantern link OBJS) against
+Benchmarks Lantern's in-memory link (target/release/lantern link -lm OBJS) against
 llvm-jitlink-19 -noexec OBJS and GNU ld (ld.bfd, invoked directly with the
 command line gcc would give it) on two generated C programs:
 
@@ -45,6 +45,7 @@ Options:
   --inputs LIST     comma-separated subset of: big,multi (default: big,multi)
   --lantern PATH    the lantern binary (default: <repo>/target/release/lantern)
   --no-lantern      benchmark only the reference linkers (no lantern needed)
+  --llvm-jitlink P  the llvm-jitlink binary (default: llvm-jitlink-19 on PATH)
   --regen           regenerate and recompile the inputs even if cached
   --jobs N          parallel gcc jobs when compiling inputs (default: $JOBS)
   -h, --help        show this help
@@ -71,6 +72,7 @@ while [ $# -gt 0 ]; do
         --inputs) [ $# -ge 2 ] || die "--inputs needs a list"; INPUTS=${2//,/ }; shift 2 ;;
         --lantern) [ $# -ge 2 ] || die "--lantern needs a path"; LANTERN=$2; shift 2 ;;
         --no-lantern) USE_LANTERN=0; shift ;;
+        --llvm-jitlink) [ $# -ge 2 ] || die "--llvm-jitlink needs a path"; JITLINK=$2; shift 2 ;;
         --regen) REGEN=1; shift ;;
         --jobs) [ $# -ge 2 ] || die "--jobs needs a number"; JOBS=$2; shift 2 ;;
         *) usage >&2; die "unknown option: $1" ;;
@@ -134,6 +136,7 @@ prepare() {
     python3 "$GEN" "$input" "$dir/src" >&2
     note "$input: compiling with gcc $CFLAGS -c ($JOBS jobs)"
     local t0=$SECONDS
+    # shellcheck disable=SC2016
     (cd "$dir" && printf '%s\n' src/*.c | CFLAGS=$CFLAGS xargs -P "$JOBS" -n 1 \
         sh -c 'gcc $CFLAGS -c "$1" -o "$(basename "$1" .c).o"' sh) ||
         die "$input: compiling the generated sources failed"
@@ -142,7 +145,7 @@ prepare() {
 }
 
 # objs INPUT: the object files of an input, relative to its directory, in order.
-objs() { (cd "$WORKDIR/$1" && ls -1 -- *.o | LC_ALL=C sort | tr '\n' ' '); }
+objs() { (cd "$WORKDIR/$1" && f=(*.o) && echo "${f[*]}"); }
 
 # ld_command INPUT: the exact ld command line that `gcc -fuse-ld=bfd -o ld.out OBJS -lm`
 # runs (through collect2), with ld.bfd called directly and the LTO plugin left out.
@@ -203,11 +206,12 @@ for input in $INPUTS; do
         die "$input: the program's output differs from $dir/src/expected.txt"
     # shellcheck disable=SC2086
     bytes=$(cd "$dir" && cat $o | wc -c)
-    note "$input: $(echo $o | wc -w) object(s), $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB; the gcc-linked program prints the expected output"
+    note "$input: $(echo "$o" | wc -w) object(s), $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB; the gcc-linked program prints the expected output"
 
     CMD[$input/ld]=$(ld_command "$input")
     CMD[$input/ld-S]=${CMD[$input/ld]/ /" -S "}
     CMD[$input/ld-S]=${CMD[$input/ld-S]/-o ld.out/-o ld-S.out}
+    printf '%s\n' "${CMD[$input/ld]}" >"$RESULTS/$input.ld-command"
     for t in ld ld-S; do
         to_argv "${CMD[$input/$t]}"
         if (cd "$dir" && "${ARGV[@]}") >"$dir/$t.log" 2>&1; then
@@ -235,12 +239,24 @@ for input in $INPUTS; do
     fi
 
     if [ "$USE_LANTERN" = 1 ]; then
-        CMD[$input/lantern]="$(printf '%q' "$LANTERN") link $o"
+        # -lm: the programs call sin/cos/log/sqrt, as `gcc ... -lm` and ld's -lm do;
+        # llvm-jitlink finds libm among its own process's symbols.
+        CMD[$input/lantern]="$(printf '%q' "$LANTERN") link -lm $o"
         to_argv "${CMD[$input/lantern]}"
         if (cd "$dir" && "${ARGV[@]}") >"$dir/lantern.log" 2>&1; then
             STATUS[$input/lantern]=ok
             note "$input: lantern link succeeds; its --timings report:"
-            (cd "$dir" && "${ARGV[0]}" link --timings $o 2>&1 | head -n 40 | sed 's/^/    /' >&2) || true
+            # shellcheck disable=SC2086
+            (cd "$dir" && "${ARGV[0]}" link --timings -lm $o 2>&1 | head -n 40 | sed 's/^/    /' >&2) || true
+            # Not needed for the timings, but a wrong link makes them meaningless:
+            # does `lantern run` print what the program must print? (a warning only)
+            # shellcheck disable=SC2086
+            if (cd "$dir" && timeout 120 "${ARGV[0]}" run -lm $o </dev/null >lantern-run.out 2>lantern-run.err) &&
+                cmp -s "$dir/lantern-run.out" "$dir/src/expected.txt"; then
+                note "$input: lantern run -lm OBJS prints the expected output"
+            else
+                note "$input: WARNING: lantern run -lm OBJS does not print the expected output (see $dir/lantern-run.out, lantern-run.err)"
+            fi
         else
             STATUS[$input/lantern]=failed
             note "$input: lantern link FAILED (exit status != 0); its output:"
@@ -254,7 +270,9 @@ section "wall time (hyperfine --warmup $WARMUP --runs $RUNS)"
 for input in $INPUTS; do
     args=()
     : >"$RESULTS/$input.tools"
+    : >"$RESULTS/$input.status"
     for t in "${TOOLS[@]}"; do
+        printf '%s\t%s\n' "$t" "${STATUS[$input/$t]:-missing}" >>"$RESULTS/$input.status"
         [ "${STATUS[$input/$t]:-}" = ok ] || continue
         args+=(-n "$t" "${CMD[$input/$t]}")
         echo "$t" >>"$RESULTS/$input.tools"
@@ -296,11 +314,17 @@ python3 - "$RESULTS" "$INPUTS" "$USE_LANTERN" <<'PY'
 import json, os, statistics, sys
 results, inputs, use_lantern = sys.argv[1], sys.argv[2].split(), sys.argv[3] == "1"
 LABEL = {
-    "lantern": "lantern link",
+    "lantern": "lantern link -lm",
     "llvm-jitlink": "llvm-jitlink-19 -noexec",
     "ld": "ld.bfd (PIE exe)",
     "ld-S": "ld.bfd -S (no debug)",
 }
+def ratio(a, b):
+    if not a:
+        return "-"
+    r = a / b
+    return "%.2f" % r if r >= 0.1 else "%.3f" % r
+
 rss = {}
 with open(os.path.join(results, "rss.tsv")) as fh:
     for line in fh:
@@ -313,15 +337,17 @@ for i in inputs:
     with open(os.path.join(results, i + ".json")) as fh:
         res = json.load(fh)["results"]
     med = {t: statistics.median(r["times"]) * 1000.0 for t, r in zip(tools, res)}
+    with open(os.path.join(results, i + ".status")) as fh:
+        status = dict(l.rstrip("\n").split("\t") for l in fh if l.strip())
     ref_t = med.get("lantern")
     ref_m = rss.get((i, "lantern"))
     all_tools = (["lantern"] if use_lantern else []) + ["llvm-jitlink", "ld", "ld-S"]
     for t in all_tools:
         if t not in med:
-            rows.append((i, LABEL[t], "failed" if t == "lantern" else "n/a", "", "", ""))
+            rows.append((i, LABEL[t], status.get(t, "missing"), "", "", ""))
             continue
-        rt = "%.2f" % (ref_t / med[t]) if ref_t else "-"
-        rm = "%.2f" % (ref_m / rss[(i, t)]) if ref_m else "-"
+        rt = ratio(ref_t, med[t])
+        rm = ratio(ref_m, rss[(i, t)])
         rows.append((i, LABEL[t], "%.1f" % med[t], "%.1f" % rss[(i, t)], rt, rm))
 head = ("input", "tool", "median ms", "peak RSS MiB", "lantern/tool time", "lantern/tool RSS")
 w = [max(len(str(r[k])) for r in rows + [head]) for k in range(len(head))]

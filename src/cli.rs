@@ -96,7 +96,11 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::Link(a) => a.common.verbose,
     };
     env_logger::Builder::new()
-        .filter_level(if verbose { log::LevelFilter::Info } else { log::LevelFilter::Warn })
+        .filter_level(if verbose {
+            log::LevelFilter::Info
+        } else {
+            log::LevelFilter::Warn
+        })
         .format_timestamp(None)
         .format_target(false)
         .init();
@@ -114,14 +118,22 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
 }
 
 /// Compiles sources, loads libraries, links everything as one unit.
-fn link_unit(common: &CommonArgs, executor: Arc<InProcessExecutor>, roots: &[String]) -> Result<(Session, LinkedUnit), String> {
+fn link_unit(
+    common: &CommonArgs,
+    executor: Arc<InProcessExecutor>,
+    roots: &[String],
+) -> Result<(Session, LinkedUnit), String> {
     for path in &common.preload {
-        executor.load_library(&path.display().to_string()).map_err(|e| e.to_string())?;
+        executor
+            .load_library(&path.display().to_string())
+            .map_err(|e| e.to_string())?;
         log::info!("loaded {}", path.display());
     }
     for name in &common.libraries {
         let path = libraries::find(name, &common.library_dirs);
-        executor.load_library(&path).map_err(|e| format!("-l {name}: {e}"))?;
+        executor
+            .load_library(&path)
+            .map_err(|e| format!("-l {name}: {e}"))?;
         log::info!("loaded -l {name} from {path}");
     }
     let mut temp: Option<TempDir> = None;
@@ -158,16 +170,23 @@ fn link_unit(common: &CommonArgs, executor: Arc<InProcessExecutor>, roots: &[Str
 
 fn run(args: RunArgs) -> Result<ExitCode, String> {
     let executor = Arc::new(InProcessExecutor::new());
-    let (session, linked) = link_unit(&args.common, executor.clone(), std::slice::from_ref(&args.common.entry))?;
+    let (session, linked) = link_unit(
+        &args.common,
+        executor.clone(),
+        std::slice::from_ref(&args.common.entry),
+    )?;
     if !linked.executable_stack_requested_by.is_empty() && args.common.verbose {
         eprintln!(
             "lantern: made the stack executable, as requested by .note.GNU-stack in {}",
             linked.executable_stack_requested_by.join(", ")
         );
     }
-    let entry = linked
-        .lookup(&args.common.entry)
-        .ok_or_else(|| format!("entry point `{}` is not defined by the linked objects", args.common.entry))?;
+    let entry = linked.lookup(&args.common.entry).ok_or_else(|| {
+        format!(
+            "entry point `{}` is not defined by the linked objects",
+            args.common.entry
+        )
+    })?;
     let argv0 = args.argv0.clone().unwrap_or_else(|| {
         args.common.files[0]
             .file_stem()
@@ -189,7 +208,11 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
 
 fn link(args: LinkArgs) -> Result<(), String> {
     let executor = Arc::new(InProcessExecutor::new());
-    let (_session, linked) = link_unit(&args.common, executor, std::slice::from_ref(&args.common.entry))?;
+    let (_session, linked) = link_unit(
+        &args.common,
+        executor,
+        std::slice::from_ref(&args.common.entry),
+    )?;
     if args.print_layout {
         report::print_layout(&linked.layout);
     }

@@ -43,7 +43,10 @@ pub fn compile(source: &Path, dir: &Path, index: usize) -> Result<PathBuf, Strin
     let extra: Vec<String> = std::env::var(flags_var)
         .map(|f| f.split_whitespace().map(String::from).collect())
         .unwrap_or_default();
-    let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("source");
+    let stem = source
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("source");
     let object = dir.join(format!("{index}-{stem}.o"));
     let mut words = compiler.split_whitespace();
     let program = words.next().ok_or_else(|| format!("${var} is empty"))?;
@@ -56,9 +59,18 @@ pub fn compile(source: &Path, dir: &Path, index: usize) -> Result<PathBuf, Strin
         .arg("-o")
         .arg(&object)
         .status()
-        .map_err(|e| format!("cannot run {var}={compiler} to compile {}: {e}", source.display()))?;
+        .map_err(|e| {
+            format!(
+                "cannot run {var}={compiler} to compile {}: {e}",
+                source.display()
+            )
+        })?;
     if !status.success() {
-        return Err(format!("{} failed to compile {} ({status})", compiler, source.display()));
+        return Err(format!(
+            "{} failed to compile {} ({status})",
+            compiler,
+            source.display()
+        ));
     }
     Ok(object)
 }

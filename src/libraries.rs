@@ -35,7 +35,9 @@ pub fn find(name: &str, search_dirs: &[PathBuf]) -> String {
         if candidate.is_file() && is_elf(&candidate) {
             return candidate.display().to_string();
         }
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
         let mut versioned: Vec<(Vec<u32>, PathBuf)> = entries
             .flatten()
             .filter_map(|e| {

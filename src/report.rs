@@ -16,9 +16,19 @@ pub fn print_layout(layout: &LayoutReport) {
     }
     println!("sections:");
     for s in &layout.sections {
-        println!("  {:#018x} {:>10} {} {} ({})", s.addr.0, s.size, s.prot.as_str(), s.name, s.file);
+        println!(
+            "  {:#018x} {:>10} {} {} ({})",
+            s.addr.0,
+            s.size,
+            s.prot.as_str(),
+            s.name,
+            s.file
+        );
     }
-    println!("GOT entries: {}, stubs: {}", layout.got_entries, layout.stubs);
+    println!(
+        "GOT entries: {}, stubs: {}",
+        layout.got_entries, layout.stubs
+    );
     println!("symbols:");
     let mut symbols = layout.symbols.clone();
     symbols.sort_by_key(|(_, addr, _)| *addr);
@@ -32,5 +42,9 @@ pub fn print_timings(timings: &Timings) {
     for (phase, duration) in &timings.phases {
         eprintln!("  {:<10} {:>9.3} ms", phase, duration.as_secs_f64() * 1e3);
     }
-    eprintln!("  {:<10} {:>9.3} ms", "total", timings.total().as_secs_f64() * 1e3);
+    eprintln!(
+        "  {:<10} {:>9.3} ms",
+        "total",
+        timings.total().as_secs_f64() * 1e3
+    );
 }

@@ -29,12 +29,18 @@ pub fn expand(args: Vec<OsString>) -> Result<Vec<OsString>, String> {
 }
 
 fn expand_one(arg: OsString, out: &mut Vec<OsString>, depth: usize) -> Result<(), String> {
-    let Some(path) = arg.to_str().and_then(|s| s.strip_prefix('@')).filter(|p| !p.is_empty()) else {
+    let Some(path) = arg
+        .to_str()
+        .and_then(|s| s.strip_prefix('@'))
+        .filter(|p| !p.is_empty())
+    else {
         out.push(arg);
         return Ok(());
     };
     if depth >= MAX_DEPTH {
-        return Err(format!("response file @{path}: nested more than {MAX_DEPTH} deep"));
+        return Err(format!(
+            "response file @{path}: nested more than {MAX_DEPTH} deep"
+        ));
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("response file @{path}: {e}"))?;
     for word in split_words(&text).map_err(|e| format!("response file @{path}: {e}"))? {
@@ -104,7 +110,13 @@ mod tests {
         let outer = dir.join("outer.rsp");
         std::fs::write(&inner, "x.o y.o").unwrap();
         std::fs::write(&outer, format!("w.o @{}", inner.display())).unwrap();
-        let args = vec!["lantern".into(), "run".into(), format!("@{}", outer.display()).into(), "--".into(), "@keep".into()];
+        let args = vec![
+            "lantern".into(),
+            "run".into(),
+            format!("@{}", outer.display()).into(),
+            "--".into(),
+            "@keep".into(),
+        ];
         let out = expand(args).unwrap();
         assert_eq!(out, ["lantern", "run", "w.o", "x.o", "y.o", "--", "@keep"]);
         std::fs::remove_dir_all(&dir).unwrap();

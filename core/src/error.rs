@@ -73,13 +73,14 @@ struct UndefinedList<'a>(&'a [Undefined]);
 impl fmt::Display for UndefinedList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(
-            f,
-            "{n} undefined symbol{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
+        write!(f, "{n} undefined symbol{}:", if n == 1 { "" } else { "s" })?;
         for u in self.0 {
-            write!(f, "\n  `{}`, referenced from {}", u.name, u.referenced_from.join(", "))?;
+            write!(
+                f,
+                "\n  `{}`, referenced from {}",
+                u.name,
+                u.referenced_from.join(", ")
+            )?;
         }
         Ok(())
     }

@@ -38,7 +38,9 @@ impl Archive {
             Some(index) => {
                 for symbol in index {
                     let symbol = symbol.map_err(|e| Error::malformed(name, e))?;
-                    symbols.entry(symbol.name().to_vec()).or_insert(symbol.offset().0);
+                    symbols
+                        .entry(symbol.name().to_vec())
+                        .or_insert(symbol.offset().0);
                 }
             }
             None => {

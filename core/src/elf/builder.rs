@@ -103,9 +103,7 @@ impl<'a> GraphBuilder<'a> {
             if flags & elf::SHF_TLS.0 != 0 {
                 return Err(Error::Unsupported {
                     file: name.into(),
-                    reason: format!(
-                        "section {sname}: thread-local storage is not supported yet"
-                    ),
+                    reason: format!("section {sname}: thread-local storage is not supported yet"),
                 });
             }
             let size = shdr.sh_size(e);
@@ -118,7 +116,14 @@ impl<'a> GraphBuilder<'a> {
                 let end = start
                     .checked_add(len)
                     .filter(|&end| end <= data.len() as u64)
-                    .ok_or_else(|| bad(name, format!("section {sname}: extends past the end of the file (truncated?)")))?;
+                    .ok_or_else(|| {
+                        bad(
+                            name,
+                            format!(
+                                "section {sname}: extends past the end of the file (truncated?)"
+                            ),
+                        )
+                    })?;
                 Content::Input {
                     start: start as usize,
                     end: end as usize,
@@ -133,7 +138,10 @@ impl<'a> GraphBuilder<'a> {
             };
             let align = shdr.sh_addralign(e).max(1);
             if !align.is_power_of_two() {
-                return Err(bad(name, format!("section {sname}: alignment {align} is not a power of two")));
+                return Err(bad(
+                    name,
+                    format!("section {sname}: alignment {align} is not a power of two"),
+                ));
             }
             let keep = flags & elf::SHF_GNU_RETAIN.0 != 0 || is_initializer_section(&sname);
             let section = graph.add_section(Section {
@@ -207,7 +215,13 @@ impl<'a> GraphBuilder<'a> {
                     continue;
                 };
                 if section_index.0 >= sections.len() {
-                    return Err(bad(name, format!("symbol {}: section index {} out of range", index.0, section_index.0)));
+                    return Err(bad(
+                        name,
+                        format!(
+                            "symbol {}: section index {} out of range",
+                            index.0, section_index.0
+                        ),
+                    ));
                 }
                 match section_blocks[section_index.0] {
                     Some(block) => {
@@ -222,10 +236,13 @@ impl<'a> GraphBuilder<'a> {
                         }
                         let offset = sym.st_value(e);
                         if offset > graph.block(block).size {
-                            return Err(bad(name, format!(
-                                "symbol {}: offset {offset:#x} is past the end of its section",
-                                sym_name.as_deref().unwrap_or("?")
-                            )));
+                            return Err(bad(
+                                name,
+                                format!(
+                                    "symbol {}: offset {offset:#x} is past the end of its section",
+                                    sym_name.as_deref().unwrap_or("?")
+                                ),
+                            ));
                         }
                         SymbolDef::Defined { block, offset }
                     }
@@ -233,7 +250,11 @@ impl<'a> GraphBuilder<'a> {
                     None => continue,
                 }
             };
-            let sym_name = if st_type == elf::STT_SECTION { None } else { sym_name };
+            let sym_name = if st_type == elf::STT_SECTION {
+                None
+            } else {
+                sym_name
+            };
             symbol_map[index.0] = Some(graph.add_symbol(Symbol {
                 name: sym_name,
                 def,
@@ -280,7 +301,10 @@ impl<'a> GraphBuilder<'a> {
                         return Err(Error::UnsupportedRelocation {
                             file: name.into(),
                             section: section_name,
-                            r_type: format!("{} (thread-local storage is not supported yet)", relocation_name(r_type)),
+                            r_type: format!(
+                                "{} (thread-local storage is not supported yet)",
+                                relocation_name(r_type)
+                            ),
                             offset,
                             symbol: symbol_name(),
                         })
@@ -339,9 +363,20 @@ impl<'a> GraphBuilder<'a> {
 
 /// Initializer and finalizer arrays: always kept, run by the session.
 pub(crate) fn is_initializer_section(name: &str) -> bool {
-    [".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors"]
-        .iter()
-        .any(|prefix| name == *prefix || name.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')))
+    [
+        ".init_array",
+        ".fini_array",
+        ".preinit_array",
+        ".ctors",
+        ".dtors",
+    ]
+    .iter()
+    .any(|prefix| {
+        name == *prefix
+            || name
+                .strip_prefix(prefix)
+                .is_some_and(|r| r.starts_with('.'))
+    })
 }
 
 fn check_ident(name: &str, data: &[u8]) -> Result<()> {
@@ -390,7 +425,12 @@ fn read_comdat_group(
     let signature = symtab
         .symbol(object::SymbolIndex(shdr.sh_info(e) as usize))
         .and_then(|s| s.name(e, symtab.strings()))
-        .map_err(|err| bad(name, format!("group section {group_name}: signature: {err}")))?;
+        .map_err(|err| {
+            bad(
+                name,
+                format!("group section {group_name}: signature: {err}"),
+            )
+        })?;
     let signature: Arc<str> = String::from_utf8_lossy(signature).into();
     let members = members.iter().map(|m| m.get(e) as usize).collect();
     Ok(Some((signature, members)))

@@ -10,7 +10,12 @@ use crate::link::Initializers;
 use crate::memory::{InProcessMemoryManager, MemoryManager};
 
 extern "C" {
-    fn dladdr1(addr: *const c_void, info: *mut libc::Dl_info, extra: *mut *mut c_void, flags: c_int) -> c_int;
+    fn dladdr1(
+        addr: *const c_void,
+        info: *mut libc::Dl_info,
+        extra: *mut *mut c_void,
+        flags: c_int,
+    ) -> c_int;
     static mut environ: *mut *mut c_char;
 }
 const RTLD_DL_SYMENT: c_int = 1;
@@ -91,7 +96,9 @@ impl ExecutorControl for InProcessExecutor {
 
     fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>> {
         if addr.0 == 0 || len > (1 << 30) {
-            return Err(Error::Memory(format!("refusing to read {len} bytes at {addr}")));
+            return Err(Error::Memory(format!(
+                "refusing to read {len} bytes at {addr}"
+            )));
         }
         // SAFETY: callers pass the address and st_size of a data symbol that
         // dlsym found, which lies in a mapped, readable segment of its library.
@@ -100,14 +107,21 @@ impl ExecutorControl for InProcessExecutor {
     }
 
     fn load_library(&self, path: &str) -> Result<()> {
-        let cpath = CString::new(path).map_err(|_| Error::Other(format!("bad library path {path:?}")))?;
+        let cpath =
+            CString::new(path).map_err(|_| Error::Other(format!("bad library path {path:?}")))?;
         // SAFETY: dlopen with a NUL-terminated path; the library's constructors
         // run, as they would for a dynamically linked program.
         let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
         if handle.is_null() {
-            return Err(Error::Other(format!("cannot load library {path}: {}", dl_error())));
+            return Err(Error::Other(format!(
+                "cannot load library {path}: {}",
+                dl_error()
+            )));
         }
-        self.libraries.lock().unwrap_or_else(|e| e.into_inner()).push(handle as usize);
+        self.libraries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(handle as usize);
         Ok(())
     }
 
@@ -121,7 +135,12 @@ impl ExecutorControl for InProcessExecutor {
         let range = line.split_whitespace().next().unwrap_or_default();
         let (start, end) = range
             .split_once('-')
-            .and_then(|(s, e)| Some((u64::from_str_radix(s, 16).ok()?, u64::from_str_radix(e, 16).ok()?)))
+            .and_then(|(s, e)| {
+                Some((
+                    u64::from_str_radix(s, 16).ok()?,
+                    u64::from_str_radix(e, 16).ok()?,
+                ))
+            })
             .ok_or_else(|| Error::Memory(format!("bad [stack] line: {line}")))?;
         // SAFETY: changes the protection of the main thread's stack mapping only,
         // adding execute permission as the loader does for PT_GNU_STACK with PF_X.
@@ -141,10 +160,18 @@ impl ExecutorControl for InProcessExecutor {
         Ok(())
     }
 
-    fn run_main(&self, entry: ExecutorAddr, initializers: &Initializers, args: &[String]) -> Result<i32> {
+    fn run_main(
+        &self,
+        entry: ExecutorAddr,
+        initializers: &Initializers,
+        args: &[String],
+    ) -> Result<i32> {
         let cargs: Vec<CString> = args
             .iter()
-            .map(|a| CString::new(a.as_str()).map_err(|_| Error::Other(format!("argument {a:?} contains a NUL byte"))))
+            .map(|a| {
+                CString::new(a.as_str())
+                    .map_err(|_| Error::Other(format!("argument {a:?} contains a NUL byte")))
+            })
             .collect::<Result<_>>()?;
         // argv lives until exit: the program may keep pointers into it.
         let argv: &'static mut [*mut c_char] = Vec::leak(
@@ -168,7 +195,11 @@ impl ExecutorControl for InProcessExecutor {
             let fini: &'static [ExecutorAddr] = Vec::leak(initializers.fini.clone());
             let arg = Box::leak(Box::new(fini)) as *mut &'static [ExecutorAddr] as *mut c_void;
             extern "C" {
-                fn __cxa_atexit(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void, dso: *mut c_void) -> c_int;
+                fn __cxa_atexit(
+                    f: unsafe extern "C" fn(*mut c_void),
+                    arg: *mut c_void,
+                    dso: *mut c_void,
+                ) -> c_int;
             }
             // SAFETY: `run_finalizers` takes the leaked list registered here; the
             // list lives for the rest of the process.
@@ -202,7 +233,8 @@ unsafe extern "C" fn run_finalizers(arg: *mut c_void) {
         // SAFETY: each address is a finalizer function `void (void)` in JIT memory
         // that is never deallocated while the process runs its exit handlers.
         unsafe {
-            let f: unsafe extern "C" fn() = std::mem::transmute::<usize, unsafe extern "C" fn()>(f.0 as usize);
+            let f: unsafe extern "C" fn() =
+                std::mem::transmute::<usize, unsafe extern "C" fn()>(f.0 as usize);
             f();
         }
     }

@@ -4,7 +4,11 @@
 use std::ffi::{c_int, c_void};
 
 extern "C" {
-    fn __cxa_atexit(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void, dso: *mut c_void) -> c_int;
+    fn __cxa_atexit(
+        f: unsafe extern "C" fn(*mut c_void),
+        arg: *mut c_void,
+        dso: *mut c_void,
+    ) -> c_int;
     fn __cxa_at_quick_exit(f: unsafe extern "C" fn(*mut c_void), dso: *mut c_void) -> c_int;
 }
 

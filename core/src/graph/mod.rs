@@ -97,7 +97,9 @@ pub struct InputFile {
 
 impl fmt::Debug for InputFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InputFile").field("name", &self.name).finish()
+        f.debug_struct("InputFile")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -161,13 +163,19 @@ pub enum Scope {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymbolDef {
-    Defined { block: BlockId, offset: u64 },
+    Defined {
+        block: BlockId,
+        offset: u64,
+    },
     /// Not defined here: resolved by name against other graphs, archives and the host.
     External,
     /// A fixed address: SHN_ABS symbols and resolved host symbols.
     Absolute(u64),
     /// A tentative definition, turned into zero-fill by resolution.
-    Common { size: u64, align: u64 },
+    Common {
+        size: u64,
+        align: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -305,7 +313,10 @@ impl LinkGraph {
     /// `file(section)` of a block, for messages.
     pub fn block_origin(&self, id: BlockId) -> (String, String) {
         let section = &self.sections[self.blocks[id.index()].section.index()];
-        (self.file_name(section.file).to_string(), section.name.clone())
+        (
+            self.file_name(section.file).to_string(),
+            section.name.clone(),
+        )
     }
 
     /// Appends `other` to this graph, renumbering its ids.
@@ -315,13 +326,14 @@ impl LinkGraph {
         let block_base = self.blocks.len() as u32;
         let symbol_base = self.symbols.len() as u32;
         self.files.extend(other.files);
-        self.sections.extend(other.sections.into_iter().map(|mut s| {
-            s.file = FileId(s.file.0 + file_base);
-            for b in &mut s.blocks {
-                b.0 += block_base;
-            }
-            s
-        }));
+        self.sections
+            .extend(other.sections.into_iter().map(|mut s| {
+                s.file = FileId(s.file.0 + file_base);
+                for b in &mut s.blocks {
+                    b.0 += block_base;
+                }
+                s
+            }));
         self.blocks.extend(other.blocks.into_iter().map(|mut b| {
             b.section = SectionId(b.section.0 + section_base);
             for e in &mut b.edges {
@@ -349,12 +361,13 @@ impl LinkGraph {
                 .into_iter()
                 .map(|b| BlockId(b.0 + block_base)),
         );
-        self.comdat_groups.extend(other.comdat_groups.into_iter().map(|(name, sections)| {
-            let sections = sections
-                .into_iter()
-                .map(|s| SectionId(s.0 + section_base))
-                .collect();
-            (name, sections)
-        }));
+        self.comdat_groups
+            .extend(other.comdat_groups.into_iter().map(|(name, sections)| {
+                let sections = sections
+                    .into_iter()
+                    .map(|s| SectionId(s.0 + section_base))
+                    .collect();
+                (name, sections)
+            }));
     }
 }

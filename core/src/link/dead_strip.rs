@@ -39,7 +39,10 @@ pub fn dead_strip(graph: &mut LinkGraph, mode: &DeadStrip) {
         };
         let is_root = match mode {
             DeadStrip::KeepGlobals => symbol.scope != Scope::Local,
-            DeadStrip::FromRoots(_) => symbol.name.as_deref().is_some_and(|n| root_names.contains(n)),
+            DeadStrip::FromRoots(_) => symbol
+                .name
+                .as_deref()
+                .is_some_and(|n| root_names.contains(n)),
             DeadStrip::Off => false,
         };
         if is_root && !discarded.contains(&block) {

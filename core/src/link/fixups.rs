@@ -8,10 +8,16 @@ use crate::memory::InFlightAlloc;
 
 use super::layout::Plan;
 
-pub(crate) fn copy_and_fix_up(graph: &LinkGraph, plan: &Plan, alloc: &mut dyn InFlightAlloc) -> Result<()> {
+pub(crate) fn copy_and_fix_up(
+    graph: &LinkGraph,
+    plan: &Plan,
+    alloc: &mut dyn InFlightAlloc,
+) -> Result<()> {
     let got_base = got_base_addr(graph);
     for (index, slot) in plan.slots.iter().enumerate() {
-        let Some((segment, offset)) = *slot else { continue };
+        let Some((segment, offset)) = *slot else {
+            continue;
+        };
         let block_id = crate::graph::BlockId::from_index(index);
         let block = graph.block(block_id);
         let mem = alloc.working_memory(segment);
@@ -23,7 +29,10 @@ pub(crate) fn copy_and_fix_up(graph: &LinkGraph, plan: &Plan, alloc: &mut dyn In
                 let bytes = graph.block_bytes(block_id);
                 if bytes.len() != dest.len() {
                     let (file, section) = graph.block_origin(block_id);
-                    return Err(Error::malformed(&file, format!("section {section}: content size differs from section size")));
+                    return Err(Error::malformed(
+                        &file,
+                        format!("section {section}: content size differs from section size"),
+                    ));
                 }
                 dest.copy_from_slice(bytes);
             }

@@ -37,7 +37,11 @@ fn classify(name: &str) -> Option<(Array, Option<u32>, bool)> {
         }
         if let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) {
             let n: u32 = rest.parse().ok()?;
-            let priority = if legacy { 65535u32.saturating_sub(n) } else { n };
+            let priority = if legacy {
+                65535u32.saturating_sub(n)
+            } else {
+                n
+            };
             return Some((array, Some(priority), legacy));
         }
     }
@@ -100,9 +104,18 @@ mod tests {
 
     #[test]
     fn priorities_follow_gnu_ld() {
-        assert!(matches!(classify(".init_array.00101"), Some((Array::Init, Some(101), false))));
-        assert!(matches!(classify(".ctors.65434"), Some((Array::Init, Some(101), true))));
-        assert!(matches!(classify(".fini_array"), Some((Array::Fini, None, false))));
+        assert!(matches!(
+            classify(".init_array.00101"),
+            Some((Array::Init, Some(101), false))
+        ));
+        assert!(matches!(
+            classify(".ctors.65434"),
+            Some((Array::Init, Some(101), true))
+        ));
+        assert!(matches!(
+            classify(".fini_array"),
+            Some((Array::Fini, None, false))
+        ));
         assert!(classify(".init_arrayx").is_none());
         assert!(classify(".data").is_none());
     }

@@ -146,7 +146,11 @@ pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutR
             .filter(|&b| graph.block(b).live)
             .collect();
         let Some(&first) = live.first() else { continue };
-        let start = live.iter().map(|&b| graph.block(b).addr.0).min().unwrap_or(0);
+        let start = live
+            .iter()
+            .map(|&b| graph.block(b).addr.0)
+            .min()
+            .unwrap_or(0);
         let end = live
             .iter()
             .map(|&b| graph.block(b).addr.0 + graph.block(b).size)

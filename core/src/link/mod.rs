@@ -95,7 +95,9 @@ pub fn run_pipeline(
         run_passes(&mut config.post_allocation, graph)?;
         timings.record("relax", || Tables::optimize(graph));
         run_passes(&mut config.pre_fixup, graph)?;
-        timings.record("fixup", || fixups::copy_and_fix_up(graph, &plan, in_flight.as_mut()))?;
+        timings.record("fixup", || {
+            fixups::copy_and_fix_up(graph, &plan, in_flight.as_mut())
+        })?;
         run_passes(&mut config.post_fixup, graph)
     })();
     if let Err(e) = result {

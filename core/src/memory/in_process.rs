@@ -48,11 +48,19 @@ impl Mapping {
             // (FIXED_NOREPLACE refuses to replace anything that appeared since);
             // no existing memory is affected.
             let result = unsafe {
-                rustix::mm::mmap_anonymous(addr, size as usize, ProtFlags::READ | ProtFlags::WRITE, flags)
+                rustix::mm::mmap_anonymous(
+                    addr,
+                    size as usize,
+                    ProtFlags::READ | ProtFlags::WRITE,
+                    flags,
+                )
             };
             match result {
                 Ok(ptr) if hint.is_none_or(|h| h == ptr as u64) => {
-                    return Ok(Mapping { base: ptr as u64, size });
+                    return Ok(Mapping {
+                        base: ptr as u64,
+                        size,
+                    });
                 }
                 Ok(ptr) => {
                     // An old kernel treated FIXED_NOREPLACE as a hint: give it back.
@@ -60,7 +68,11 @@ impl Mapping {
                     let _ = unsafe { rustix::mm::munmap(ptr, size as usize) };
                 }
                 Err(rustix::io::Errno::EXIST) => continue,
-                Err(e) => return Err(Error::Memory(format!("mmap of {size:#x} bytes failed: {e}"))),
+                Err(e) => {
+                    return Err(Error::Memory(format!(
+                        "mmap of {size:#x} bytes failed: {e}"
+                    )))
+                }
             }
         }
         Err(Error::Memory(format!(
@@ -113,13 +125,16 @@ impl MemoryManager for InProcessMemoryManager {
         let mut order: Vec<usize> = (0..request.segments.len()).collect();
         // Standard segments first, Finalize segments at the end of the mapping.
         order.sort_by_key(|&i| request.segments[i].lifetime == MemLifetime::Finalize);
-        let mut segments: Vec<Option<Segment>> = (0..request.segments.len()).map(|_| None).collect();
+        let mut segments: Vec<Option<Segment>> =
+            (0..request.segments.len()).map(|_| None).collect();
         let mut offset = 0u64;
         let mut finalize_start = None;
         for i in order {
             let seg = &request.segments[i];
             if seg.lifetime == MemLifetime::NoAlloc {
-                return Err(Error::Memory("NoAlloc segments are never allocated in the executor".into()));
+                return Err(Error::Memory(
+                    "NoAlloc segments are never allocated in the executor".into(),
+                ));
             }
             if seg.lifetime == MemLifetime::Finalize && finalize_start.is_none() {
                 finalize_start = Some(offset);
@@ -140,7 +155,10 @@ impl MemoryManager for InProcessMemoryManager {
         let mapping = Mapping::new(request, total)?;
         Ok(Box::new(InProcessInFlight {
             mapping,
-            segments: segments.into_iter().map(|s| s.expect("every segment placed")).collect(),
+            segments: segments
+                .into_iter()
+                .map(|s| s.expect("every segment placed"))
+                .collect(),
             finalize_start,
         }))
     }
@@ -239,7 +257,9 @@ impl FinalizedMemory for InProcessFinalized {
 /// Calls a wrapper function in this process.
 pub(crate) fn run_wrapper_call(call: &WrapperCall) -> Result<()> {
     if call.function.0 == 0 {
-        return Err(Error::Memory("allocation action with a null function".into()));
+        return Err(Error::Memory(
+            "allocation action with a null function".into(),
+        ));
     }
     // SAFETY: allocation actions are created by passes with the address of a
     // function of type `WrapperFn` in this process; the argument buffer lives

@@ -83,7 +83,9 @@ impl FinalizedAlloc {
     }
 
     pub fn range(&self) -> (ExecutorAddr, u64) {
-        self.inner.as_ref().map_or((ExecutorAddr(0), 0), |m| m.range())
+        self.inner
+            .as_ref()
+            .map_or((ExecutorAddr(0), 0), |m| m.range())
     }
 
     pub fn deallocate(mut self) -> Result<()> {

@@ -16,7 +16,10 @@ pub(crate) fn needs_low_memory(graph: &LinkGraph) -> bool {
 }
 
 /// Redirects 32-bit fixups to host data objects into copies in the unit.
-pub(crate) fn add_copy_relocations(graph: &mut LinkGraph, executor: &dyn ExecutorControl) -> Result<()> {
+pub(crate) fn add_copy_relocations(
+    graph: &mut LinkGraph,
+    executor: &dyn ExecutorControl,
+) -> Result<()> {
     if !needs_low_memory(graph) {
         return Ok(());
     }
@@ -30,7 +33,9 @@ pub(crate) fn add_copy_relocations(graph: &mut LinkGraph, executor: &dyn Executo
                 continue;
             }
             let target = graph.symbol(edge.target);
-            let SymbolDef::Absolute(addr) = target.def else { continue };
+            let SymbolDef::Absolute(addr) = target.def else {
+                continue;
+            };
             if addr == 0 || target.is_function || target.size == 0 {
                 continue;
             }
@@ -39,9 +44,11 @@ pub(crate) fn add_copy_relocations(graph: &mut LinkGraph, executor: &dyn Executo
                 None => {
                     let name = target.display_name().to_string();
                     let size = target.size;
-                    let bytes = executor.read_memory(crate::graph::ExecutorAddr(addr), size).map_err(|e| {
-                        Error::Other(format!("copy relocation for host symbol `{name}`: {e}"))
-                    })?;
+                    let bytes = executor
+                        .read_memory(crate::graph::ExecutorAddr(addr), size)
+                        .map_err(|e| {
+                            Error::Other(format!("copy relocation for host symbol `{name}`: {e}"))
+                        })?;
                     let file = graph.block(block_id).section;
                     let file = graph.section(file).file;
                     let section = *section.get_or_insert_with(|| {

@@ -13,7 +13,9 @@ use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
 use crate::error::{Error, Result};
 use crate::executor::ExecutorControl;
 use crate::graph::{ExecutorAddr, InputFile, LinkGraph, Scope, SymbolDef};
-use crate::link::{run_pipeline, DeadStrip, Initializers, LayoutReport, PassConfig, Plugin, Timings};
+use crate::link::{
+    run_pipeline, DeadStrip, Initializers, LayoutReport, PassConfig, Plugin, Timings,
+};
 use crate::memory::FinalizedAlloc;
 
 pub use toolchain::find_libgcc;
@@ -52,7 +54,8 @@ impl LinkUnit {
     /// Adds a file by path: `.a` files are archives, anything else an object.
     pub fn add_path(&mut self, path: &Path) -> Result<()> {
         let file = read_input(path)?;
-        let is_archive = (*file.data).as_ref().starts_with(b"!<arch>\n") || (*file.data).as_ref().starts_with(b"!<thin>\n");
+        let is_archive = (*file.data).as_ref().starts_with(b"!<arch>\n")
+            || (*file.data).as_ref().starts_with(b"!<thin>\n");
         if is_archive {
             self.archives.push(file);
         } else {
@@ -180,7 +183,11 @@ impl Session {
             .iter()
             .map(|a| Archive::parse(&a.name, a.data.clone()))
             .collect::<Result<Vec<_>>>()?;
-        let libgcc = if self.options.use_libgcc { self.libgcc() } else { None };
+        let libgcc = if self.options.use_libgcc {
+            self.libgcc()
+        } else {
+            None
+        };
         {
             let dylib = self.lock_dylib();
             timings.record("resolve", || {
@@ -226,7 +233,9 @@ impl Session {
             if !graph.block(block).live {
                 continue;
             }
-            let Some(addr) = graph.symbol_addr(id) else { continue };
+            let Some(addr) = graph.symbol_addr(id) else {
+                continue;
+            };
             let export = ExportedSymbol {
                 addr: ExecutorAddr(addr),
                 is_function: sym.is_function,
@@ -277,11 +286,17 @@ impl Session {
         std::thread::scope(|scope| {
             let handles: Vec<_> = objects
                 .chunks(chunk)
-                .map(|files| scope.spawn(move || files.iter().map(parse).collect::<Result<Vec<_>>>()))
+                .map(|files| {
+                    scope.spawn(move || files.iter().map(parse).collect::<Result<Vec<_>>>())
+                })
                 .collect();
             let mut graphs = Vec::with_capacity(objects.len());
             for handle in handles {
-                graphs.extend(handle.join().map_err(|_| Error::Other("parser thread panicked".into()))??);
+                graphs.extend(
+                    handle
+                        .join()
+                        .map_err(|_| Error::Other("parser thread panicked".into()))??,
+                );
             }
             Ok(graphs)
         })

@@ -44,17 +44,23 @@ pub(crate) fn resolve(
     r.define_linker_symbols();
 
     let mut libgcc = libgcc;
-    let mut resolved_outside: HashMap<SymbolId, SymbolDef> = HashMap::new();
     loop {
-        let undefined = r.undefined_names();
+        let undefined = r.undefined_references();
         let mut still_undefined = Vec::new();
-        for name in undefined {
-            if let Some(sym) = dylib.lookup(&name) {
-                r.set_outside(&name, sym.addr.0, sym.is_function, sym.size, &mut resolved_outside);
-            } else if let Some(sym) = executor.lookup(&name) {
-                r.set_outside(&name, sym.addr.0, sym.is_function, sym.size, &mut resolved_outside);
-            } else {
-                still_undefined.push(name);
+        for (name, references) in undefined {
+            let found = dylib
+                .lookup(&name)
+                .map(|s| (s.addr.0, s.is_function, s.size))
+                .or_else(|| {
+                    executor
+                        .lookup(&name)
+                        .map(|s| (s.addr.0, s.is_function, s.size))
+                });
+            match found {
+                Some((addr, is_function, size)) => {
+                    r.set_outside(&name, &references, addr, is_function, size)
+                }
+                None => still_undefined.push(name),
             }
         }
         // Compiler helpers come from libgcc.a last, as in a native link.
@@ -104,7 +110,9 @@ impl Resolver<'_> {
             if sym.scope == Scope::Local || matches!(sym.def, SymbolDef::External) {
                 continue;
             }
-            let Some(name) = sym.name.clone() else { continue };
+            let Some(name) = sym.name.clone() else {
+                continue;
+            };
             match self.defs.get(&name).copied() {
                 None => {
                     self.defs.insert(name, id);
@@ -136,8 +144,16 @@ impl Resolver<'_> {
                 second: self.graph.file_name(newer.file).to_string(),
             }),
             (0, 0) => {
-                let (SymbolDef::Common { size: s1, align: a1 }, SymbolDef::Common { size: s2, align: a2 }) =
-                    (old.def, newer.def)
+                let (
+                    SymbolDef::Common {
+                        size: s1,
+                        align: a1,
+                    },
+                    SymbolDef::Common {
+                        size: s2,
+                        align: a2,
+                    },
+                ) = (old.def, newer.def)
                 else {
                     unreachable!("rank 0 is common")
                 };
@@ -229,7 +245,9 @@ impl Resolver<'_> {
         let mut commons = commons;
         commons.sort();
         for id in commons {
-            let SymbolDef::Common { size, align } = self.graph.symbol(id).def else { continue };
+            let SymbolDef::Common { size, align } = self.graph.symbol(id).def else {
+                continue;
+            };
             let file = self.graph.symbol(id).file;
             let section = self.graph.add_section(Section {
                 name: "COMMON".into(),
@@ -268,7 +286,12 @@ impl Resolver<'_> {
         }
         if undefined.contains("__dso_handle") {
             // A unique address per unit identifies its __cxa_atexit registrations.
-            let file = self.graph.symbols().first().map(|s| s.file).unwrap_or(crate::graph::FileId::from_index(0));
+            let file = self
+                .graph
+                .symbols()
+                .first()
+                .map(|s| s.file)
+                .unwrap_or(crate::graph::FileId::from_index(0));
             let section = self.graph.add_section(Section {
                 name: "$__DSO_HANDLE".into(),
                 prot: MemProt::Read,
@@ -314,23 +337,46 @@ impl Resolver<'_> {
         })
     }
 
-    /// Resolves every reference to `name` to an address outside the unit.
+    /// Undefined names with their referencing symbols, in first-reference order.
+    fn undefined_references(&self) -> Vec<(Arc<str>, Vec<SymbolId>)> {
+        let mut index: HashMap<Arc<str>, usize> = HashMap::new();
+        let mut result: Vec<(Arc<str>, Vec<SymbolId>)> = Vec::new();
+        for id in self.graph.symbol_ids() {
+            let sym = self.graph.symbol(id);
+            if !matches!(sym.def, SymbolDef::External) {
+                continue;
+            }
+            let Some(name) = &sym.name else { continue };
+            if self.defs.contains_key(name) {
+                continue;
+            }
+            let slot = *index.entry(name.clone()).or_insert_with(|| {
+                result.push((name.clone(), Vec::new()));
+                result.len() - 1
+            });
+            result[slot].1.push(id);
+        }
+        result
+    }
+
+    /// Resolves the references to `name` to an address outside the unit.
     fn set_outside(
         &mut self,
-        name: &str,
+        name: &Arc<str>,
+        references: &[SymbolId],
         addr: u64,
         is_function: bool,
         size: u64,
-        resolved: &mut HashMap<SymbolId, SymbolDef>,
     ) {
-        for id in self.graph.symbol_ids() {
+        for &id in references {
             let sym = self.graph.symbol_mut(id);
-            if matches!(sym.def, SymbolDef::External) && sym.name.as_deref() == Some(name) {
-                sym.def = SymbolDef::Absolute(addr);
-                sym.is_function = is_function;
-                sym.size = size;
-                resolved.insert(id, sym.def);
-            }
+            sym.def = SymbolDef::Absolute(addr);
+            sym.is_function = is_function;
+            sym.size = size;
+        }
+        // One symbol per name, so stubs, GOT entries and copies are shared.
+        if let Some(&first) = references.first() {
+            self.defs.insert(name.clone(), first);
         }
     }
 
@@ -368,7 +414,8 @@ impl Resolver<'_> {
             .symbol_ids()
             .filter_map(|id| {
                 let sym = self.graph.symbol(id);
-                if !matches!(sym.def, SymbolDef::External) {
+                // References, and definitions that lost to another (weak to strong).
+                if sym.scope == Scope::Local {
                     return None;
                 }
                 let def = *self.defs.get(sym.name.as_ref()?)?;
@@ -392,7 +439,8 @@ impl Resolver<'_> {
 
     /// Each missing name with the `file(section)` places that reference it.
     fn references(&self, missing: &[Arc<str>]) -> Vec<Undefined> {
-        let index: HashMap<&str, usize> = missing.iter().enumerate().map(|(i, n)| (&**n, i)).collect();
+        let index: HashMap<&str, usize> =
+            missing.iter().enumerate().map(|(i, n)| (&**n, i)).collect();
         let mut refs: Vec<Vec<String>> = vec![Vec::new(); missing.len()];
         for block_id in self.graph.block_ids() {
             let block = self.graph.block(block_id);
@@ -401,7 +449,9 @@ impl Resolver<'_> {
                 if !matches!(target.def, SymbolDef::External) {
                     continue;
                 }
-                let Some(&i) = target.name.as_deref().and_then(|n| index.get(n)) else { continue };
+                let Some(&i) = target.name.as_deref().and_then(|n| index.get(n)) else {
+                    continue;
+                };
                 let (file, section) = self.graph.block_origin(block_id);
                 let place = format!("{file}({section})");
                 if !refs[i].contains(&place) {

@@ -8,8 +8,14 @@ pub fn find_libgcc() -> Option<PathBuf> {
         return Some(PathBuf::from(path));
     }
     let mut candidates = Vec::new();
-    for triple_dir in ["/usr/lib/gcc/x86_64-linux-gnu", "/usr/lib/gcc/x86_64-pc-linux-gnu", "/usr/lib64/gcc/x86_64-pc-linux-gnu"] {
-        let Ok(entries) = std::fs::read_dir(triple_dir) else { continue };
+    for triple_dir in [
+        "/usr/lib/gcc/x86_64-linux-gnu",
+        "/usr/lib/gcc/x86_64-pc-linux-gnu",
+        "/usr/lib64/gcc/x86_64-pc-linux-gnu",
+    ] {
+        let Ok(entries) = std::fs::read_dir(triple_dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path().join("libgcc.a");
             if path.is_file() {

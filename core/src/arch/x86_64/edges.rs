@@ -106,7 +106,10 @@ impl EdgeKind {
     pub fn is_absolute_32(self) -> bool {
         matches!(
             self,
-            EdgeKind::Pointer32 | EdgeKind::Pointer32Signed | EdgeKind::Pointer16 | EdgeKind::Pointer8
+            EdgeKind::Pointer32
+                | EdgeKind::Pointer32Signed
+                | EdgeKind::Pointer16
+                | EdgeKind::Pointer8
         )
     }
 

@@ -143,7 +143,10 @@ mod tests {
     fn delta32_is_pc_relative_and_range_checked() {
         let mut mem = [0u8; 8];
         apply_fixup(&mut mem, 0x1000, &edge(EdgeKind::Delta32, 4, -4), 0x2000, 0).unwrap();
-        assert_eq!(i32::from_le_bytes(mem[4..8].try_into().unwrap()), 0x2000 - 4 - 0x1004);
+        assert_eq!(
+            i32::from_le_bytes(mem[4..8].try_into().unwrap()),
+            0x2000 - 4 - 0x1004
+        );
         let err = apply_fixup(&mut mem, 0, &edge(EdgeKind::Delta32, 0, 0), 1 << 40, 0);
         assert!(matches!(err, Err(FixupError::OutOfRange { .. })));
     }
@@ -151,7 +154,14 @@ mod tests {
     #[test]
     fn relaxed_jmp_rewrites_instruction() {
         let mut mem = [0xff, 0x25, 0, 0, 0, 0];
-        apply_fixup(&mut mem, 0x1000, &edge(EdgeKind::RelaxedJmp, 2, -4), 0x1100, 0).unwrap();
+        apply_fixup(
+            &mut mem,
+            0x1000,
+            &edge(EdgeKind::RelaxedJmp, 2, -4),
+            0x1100,
+            0,
+        )
+        .unwrap();
         assert_eq!(mem[0], 0xe9);
         assert_eq!(mem[5], 0x90);
         let rel = i32::from_le_bytes(mem[1..5].try_into().unwrap());

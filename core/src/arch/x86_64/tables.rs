@@ -25,6 +25,9 @@ pub struct Tables {
     got_base: Option<SymbolId>,
     got_entries: HashMap<SymbolId, SymbolId>,
     stubs: HashMap<SymbolId, SymbolId>,
+    /// GOT entries holding a stub's address: the canonical address of a host
+    /// function whose address low (-fno-pic) code takes with 32-bit fixups.
+    canonical_entries: HashMap<SymbolId, SymbolId>,
 }
 
 impl Tables {
@@ -32,7 +35,10 @@ impl Tables {
     /// created already for `_GLOBAL_OFFSET_TABLE_`.
     pub fn new(graph: &LinkGraph) -> Self {
         let mut tables = Self::default();
-        if let Some(section) = graph.section_ids().find(|&s| graph.section(s).name == GOT_SECTION) {
+        if let Some(section) = graph
+            .section_ids()
+            .find(|&s| graph.section(s).name == GOT_SECTION)
+        {
             tables.got_section = Some(section);
             tables.got_base = graph.symbol_ids().find(|&id| {
                 let sym = graph.symbol(id);
@@ -143,16 +149,52 @@ impl Tables {
         stub
     }
 
+    /// The GOT entry holding the canonical (stub) address of `target`.
+    fn canonical_entry(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
+        if let Some(&entry) = self.canonical_entries.get(&target) {
+            return entry;
+        }
+        let stub = self.stub(graph, target);
+        let section = self.got_section(graph);
+        let entry = anonymous_block(
+            graph,
+            section,
+            vec![0; 8],
+            8,
+            Edge {
+                offset: 0,
+                kind: EdgeKind::Pointer64,
+                target: stub,
+                addend: 0,
+            },
+        );
+        self.canonical_entries.insert(target, entry);
+        entry
+    }
+
     /// Lowers every GOT and stub request of the live blocks. Calls to symbols
     /// that the graph does not define go through a stub; so do absolute 32-bit
-    /// references to host functions (the stub is their canonical address).
+    /// references to host functions: the stub is then their canonical address,
+    /// used by every reference that takes the address, as a non-PIE link does.
     pub fn lower(&mut self, graph: &mut LinkGraph) {
         let block_ids: Vec<_> = graph.block_ids().filter(|&b| graph.block(b).live).collect();
+        let canonical: std::collections::HashSet<SymbolId> = block_ids
+            .iter()
+            .flat_map(|&b| graph.block(b).edges.iter())
+            .filter(|e| e.kind.is_absolute_32())
+            .map(|e| e.target)
+            .filter(|&t| {
+                let sym = graph.symbol(t);
+                sym.is_function && matches!(sym.def, SymbolDef::Absolute(a) if a != 0)
+            })
+            .collect();
         for block_id in block_ids {
             let mut edges = std::mem::take(&mut graph.block_mut(block_id).edges);
             for edge in &mut edges {
-                let target_is_local = matches!(graph.symbol(edge.target).def, SymbolDef::Defined { .. });
-                let target_is_host_function = !target_is_local && graph.symbol(edge.target).is_function;
+                let target_is_local =
+                    matches!(graph.symbol(edge.target).def, SymbolDef::Defined { .. });
+                let target_is_host_function =
+                    !target_is_local && graph.symbol(edge.target).is_function;
                 let lowered = match edge.kind {
                     EdgeKind::RequestGotAndTransformToDelta32 => Some((EdgeKind::Delta32, false)),
                     EdgeKind::RequestGotAndTransformToDelta32Relaxable => {
@@ -182,12 +224,31 @@ impl Tables {
                     }
                     _ => None,
                 };
+                let takes_address = matches!(edge.kind, EdgeKind::Pointer64 | EdgeKind::Delta64)
+                    || (edge.kind.is_table_request()
+                        && edge.kind != EdgeKind::RequestStubAndTransformToDelta64FromGot);
+                if takes_address && canonical.contains(&edge.target) {
+                    if edge.kind.is_table_request() {
+                        let (kind, _) = lowered.expect("table requests are lowered");
+                        edge.target = self.canonical_entry(graph, edge.target);
+                        edge.kind = match kind {
+                            EdgeKind::Delta32ToGotRelaxable
+                            | EdgeKind::Delta32ToGotRexRelaxable => EdgeKind::Delta32,
+                            other => other,
+                        };
+                    } else {
+                        edge.target = self.stub(graph, edge.target);
+                    }
+                    continue;
+                }
                 if let Some((kind, via_stub)) = lowered {
                     if edge.kind == EdgeKind::RequestStubAndTransformToDelta64FromGot {
                         self.got_base(graph);
                     }
                     edge.target = if via_stub {
-                        if target_is_local && edge.kind == EdgeKind::RequestStubAndTransformToDelta64FromGot {
+                        if target_is_local
+                            && edge.kind == EdgeKind::RequestStubAndTransformToDelta64FromGot
+                        {
                             edge.target
                         } else {
                             self.stub(graph, edge.target)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs (Debian packages, as root) and runs it.
+# This is the test command of README.md; .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(gcc g++ libc6-dev binutils clang-19 llvm-19 gdb lldb-19 python3)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}" >&2
+    SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo test --workspace

@@ -1,0 +1,247 @@
+//! Bad input gets a clear error naming the file, section, symbol or
+//! relocation, and exit status 1; never a panic.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use support::*;
+
+fn lantern_run(args: &[&Path]) -> Outcome {
+    run_with_timeout(
+        Command::new(lantern()).arg("run").args(args),
+        Duration::from_secs(60),
+    )
+    .expect("lantern runs")
+}
+
+/// Asserts a clean failure whose message contains every `needle`.
+fn assert_error(out: &Outcome, needles: &[&str]) {
+    assert_eq!(out.status, "exit 1", "expected a clean error, got {out:?}");
+    assert!(
+        out.stderr.starts_with("lantern: error: "),
+        "stderr: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "panic: {}", out.stderr);
+    for needle in needles {
+        assert!(
+            out.stderr.contains(needle),
+            "missing {needle:?} in: {}",
+            out.stderr
+        );
+    }
+}
+
+fn have_gcc() -> bool {
+    require_tool(&["gcc"], "gcc").is_some()
+}
+
+fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
+    let src = dir.join(format!("{name}.s"));
+    std::fs::write(&src, source).unwrap();
+    let obj = dir.join(format!("{name}.o"));
+    check(Command::new("gcc").arg("-c").arg(&src).arg("-o").arg(&obj)).unwrap();
+    obj
+}
+
+#[test]
+fn all_undefined_symbols_are_listed_with_their_references() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-undefined");
+    let a = compile_c(&dir, "a", "int missing_fn(void); extern int missing_data;\nint main(void){ return missing_fn() + missing_data; }", &[]);
+    let b = compile_c(
+        &dir,
+        "b",
+        "int missing_fn(void); int helper(void){ return missing_fn(); }",
+        &[],
+    );
+    let out = lantern_run(&[&a, &b]);
+    assert_error(
+        &out,
+        &[
+            "2 undefined symbols",
+            "`missing_fn`",
+            "`missing_data`",
+            "a.o(.text",
+            "b.o(.text",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_strong_definitions_name_both_files() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-duplicate");
+    let a = compile_c(&dir, "a", "int dup = 1; int main(void){ return dup; }", &[]);
+    let b = compile_c(&dir, "b", "int dup = 2;", &[]);
+    let out = lantern_run(&[&a, &b]);
+    assert_error(&out, &["duplicate symbol `dup`", "a.o", "b.o"]);
+}
+
+#[test]
+fn not_elf_and_truncated_objects_are_rejected() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-corrupt");
+    let junk = dir.join("junk.o");
+    std::fs::write(&junk, b"this is not an object file at all").unwrap();
+    assert_error(&lantern_run(&[&junk]), &["junk.o", "not an ELF file"]);
+
+    let good = compile_c(&dir, "good", "int main(void){ return 0; }", &[]);
+    let bytes = std::fs::read(&good).unwrap();
+    let truncated = dir.join("truncated.o");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    assert_error(&lantern_run(&[&truncated]), &["truncated.o"]);
+}
+
+/// Every truncation and many single-byte corruptions of a real object end in
+/// success or a clean error: never a panic or a crash of Lantern itself.
+#[test]
+fn corrupted_objects_never_crash_the_linker() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-fuzz");
+    let good = compile_c(
+        &dir,
+        "good",
+        "#include <stdio.h>\nstatic int t[4] = {1,2,3,4}; int g(int i){ return t[i&3]; }\nint main(void){ printf(\"%d\\n\", g(2)); return 0; }",
+        &["-O1"],
+    );
+    let bytes = std::fs::read(&good).unwrap();
+    let case = dir.join("case.o");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut variants: Vec<Vec<u8>> = (1..bytes.len())
+        .step_by(97)
+        .map(|n| bytes[..n].to_vec())
+        .collect();
+    for _ in 0..150 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut v = bytes.clone();
+        let at = (seed as usize) % v.len();
+        v[at] = v[at].wrapping_add(1 + (seed >> 32) as u8 % 255);
+        variants.push(v);
+    }
+    for v in variants {
+        std::fs::write(&case, &v).unwrap();
+        let out = run_with_timeout(
+            Command::new(lantern()).args(["link"]).arg(&case),
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        assert!(
+            out.status == "exit 0" || out.status == "exit 1",
+            "lantern link ended with {} on a corrupted object: {}",
+            out.status,
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"), "panic: {}", out.stderr);
+    }
+}
+
+#[test]
+fn wrong_machine_and_wrong_file_type_are_named() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-machine");
+    let good = compile_c(&dir, "good", "int main(void){ return 0; }", &[]);
+    let mut bytes = std::fs::read(&good).unwrap();
+    bytes[18] = 183; // e_machine = EM_AARCH64
+    bytes[19] = 0;
+    let arm = dir.join("arm.o");
+    std::fs::write(&arm, &bytes).unwrap();
+    assert_error(&lantern_run(&[&arm]), &["arm.o", "wrong machine"]);
+
+    let exe = dir.join("prog");
+    check(Command::new("gcc").arg(&good).arg("-o").arg(&exe)).unwrap();
+    assert_error(&lantern_run(&[&exe]), &["prog", "not a relocatable object"]);
+}
+
+#[test]
+fn unsupported_relocation_names_type_file_and_section() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-reloc");
+    let obj = assemble(
+        &dir,
+        "reloc",
+        ".text\n.globl main\nmain:\n .reloc ., R_X86_64_COPY, foo\n .long 0\n ret\n",
+    );
+    assert_error(
+        &lantern_run(&[&obj]),
+        &["reloc.o", "section .text", "R_X86_64_COPY", "foo"],
+    );
+}
+
+#[test]
+fn out_of_range_fixup_names_the_symbol() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-range");
+    let far = assemble(&dir, "far", ".globl far_away\n.set far_away, 0x123456789\n");
+    let user = assemble(
+        &dir,
+        "user",
+        ".text\n.globl main\nmain:\n movl $far_away, %eax\n ret\n",
+    );
+    assert_error(
+        &lantern_run(&[&user, &far]),
+        &["user.o", "section .text", "far_away", "out of range"],
+    );
+}
+
+#[test]
+fn missing_entry_point_and_missing_file() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-entry");
+    let obj = compile_c(&dir, "noentry", "int helper(void){ return 1; }", &[]);
+    assert_error(&lantern_run(&[&obj]), &["entry point `main`"]);
+    let missing = dir.join("does-not-exist.o");
+    assert_error(&lantern_run(&[&missing]), &["does-not-exist.o"]);
+}
+
+#[test]
+fn thread_local_storage_is_a_clear_error_for_now() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-tls");
+    let obj = compile_c(
+        &dir,
+        "tls",
+        "__thread int t = 1; int main(void){ return t; }",
+        &[],
+    );
+    assert_error(&lantern_run(&[&obj]), &["tls.o", "thread-local storage"]);
+}
+
+#[test]
+fn bad_response_file_is_reported() {
+    let out = run_with_timeout(
+        Command::new(lantern()).args(["run", "@/nonexistent/lantern.rsp"]),
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(out.status, "exit 2");
+    assert!(
+        out.stderr
+            .contains("response file @/nonexistent/lantern.rsp"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,0 +1,158 @@
+//! Shared helpers for the integration tests: finding tools, compiling C,
+//! running commands with a timeout.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+pub fn lantern() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_lantern"))
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Finds a tool on PATH. In CI a missing tool is a failure; elsewhere the
+/// caller skips, and this says so loudly.
+pub fn require_tool(names: &[&str], what: &str) -> Option<String> {
+    for name in names {
+        if Command::new(name)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            return Some(name.to_string());
+        }
+    }
+    let message = format!(
+        "{what} not found (tried {}): install it (see README.md, `Testing`)",
+        names.join(", ")
+    );
+    if in_ci() {
+        panic!("CI=true and {message}");
+    }
+    eprintln!("\n!!! SKIPPING: {message} !!!\n");
+    None
+}
+
+/// The outcome of a process: stdout, stderr and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    /// `exit N` or `signal N`.
+    pub status: String,
+}
+
+pub fn outcome(output: Output) -> Outcome {
+    use std::os::unix::process::ExitStatusExt;
+    let status = match (output.status.code(), output.status.signal()) {
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(sig)) => format!("signal {sig}"),
+        _ => "unknown".into(),
+    };
+    Outcome {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        status,
+    }
+}
+
+/// Runs a command with a timeout, stdin closed, no core dumps.
+pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Outcome, String> {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; it runs in the child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &limit);
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let out_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("timed out after {timeout:?}: {cmd:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = out_thread.join().unwrap_or_default();
+    let stderr = err_thread.join().unwrap_or_default();
+    Ok(outcome(Output {
+        status,
+        stdout,
+        stderr,
+    }))
+}
+
+/// Runs a command that must succeed (a compiler, ar); returns its stdout.
+pub fn check(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A scratch directory under the test target dir.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// Compiles C source text with gcc into `dir/name.o`.
+pub fn compile_c(dir: &Path, name: &str, source: &str, flags: &[&str]) -> PathBuf {
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, source).expect("write source");
+    let obj = dir.join(format!("{name}.o"));
+    check(
+        Command::new("gcc")
+            .args(flags)
+            .arg("-c")
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj),
+    )
+    .expect("gcc");
+    obj
+}
