@@ -100,12 +100,6 @@ impl<'a> GraphBuilder<'a> {
             if index.0 == 0 || is_skipped_section(&sname, sh_type, flags) {
                 continue;
             }
-            if flags & elf::SHF_TLS.0 != 0 {
-                return Err(Error::Unsupported {
-                    file: name.into(),
-                    reason: format!("section {sname}: thread-local storage is not supported yet"),
-                });
-            }
             let size = shdr.sh_size(e);
             let content = if sh_type == elf::SHT_NOBITS.0 {
                 Content::Zero
@@ -151,6 +145,7 @@ impl<'a> GraphBuilder<'a> {
                 file: file_id,
                 blocks: Vec::new(),
                 keep,
+                tls: flags & elf::SHF_TLS.0 != 0,
             });
             section_blocks[index.0] = Some(graph.add_block(Block {
                 section,

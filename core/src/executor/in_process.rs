@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Mutex;
 
-use super::{runtime, ExecutorControl, HostSymbol};
+use super::{runtime, tls_image, ExecutorControl, HostSymbol, TlsModule};
 use crate::error::{Error, Result};
 use crate::graph::ExecutorAddr;
 use crate::link::Initializers;
@@ -104,6 +104,61 @@ impl ExecutorControl for InProcessExecutor {
         // dlsym found, which lies in a mapped, readable segment of its library.
         let bytes = unsafe { std::slice::from_raw_parts(addr.0 as *const u8, len as usize) };
         Ok(bytes.to_vec())
+    }
+
+    fn load_tls_image(&self, init: &[u8], mem_size: u64, align: u64) -> Result<TlsModule> {
+        let object = tls_image::build(init, mem_size, align);
+        let name = c"lantern-tls";
+        // SAFETY: memfd_create with a static NUL-terminated name.
+        let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(Error::Memory(format!(
+                "memfd_create: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        // SAFETY: `fd` was just created and is owned here.
+        let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+        std::io::Write::write_all(&mut &file, &object)
+            .map_err(|e| Error::Memory(format!("writing the TLS image: {e}")))?;
+        let path = CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL in a path");
+        // SAFETY: dlopen of the object just written; it has no code or constructors.
+        let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+        drop(file);
+        if handle.is_null() {
+            return Err(Error::Memory(format!(
+                "cannot register the TLS image: {}",
+                dl_error()
+            )));
+        }
+        let mut module_id: libc::size_t = 0;
+        // SAFETY: RTLD_DI_TLS_MODID writes a size_t for a valid handle.
+        let rc = unsafe {
+            libc::dlinfo(
+                handle,
+                libc::RTLD_DI_TLS_MODID,
+                &mut module_id as *mut libc::size_t as *mut c_void,
+            )
+        };
+        if rc != 0 || module_id == 0 {
+            // SAFETY: closing the handle opened above.
+            unsafe { libc::dlclose(handle) };
+            return Err(Error::Memory(format!(
+                "the TLS image got no module id: {}",
+                dl_error()
+            )));
+        }
+        Ok(TlsModule {
+            module_id: module_id as u64,
+            release: crate::memory::WrapperCall {
+                function: ExecutorAddr(release_tls_image as *const () as u64),
+                arg: (handle as u64).to_le_bytes().to_vec(),
+            },
+        })
+    }
+
+    fn unload_tls_image(&self, module: &TlsModule) {
+        let _ = crate::memory::run_wrapper_call(&module.release);
     }
 
     fn load_library(&self, path: &str) -> Result<()> {
@@ -238,4 +293,16 @@ unsafe extern "C" fn run_finalizers(arg: *mut c_void) {
             f();
         }
     }
+}
+
+/// Dealloc action: closes the TLS image's handle (its 8 little-endian bytes).
+unsafe extern "C" fn release_tls_image(arg: *const u8, len: usize) -> u64 {
+    if len != 8 {
+        return 1;
+    }
+    // SAFETY: the caller passes the action's 8-byte argument buffer.
+    let bytes = unsafe { std::slice::from_raw_parts(arg, len) };
+    let handle = u64::from_le_bytes(bytes.try_into().expect("8 bytes")) as usize as *mut c_void;
+    // SAFETY: the handle came from dlopen in `load_tls_image` and is closed once.
+    u64::from(unsafe { libc::dlclose(handle) } != 0)
 }

@@ -3,6 +3,7 @@
 
 mod in_process;
 mod runtime;
+mod tls_image;
 
 pub use in_process::InProcessExecutor;
 
@@ -18,6 +19,15 @@ pub struct HostSymbol {
     pub size: u64,
 }
 
+/// A unit's thread-local storage, handed to the executor's thread library.
+#[derive(Debug, Clone)]
+pub struct TlsModule {
+    /// The module id `__tls_get_addr` knows the image by.
+    pub module_id: u64,
+    /// The call that gives the image back (a dealloc action).
+    pub release: crate::memory::WrapperCall,
+}
+
 /// What the linker needs from the process that runs the code.
 pub trait ExecutorControl: Send + Sync {
     /// Looks a symbol up in the executor: its runtime helpers, loaded libraries, the program.
@@ -25,6 +35,11 @@ pub trait ExecutorControl: Send + Sync {
     fn memory_manager(&self) -> &dyn MemoryManager;
     /// Reads executor memory (host data to copy).
     fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>>;
+    /// Registers a TLS image (`init` bytes, then zeroes up to `mem_size`) so
+    /// every thread, existing or future, gets its own initialized copy.
+    fn load_tls_image(&self, init: &[u8], mem_size: u64, align: u64) -> Result<TlsModule>;
+    /// Gives a TLS image back (on a failed link; otherwise `release` runs at deallocation).
+    fn unload_tls_image(&self, module: &TlsModule);
     /// Loads a shared library into the executor so its symbols resolve.
     fn load_library(&self, path: &str) -> Result<()>;
     /// Makes the executor's stack executable (objects asking for it in `.note.GNU-stack`).

@@ -112,6 +112,8 @@ pub struct Section {
     pub blocks: Vec<BlockId>,
     /// A root for dead-stripping (initializers, SHF_GNU_RETAIN).
     pub keep: bool,
+    /// Thread-local (.tdata/.tbss): part of the TLS image, not of JIT memory.
+    pub tls: bool,
 }
 
 /// A block's bytes: a range of its input file, bytes made by the linker, or zero-fill.

@@ -8,21 +8,74 @@ use crate::memory::InFlightAlloc;
 
 use super::layout::Plan;
 
+/// What fixups need besides the graph: the GOT base and the TLS module.
+pub(crate) struct FixupContext<'a> {
+    pub got_base: u64,
+    /// The TLS layout and the module id the executor gave the TLS image.
+    pub tls: Option<(&'a super::layout::TlsLayout, u64)>,
+}
+
+impl FixupContext<'_> {
+    pub fn new<'a>(graph: &LinkGraph, plan: &'a Plan, tls_module: Option<u64>) -> FixupContext<'a> {
+        FixupContext {
+            got_base: got_base_addr(graph),
+            tls: plan.tls.as_ref().zip(tls_module),
+        }
+    }
+}
+
 pub(crate) fn copy_and_fix_up(
     graph: &LinkGraph,
     plan: &Plan,
+    context: &FixupContext<'_>,
     alloc: &mut dyn InFlightAlloc,
 ) -> Result<()> {
-    let got_base = got_base_addr(graph);
     for (index, slot) in plan.slots.iter().enumerate() {
         let Some((segment, offset)) = *slot else {
             continue;
         };
         let block_id = crate::graph::BlockId::from_index(index);
-        let block = graph.block(block_id);
         let mem = alloc.working_memory(segment);
         let start = offset as usize;
-        let dest = &mut mem[start..start + block.size as usize];
+        let dest = &mut mem[start..start + graph.block(block_id).size as usize];
+        fix_up_block(graph, block_id, dest, context)?;
+    }
+    Ok(())
+}
+
+/// The TLS init image (`.tdata`, then zeroes up to where `.tbss` starts), fixed up.
+pub(crate) fn tls_init_image(graph: &LinkGraph, plan: &Plan) -> Result<Vec<u8>> {
+    let Some(tls) = &plan.tls else {
+        return Ok(Vec::new());
+    };
+    let mut image = vec![0u8; tls.init_size as usize];
+    let context = FixupContext {
+        got_base: got_base_addr(graph),
+        tls: Some((tls, 0)),
+    };
+    for (index, offset) in tls.offsets.iter().enumerate() {
+        let Some(offset) = *offset else { continue };
+        let block_id = crate::graph::BlockId::from_index(index);
+        let block = graph.block(block_id);
+        if matches!(block.content, Content::Zero) {
+            continue;
+        }
+        let dest = &mut image[offset as usize..(offset + block.size) as usize];
+        fix_up_block(graph, block_id, dest, &context)?;
+    }
+    Ok(image)
+}
+
+/// Copies one block's content into `dest` and applies its edges.
+fn fix_up_block(
+    graph: &LinkGraph,
+    block_id: crate::graph::BlockId,
+    dest: &mut [u8],
+    context: &FixupContext<'_>,
+) -> Result<()> {
+    let got_base = context.got_base;
+    let block = graph.block(block_id);
+    {
         match &block.content {
             Content::Zero => {}
             _ => {
@@ -41,6 +94,8 @@ pub(crate) fn copy_and_fix_up(
             let target = graph.symbol(edge.target);
             let value = match edge.kind {
                 EdgeKind::Size32 | EdgeKind::Size64 => Some(target.size),
+                EdgeKind::DtpMod64 => context.tls.map(|(_, module)| module),
+                EdgeKind::DtpOff32 | EdgeKind::DtpOff64 => tls_offset(graph, edge.target, context),
                 _ => graph.symbol_addr(edge.target),
             };
             let Some(value) = value else {
@@ -49,7 +104,14 @@ pub(crate) fn copy_and_fix_up(
                     file,
                     section,
                     offset: edge.offset,
-                    reason: format!("target `{}` has no address", target.display_name()),
+                    reason: if edge.kind.is_tls() {
+                        format!(
+                            "thread-local `{}` is not defined in this link unit (thread-local variables of the host or of other units are not supported yet)",
+                            target.display_name()
+                        )
+                    } else {
+                        format!("target `{}` has no address", target.display_name())
+                    },
                 });
             };
             if let Err(err) = apply_fixup(dest, block.addr.0, edge, value, got_base) {
@@ -76,6 +138,19 @@ pub(crate) fn copy_and_fix_up(
         }
     }
     Ok(())
+}
+
+/// A thread-local symbol's offset in the unit's TLS block.
+fn tls_offset(
+    graph: &LinkGraph,
+    symbol: crate::graph::SymbolId,
+    context: &FixupContext<'_>,
+) -> Option<u64> {
+    let SymbolDef::Defined { block, offset } = graph.symbol(symbol).def else {
+        return None;
+    };
+    let (tls, _) = context.tls?;
+    Some(tls.offsets[block.index()]? + offset)
 }
 
 fn describe_target(graph: &LinkGraph, symbol: crate::graph::SymbolId) -> String {

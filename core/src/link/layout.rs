@@ -12,6 +12,50 @@ use crate::memory::{AllocRequest, InFlightAlloc, Placement, SegmentRequest};
 pub(crate) struct Plan {
     pub request: AllocRequest,
     pub slots: Vec<Option<(usize, u64)>>,
+    /// The thread-local blocks, laid out in their own image.
+    pub tls: Option<TlsLayout>,
+}
+
+/// The TLS image: `.tdata` blocks (initialized) then `.tbss` blocks (zero).
+pub(crate) struct TlsLayout {
+    pub init_size: u64,
+    pub mem_size: u64,
+    pub align: u64,
+    /// Offset of each live TLS block in the image, by block index.
+    pub offsets: Vec<Option<u64>>,
+}
+
+fn tls_layout(graph: &LinkGraph) -> Option<TlsLayout> {
+    let mut offsets = vec![None; graph.blocks().len()];
+    let mut size = 0u64;
+    let mut align = 1u64;
+    let mut init_size = 0u64;
+    let mut any = false;
+    for zero_fill in [false, true] {
+        for section in graph.sections().iter().filter(|s| s.tls) {
+            for &block_id in &section.blocks {
+                let block = graph.block(block_id);
+                if !block.live || matches!(block.content, crate::graph::Content::Zero) != zero_fill
+                {
+                    continue;
+                }
+                any = true;
+                let offset = size.next_multiple_of(block.align);
+                offsets[block_id.index()] = Some(offset);
+                size = offset + block.size;
+                align = align.max(block.align);
+            }
+        }
+        if !zero_fill {
+            init_size = size;
+        }
+    }
+    any.then_some(TlsLayout {
+        init_size,
+        mem_size: size.max(1),
+        align,
+        offsets,
+    })
 }
 
 pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
@@ -22,7 +66,7 @@ pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
     for prot in [MemProt::ReadExec, MemProt::Read, MemProt::ReadWrite] {
         for section_id in graph.section_ids() {
             let section = graph.section(section_id);
-            if section.prot != prot || section.lifetime == MemLifetime::NoAlloc {
+            if section.prot != prot || section.lifetime == MemLifetime::NoAlloc || section.tls {
                 continue;
             }
             for &block_id in &section.blocks {
@@ -57,6 +101,7 @@ pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
             placement,
         },
         slots,
+        tls: tls_layout(graph),
     })
 }
 
@@ -69,7 +114,9 @@ fn placement(graph: &LinkGraph) -> Placement {
         for edge in &block.edges {
             let def = graph.symbol(edge.target).def;
             match def {
-                SymbolDef::Defined { .. } if edge.kind.is_absolute_32() => needs_low = true,
+                SymbolDef::Defined { .. } if edge.kind.is_absolute_32() && !edge.kind.is_tls() => {
+                    needs_low = true
+                }
                 SymbolDef::Absolute(addr) if addr != 0 && edge.kind.is_pc_relative_32() => {
                     let (lo, hi) = host_range.unwrap_or((addr, addr));
                     host_range = Some((lo.min(addr), hi.max(addr)));
@@ -139,6 +186,9 @@ pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutR
     let mut sections = Vec::new();
     for section_id in graph.section_ids() {
         let section = graph.section(section_id);
+        if section.tls {
+            continue;
+        }
         let live: Vec<BlockId> = section
             .blocks
             .iter()

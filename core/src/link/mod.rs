@@ -14,8 +14,9 @@ pub use layout::{LayoutReport, SectionReport, SegmentReport};
 
 use crate::arch::x86_64::tables::Tables;
 use crate::error::Result;
+use crate::executor::ExecutorControl;
 use crate::graph::LinkGraph;
-use crate::memory::{FinalizedAlloc, MemoryManager};
+use crate::memory::{AllocAction, FinalizedAlloc};
 
 /// A pass over the graph at one phase of the pipeline.
 pub type Pass = Box<dyn FnMut(&mut LinkGraph) -> Result<()> + Send>;
@@ -77,7 +78,7 @@ pub struct Linked {
 /// Runs the pipeline on a resolved graph (every external symbol resolved).
 pub fn run_pipeline(
     graph: &mut LinkGraph,
-    memory: &dyn MemoryManager,
+    executor: &dyn ExecutorControl,
     mut config: PassConfig,
     dead_strip_mode: &DeadStrip,
     timings: &mut Timings,
@@ -89,20 +90,44 @@ pub fn run_pipeline(
     run_passes(&mut config.post_prune, graph)?;
 
     let plan = timings.record("layout", || layout::plan(graph))?;
+    let memory = executor.memory_manager();
     let mut in_flight = timings.record("allocate", || memory.allocate(&plan.request))?;
     layout::assign_addresses(graph, &plan, in_flight.as_ref());
+    let mut tls_module = None;
     let result = (|| {
         run_passes(&mut config.post_allocation, graph)?;
+        if let Some(tls) = &plan.tls {
+            // The TLS image goes to the executor's thread library, which gives
+            // every thread its copy; code reaches it through (module, offset) pairs.
+            let image = fixups::tls_init_image(graph, &plan)?;
+            let module = executor.load_tls_image(&image, tls.mem_size, tls.align)?;
+            tls_module = Some(module);
+        }
+        let module_id = tls_module.as_ref().map(|m| m.module_id);
         timings.record("relax", || Tables::optimize(graph));
         run_passes(&mut config.pre_fixup, graph)?;
+        let context = fixups::FixupContext::new(graph, &plan, module_id);
         timings.record("fixup", || {
-            fixups::copy_and_fix_up(graph, &plan, in_flight.as_mut())
+            fixups::copy_and_fix_up(graph, &plan, &context, in_flight.as_mut())
         })?;
         run_passes(&mut config.post_fixup, graph)
     })();
     if let Err(e) = result {
         in_flight.abandon();
+        if let Some(module) = &tls_module {
+            executor.unload_tls_image(module);
+        }
         return Err(e);
+    }
+    if let Some(module) = &tls_module {
+        // Released when the allocation goes; registered first so it is undone last.
+        graph.alloc_actions.insert(
+            0,
+            AllocAction {
+                finalize: None,
+                dealloc: Some(module.release.clone()),
+            },
+        );
     }
     let layout = layout::report(graph, &plan, &tables);
     let initializers = initializers::collect(graph);

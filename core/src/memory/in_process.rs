@@ -254,8 +254,8 @@ impl FinalizedMemory for InProcessFinalized {
     }
 }
 
-/// Calls a wrapper function in this process.
-pub(crate) fn run_wrapper_call(call: &WrapperCall) -> Result<()> {
+/// Calls a wrapper function in this process (in-process executors only).
+pub fn run_wrapper_call(call: &WrapperCall) -> Result<()> {
     if call.function.0 == 0 {
         return Err(Error::Memory(
             "allocation action with a null function".into(),

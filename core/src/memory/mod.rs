@@ -5,7 +5,7 @@
 mod in_process;
 mod placement;
 
-pub use in_process::InProcessMemoryManager;
+pub use in_process::{run_wrapper_call, InProcessMemoryManager};
 pub use placement::Placement;
 
 use crate::error::Result;

@@ -59,6 +59,7 @@ pub(crate) fn add_copy_relocations(
                             file,
                             blocks: Vec::new(),
                             keep: false,
+                            tls: false,
                         })
                     });
                     let block = graph.add_block(Block {

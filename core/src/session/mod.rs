@@ -203,7 +203,7 @@ impl Session {
         }
         let linked = run_pipeline(
             &mut graph,
-            self.executor.memory_manager(),
+            self.executor.as_ref(),
             config,
             &self.options.dead_strip,
             &mut timings,

@@ -73,6 +73,7 @@ pub(crate) fn resolve(
             break;
         }
         r.define_commons();
+        r.define_linker_symbols();
     }
     r.finish()
 }
@@ -256,6 +257,7 @@ impl Resolver<'_> {
                 file,
                 blocks: Vec::new(),
                 keep: false,
+                tls: false,
             });
             let block = self.graph.add_block(Block {
                 section,
@@ -299,6 +301,7 @@ impl Resolver<'_> {
                 file,
                 blocks: Vec::new(),
                 keep: false,
+                tls: false,
             });
             let block = self.graph.add_block(Block {
                 section,

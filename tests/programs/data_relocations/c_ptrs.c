@@ -3,6 +3,6 @@
 extern int numbers[10];
 int *const numbers_mid = &numbers[5];
 int *const *const numbers_mid_ref = &numbers_mid;
-const char *const tail_strings[3] = { "relocation" + 2, "relocation", &"xyz-suffix"[4] };
+const char *const tail_strings[3] = { &"relocation"[2], "relocation", &"xyz-suffix"[4] };
 int (*const host_printf)(const char *, ...) = printf;
 FILE **const host_stdout_ref = &stdout;

@@ -29,7 +29,7 @@ int main(void)
             printf("  mismatch at %d\n", i);
     }
     printf("hash=%u\n", h);
-    printf("mid-string: %s / %s\n", "hello, world" + 7, b_greeting() + 7);
+    printf("mid-string: %s / %s\n", &"hello, world"[7], b_greeting() + 7);
     for (int i = 0; i < 4; i++) printf("const %d: %.6f %.6f\n", i, b_const(i), c_const(i));
     return 0;
 }

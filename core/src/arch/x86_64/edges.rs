@@ -42,6 +42,15 @@ pub enum EdgeKind {
     RelaxedMovToLea,
     RelaxedCall,
     RelaxedJmp,
+    /// TLS general dynamic: a GOT pair (module id, offset) for `__tls_get_addr`.
+    RequestTlsGdAndTransformToDelta32,
+    /// TLS local dynamic: the unit's GOT pair (module id, 0).
+    RequestTlsLdAndTransformToDelta32,
+    /// The TLS module id of the unit (in GOT pairs).
+    DtpMod64,
+    /// Offset of the target in the unit's TLS block.
+    DtpOff64,
+    DtpOff32,
     /// Z + A (symbol size).
     Size64,
     Size32,
@@ -85,6 +94,11 @@ impl EdgeKind {
             EdgeKind::RelaxedMovToLea => "RelaxedMovToLea",
             EdgeKind::RelaxedCall => "RelaxedCall",
             EdgeKind::RelaxedJmp => "RelaxedJmp",
+            EdgeKind::RequestTlsGdAndTransformToDelta32 => "RequestTlsGdAndTransformToDelta32",
+            EdgeKind::RequestTlsLdAndTransformToDelta32 => "RequestTlsLdAndTransformToDelta32",
+            EdgeKind::DtpMod64 => "DtpMod64",
+            EdgeKind::DtpOff64 => "DtpOff64",
+            EdgeKind::DtpOff32 => "DtpOff32",
             EdgeKind::Size64 => "Size64",
             EdgeKind::Size32 => "Size32",
         }
@@ -124,6 +138,16 @@ impl EdgeKind {
                 | EdgeKind::RequestGotAndTransformToDelta64FromGot
                 | EdgeKind::RequestGotAndTransformToDelta32FromGot
                 | EdgeKind::RequestStubAndTransformToDelta64FromGot
+                | EdgeKind::RequestTlsGdAndTransformToDelta32
+                | EdgeKind::RequestTlsLdAndTransformToDelta32
+        )
+    }
+
+    /// Its value is a TLS offset or module id, not an address.
+    pub fn is_tls(self) -> bool {
+        matches!(
+            self,
+            EdgeKind::DtpMod64 | EdgeKind::DtpOff64 | EdgeKind::DtpOff32
         )
     }
 }

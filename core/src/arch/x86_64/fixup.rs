@@ -17,8 +17,8 @@ pub enum FixupError {
 }
 
 /// Writes `edge` into `mem`, the working memory of a block at `block_addr`.
-/// `target` is the target symbol's address (its size for `Size*`), `got_base`
-/// the GOT's address.
+/// `target` is the target symbol's address (its size for `Size*`, its TLS
+/// offset for `DtpOff*`, the module id for `DtpMod64`), `got_base` the GOT's address.
 pub fn apply_fixup(
     mem: &mut [u8],
     block_addr: u64,
@@ -32,7 +32,9 @@ pub fn apply_fixup(
     let a = edge.addend as i128;
     let got = got_base as i128;
     match edge.kind {
-        EdgeKind::Pointer64 => write64(mem, offset, (s + a) as u64),
+        EdgeKind::Pointer64 | EdgeKind::DtpOff64 => write64(mem, offset, (s + a) as u64),
+        EdgeKind::DtpMod64 => write64(mem, offset, target),
+        EdgeKind::DtpOff32 => write_i32(mem, offset, s + a),
         EdgeKind::Size64 => write64(mem, offset, (s + a) as u64),
         EdgeKind::Delta64 => write64(mem, offset, (s + a - p) as u64),
         EdgeKind::Delta64FromGot => write64(mem, offset, (s + a - got) as u64),
@@ -85,7 +87,9 @@ pub fn apply_fixup(
         | EdgeKind::RequestGotAndTransformToDelta64
         | EdgeKind::RequestGotAndTransformToDelta64FromGot
         | EdgeKind::RequestGotAndTransformToDelta32FromGot
-        | EdgeKind::RequestStubAndTransformToDelta64FromGot => Err(FixupError::NotLowered),
+        | EdgeKind::RequestStubAndTransformToDelta64FromGot
+        | EdgeKind::RequestTlsGdAndTransformToDelta32
+        | EdgeKind::RequestTlsLdAndTransformToDelta32 => Err(FixupError::NotLowered),
     }
 }
 

@@ -8,7 +8,7 @@ pub enum RelocMapping {
     Edge(super::EdgeKind),
     /// R_X86_64_NONE: nothing to do.
     Ignore,
-    /// Thread-local storage: handled by the TLS support, not by the core tables.
+    /// Static thread-local storage models (initial and local exec, TLS descriptors).
     Tls,
     Unsupported,
 }
@@ -45,13 +45,13 @@ pub fn edge_kind_for_relocation(r_type: u32) -> RelocMapping {
         elf::R_X86_64_GOTPC32 => Edge(K::Delta32),
         elf::R_X86_64_SIZE64 => Edge(K::Size64),
         elf::R_X86_64_SIZE32 => Edge(K::Size32),
+        elf::R_X86_64_TLSGD => Edge(K::RequestTlsGdAndTransformToDelta32),
+        elf::R_X86_64_TLSLD => Edge(K::RequestTlsLdAndTransformToDelta32),
+        elf::R_X86_64_DTPOFF32 => Edge(K::DtpOff32),
+        elf::R_X86_64_DTPOFF64 => Edge(K::DtpOff64),
         elf::R_X86_64_TPOFF32
         | elf::R_X86_64_TPOFF64
-        | elf::R_X86_64_DTPOFF32
-        | elf::R_X86_64_DTPOFF64
         | elf::R_X86_64_GOTTPOFF
-        | elf::R_X86_64_TLSGD
-        | elf::R_X86_64_TLSLD
         | elf::R_X86_64_GOTPC32_TLSDESC
         | elf::R_X86_64_TLSDESC_CALL => RelocMapping::Tls,
         _ => RelocMapping::Unsupported,

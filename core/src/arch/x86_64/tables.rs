@@ -28,6 +28,9 @@ pub struct Tables {
     /// GOT entries holding a stub's address: the canonical address of a host
     /// function whose address low (-fno-pic) code takes with 32-bit fixups.
     canonical_entries: HashMap<SymbolId, SymbolId>,
+    /// TLS general-dynamic GOT pairs by target, and the unit's local-dynamic pair.
+    tls_gd_pairs: HashMap<SymbolId, SymbolId>,
+    tls_ld_pair: Option<SymbolId>,
 }
 
 impl Tables {
@@ -87,6 +90,7 @@ impl Tables {
                 file: crate::graph::FileId::from_index(0),
                 blocks: Vec::new(),
                 keep: false,
+                tls: false,
             })
         })
     }
@@ -100,6 +104,7 @@ impl Tables {
                 file: crate::graph::FileId::from_index(0),
                 blocks: Vec::new(),
                 keep: false,
+                tls: false,
             })
         })
     }
@@ -147,6 +152,52 @@ impl Tables {
         graph.symbol_mut(stub).is_function = true;
         self.stubs.insert(target, stub);
         stub
+    }
+
+    /// A (module id, offset) GOT pair for `__tls_get_addr`: general dynamic for
+    /// `target`, or the unit's local-dynamic pair (offset 0).
+    fn tls_pair(
+        &mut self,
+        graph: &mut LinkGraph,
+        target: SymbolId,
+        local_dynamic: bool,
+    ) -> SymbolId {
+        let existing = if local_dynamic {
+            self.tls_ld_pair
+        } else {
+            self.tls_gd_pairs.get(&target).copied()
+        };
+        if let Some(pair) = existing {
+            return pair;
+        }
+        self.got_base(graph);
+        let section = self.got_section(graph);
+        let pair = anonymous_block(
+            graph,
+            section,
+            vec![0; 16],
+            16,
+            Edge {
+                offset: 0,
+                kind: EdgeKind::DtpMod64,
+                target,
+                addend: 0,
+            },
+        );
+        if local_dynamic {
+            self.tls_ld_pair = Some(pair);
+        } else {
+            if let SymbolDef::Defined { block, .. } = graph.symbol(pair).def {
+                graph.block_mut(block).edges.push(Edge {
+                    offset: 8,
+                    kind: EdgeKind::DtpOff64,
+                    target,
+                    addend: 0,
+                });
+            }
+            self.tls_gd_pairs.insert(target, pair);
+        }
+        pair
     }
 
     /// The GOT entry holding the canonical (stub) address of `target`.
@@ -226,7 +277,8 @@ impl Tables {
                 };
                 let takes_address = matches!(edge.kind, EdgeKind::Pointer64 | EdgeKind::Delta64)
                     || (edge.kind.is_table_request()
-                        && edge.kind != EdgeKind::RequestStubAndTransformToDelta64FromGot);
+                        && lowered.is_some()
+                        && !matches!(lowered, Some((_, true))));
                 if takes_address && canonical.contains(&edge.target) {
                     if edge.kind.is_table_request() {
                         let (kind, _) = lowered.expect("table requests are lowered");
@@ -239,6 +291,16 @@ impl Tables {
                     } else {
                         edge.target = self.stub(graph, edge.target);
                     }
+                    continue;
+                }
+                if matches!(
+                    edge.kind,
+                    EdgeKind::RequestTlsGdAndTransformToDelta32
+                        | EdgeKind::RequestTlsLdAndTransformToDelta32
+                ) {
+                    let local_dynamic = edge.kind == EdgeKind::RequestTlsLdAndTransformToDelta32;
+                    edge.target = self.tls_pair(graph, edge.target, local_dynamic);
+                    edge.kind = EdgeKind::Delta32;
                     continue;
                 }
                 if let Some((kind, via_stub)) = lowered {
