@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
 use lantern_core::link::DeadStrip;
 use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
+use lantern_plugins::LinkStats;
 
 use crate::compile::{self, TempDir};
 use crate::{libraries, report};
@@ -87,6 +88,9 @@ struct LinkArgs {
     /// Print segments, sections, symbols and GOT/stub counts with their addresses.
     #[arg(long)]
     print_layout: bool,
+    /// Print edge counts by kind, relaxed GOT loads and bypassed stubs.
+    #[arg(long)]
+    stats: bool,
 }
 
 pub fn main(args: Vec<OsString>) -> ExitCode {
@@ -122,6 +126,7 @@ fn link_unit(
     common: &CommonArgs,
     executor: Arc<InProcessExecutor>,
     roots: &[String],
+    stats: Option<&LinkStats>,
 ) -> Result<(Session, LinkedUnit), String> {
     for path in &common.preload {
         executor
@@ -159,7 +164,10 @@ fn link_unit(
         use_libgcc: !common.no_libgcc,
         ..SessionOptions::default()
     };
-    let session = Session::new(executor, options);
+    let mut session = Session::new(executor, options);
+    if let Some(stats) = stats {
+        session.add_plugin(Arc::new(stats.clone()));
+    }
     let linked = session.link(unit).map_err(|e| e.to_string())?;
     log::info!("placed JIT memory: {}", linked.layout.placement);
     if common.timings {
@@ -174,6 +182,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         &args.common,
         executor.clone(),
         std::slice::from_ref(&args.common.entry),
+        None,
     )?;
     if !linked.executable_stack_requested_by.is_empty() && args.common.verbose {
         eprintln!(
@@ -208,13 +217,18 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
 
 fn link(args: LinkArgs) -> Result<(), String> {
     let executor = Arc::new(InProcessExecutor::new());
+    let stats = args.stats.then(LinkStats::new);
     let (_session, linked) = link_unit(
         &args.common,
         executor,
         std::slice::from_ref(&args.common.entry),
+        stats.as_ref(),
     )?;
     if args.print_layout {
         report::print_layout(&linked.layout);
+    }
+    if let Some(stats) = stats {
+        report::print_stats(&stats.counts());
     }
     Ok(())
 }

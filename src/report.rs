@@ -1,6 +1,7 @@
 //! Human-readable reports: the layout of a link and its phase timings.
 
 use lantern_core::link::{LayoutReport, Timings};
+use lantern_plugins::link_stats::EdgeCounts;
 
 pub fn print_layout(layout: &LayoutReport) {
     println!("placement: {}", layout.placement);
@@ -46,5 +47,25 @@ pub fn print_timings(timings: &Timings) {
         "  {:<10} {:>9.3} ms",
         "total",
         timings.total().as_secs_f64() * 1e3
+    );
+}
+
+pub fn print_stats(counts: &EdgeCounts) {
+    println!(
+        "blocks: {} live, {} dead-stripped",
+        counts.live_blocks, counts.dead_blocks
+    );
+    println!("edges after GOT/PLT lowering:");
+    for (kind, n) in &counts.lowered {
+        println!("  {n:>8} {kind}");
+    }
+    println!("edges at fixup:");
+    for (kind, n) in &counts.final_ {
+        println!("  {n:>8} {kind}");
+    }
+    println!(
+        "GOT loads relaxed: {}, stubs bypassed: {}",
+        counts.relaxed(),
+        counts.stubs_bypassed()
     );
 }

@@ -248,3 +248,29 @@ fn shared_libraries_by_name_and_path() {
         out.stderr
     );
 }
+
+#[test]
+fn link_stats_show_relaxed_got_loads() {
+    if require_tool(&["gcc"], "gcc").is_none() {
+        return;
+    }
+    let dir = scratch("cli-stats");
+    // -fno-plt calls through the GOT; the target is in the unit, so the load is relaxed.
+    let a = compile_c(
+        &dir,
+        "a",
+        "__attribute__((noinline)) int helper(int x){ return x + 1; }\nint main(void){ return helper(2); }",
+        &["-fPIC", "-fno-plt", "-O1"],
+    );
+    let out = run(Command::new(lantern()).args(["link", "--stats"]).arg(&a));
+    assert_eq!(out.status, "exit 0", "{}", out.stderr);
+    assert!(out.stdout.contains("edges at fixup:"), "{}", out.stdout);
+    let relaxed = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("GOT loads relaxed: "))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .expect("relaxed count");
+    assert!(relaxed >= 1, "{}", out.stdout);
+}

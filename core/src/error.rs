@@ -43,16 +43,8 @@ pub enum Error {
         first: String,
         second: String,
     },
-    #[error("{file}: section {section}+{offset:#x}: {kind} fixup to `{target}` is out of range (value {value:#x}){hint}")]
-    FixupOutOfRange {
-        file: String,
-        section: String,
-        offset: u64,
-        kind: &'static str,
-        target: String,
-        value: i128,
-        hint: String,
-    },
+    #[error("{0}")]
+    FixupOutOfRange(Box<OutOfRange>),
     #[error("{file}: section {section}+{offset:#x}: {reason}")]
     BadFixup {
         file: String,
@@ -66,6 +58,28 @@ pub enum Error {
     NoEntry(String),
     #[error("{0}")]
     Other(String),
+}
+
+/// A fixup whose value does not fit its field.
+#[derive(Debug, Clone)]
+pub struct OutOfRange {
+    pub file: String,
+    pub section: String,
+    pub offset: u64,
+    pub kind: &'static str,
+    pub target: String,
+    pub value: i128,
+    pub hint: String,
+}
+
+impl fmt::Display for OutOfRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: section {}+{:#x}: {} fixup to `{}` is out of range (value {:#x}){}",
+            self.file, self.section, self.offset, self.kind, self.target, self.value, self.hint
+        )
+    }
 }
 
 struct UndefinedList<'a>(&'a [Undefined]);

@@ -2,7 +2,7 @@
 
 use crate::arch::x86_64::tables::got_base_addr;
 use crate::arch::x86_64::{apply_fixup, EdgeKind, FixupError};
-use crate::error::{Error, Result};
+use crate::error::{Error, OutOfRange, Result};
 use crate::graph::{Content, LinkGraph, SymbolDef};
 use crate::memory::InFlightAlloc;
 
@@ -118,15 +118,17 @@ fn fix_up_block(
                 let (file, section) = graph.block_origin(block_id);
                 let target_name = describe_target(graph, edge.target);
                 return Err(match err {
-                    FixupError::OutOfRange { value } => Error::FixupOutOfRange {
-                        file,
-                        section,
-                        offset: edge.offset,
-                        kind: edge.kind.name(),
-                        target: target_name,
-                        value,
-                        hint: range_hint(graph, edge),
-                    },
+                    FixupError::OutOfRange { value } => {
+                        Error::FixupOutOfRange(Box::new(OutOfRange {
+                            file,
+                            section,
+                            offset: edge.offset,
+                            kind: edge.kind.name(),
+                            target: target_name,
+                            value,
+                            hint: range_hint(graph, edge),
+                        }))
+                    }
                     other => Error::BadFixup {
                         file,
                         section,
