@@ -21,11 +21,18 @@ use crate::memory::{AllocAction, FinalizedAlloc};
 /// A pass over the graph at one phase of the pipeline.
 pub type Pass = Box<dyn FnMut(&mut LinkGraph) -> Result<()> + Send>;
 
+/// A pass run once the memory is finalized: it sees the final graph and the
+/// allocation (to record addresses, notify tools). If it fails, the allocation
+/// is deallocated and the link fails.
+pub type FinalizedPass = Box<dyn FnMut(&LinkGraph, &FinalizedAlloc) -> Result<()> + Send>;
+
 /// The passes run at each phase, in order; plugins append to them.
 #[derive(Default)]
 pub struct PassConfig {
     /// Before dead-stripping: mark extra roots, add blocks.
     pub pre_prune: Vec<Pass>,
+    /// Right after dead-stripping, before GOT/PLT lowering: adjust liveness.
+    pub prune: Vec<Pass>,
     /// After dead-stripping and GOT/PLT lowering, before allocation.
     pub post_prune: Vec<Pass>,
     /// Addresses assigned, nothing written yet.
@@ -34,6 +41,8 @@ pub struct PassConfig {
     pub pre_fixup: Vec<Pass>,
     /// After fixups, before finalization: add allocation actions here.
     pub post_fixup: Vec<Pass>,
+    /// After finalization (protections set, finalize actions run).
+    pub finalized: Vec<FinalizedPass>,
 }
 
 /// A plugin extends the pipeline; it knows the graph, not the linker's internals.
@@ -85,6 +94,7 @@ pub fn run_pipeline(
 ) -> Result<Linked> {
     run_passes(&mut config.pre_prune, graph)?;
     timings.record("prune", || dead_strip(graph, dead_strip_mode));
+    run_passes(&mut config.prune, graph)?;
     let mut tables = Tables::new(graph);
     timings.record("got/plt", || tables.lower(graph));
     run_passes(&mut config.post_prune, graph)?;
@@ -133,6 +143,13 @@ pub fn run_pipeline(
     let initializers = initializers::collect(graph);
     let actions = std::mem::take(&mut graph.alloc_actions);
     let alloc = timings.record("finalize", || in_flight.finalize(actions))?;
+    for pass in &mut config.finalized {
+        if let Err(e) = pass(graph, &alloc) {
+            // Undo everything: dealloc actions run, memory goes.
+            let _ = alloc.deallocate();
+            return Err(e);
+        }
+    }
     Ok(Linked {
         alloc,
         layout,

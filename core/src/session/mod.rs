@@ -108,6 +108,15 @@ pub struct LinkedUnit {
     exported: Vec<String>,
 }
 
+impl std::fmt::Debug for LinkedUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkedUnit")
+            .field("alloc", &self.alloc)
+            .field("symbols", &self.symbols.len())
+            .finish()
+    }
+}
+
 impl LinkedUnit {
     pub fn lookup(&self, name: &str) -> Option<ExecutorAddr> {
         self.symbols.get(name).map(|s| s.addr)
@@ -242,7 +251,9 @@ impl Session {
                 size: sym.size,
             };
             if sym.scope == Scope::Default {
-                if dylib.symbols.insert(name.to_string(), export).is_none() {
+                // The first unit to export a name keeps it (a later weak definition stays private).
+                if !dylib.symbols.contains_key(&**name) {
+                    dylib.symbols.insert(name.to_string(), export);
                     exported.push(name.to_string());
                 }
                 symbols.insert(name.to_string(), export);

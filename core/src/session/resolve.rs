@@ -75,6 +75,7 @@ pub(crate) fn resolve(
         r.define_commons();
         r.define_linker_symbols();
     }
+    r.check_against_earlier_units(dylib)?;
     r.finish()
 }
 
@@ -381,6 +382,27 @@ impl Resolver<'_> {
         if let Some(&first) = references.first() {
             self.defs.insert(name.clone(), first);
         }
+    }
+
+    /// A strong default-visibility definition must not clash with a symbol an
+    /// earlier unit exports (weak ones simply stay private to this unit).
+    fn check_against_earlier_units(&self, dylib: &JitDylib) -> Result<()> {
+        for (name, &id) in &self.defs {
+            let sym = self.graph.symbol(id);
+            let defined_here = matches!(sym.def, SymbolDef::Defined { .. });
+            if defined_here
+                && sym.scope == Scope::Default
+                && sym.linkage == Linkage::Strong
+                && dylib.lookup(name).is_some()
+            {
+                return Err(Error::DuplicateSymbol {
+                    name: name.to_string(),
+                    first: "an earlier link unit".into(),
+                    second: self.graph.file_name(sym.file).to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Undefined weak references become 0; the rest is an error. Then every
