@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
 use lantern_core::link::DeadStrip;
 use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
-use lantern_plugins::LinkStats;
+use lantern_plugins::{DebugObjectPlugin, LinkStats};
 
 use crate::compile::{self, TempDir};
 use crate::{libraries, report};
@@ -36,6 +36,8 @@ enum Command {
     Run(RunArgs),
     /// Link FILES in memory without running anything; report layout and timings.
     Link(LinkArgs),
+    /// Link FILES and write the debug object that debuggers would get to DIR.
+    DebugObject(DebugObjectArgs),
 }
 
 #[derive(Args)]
@@ -67,6 +69,9 @@ struct CommonArgs {
     /// Print the wall time of each link phase to stderr.
     #[arg(long)]
     timings: bool,
+    /// Do not load DWARF or register a debug object with gdb and lldb.
+    #[arg(long)]
+    no_debugger_support: bool,
 }
 
 #[derive(Args)]
@@ -79,6 +84,15 @@ struct RunArgs {
     /// Arguments passed to the program (after --).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<String>,
+}
+
+#[derive(Args)]
+struct DebugObjectArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Directory to write the debug object to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -98,6 +112,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     let verbose = match &cli.command {
         Command::Run(a) => a.common.verbose,
         Command::Link(a) => a.common.verbose,
+        Command::DebugObject(a) => a.common.verbose,
     };
     env_logger::Builder::new()
         .filter_level(if verbose {
@@ -111,6 +126,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => run(a),
         Command::Link(a) => link(a).map(|()| ExitCode::SUCCESS),
+        Command::DebugObject(a) => debug_object(a).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -121,12 +137,19 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
 }
 
+/// The plugins a command uses.
+#[derive(Default)]
+struct Plugins<'a> {
+    stats: Option<&'a LinkStats>,
+    debug_object: Option<&'a DebugObjectPlugin>,
+}
+
 /// Compiles sources, loads libraries, links everything as one unit.
 fn link_unit(
     common: &CommonArgs,
     executor: Arc<InProcessExecutor>,
     roots: &[String],
-    stats: Option<&LinkStats>,
+    plugins: Plugins<'_>,
 ) -> Result<(Session, LinkedUnit), String> {
     for path in &common.preload {
         executor
@@ -162,11 +185,15 @@ fn link_unit(
             DeadStrip::KeepGlobals
         },
         use_libgcc: !common.no_libgcc,
+        debug_info: plugins.debug_object.is_some(),
         ..SessionOptions::default()
     };
     let mut session = Session::new(executor, options);
-    if let Some(stats) = stats {
+    if let Some(stats) = plugins.stats {
         session.add_plugin(Arc::new(stats.clone()));
+    }
+    if let Some(debug_object) = plugins.debug_object {
+        session.add_plugin(Arc::new(debug_object.clone()));
     }
     let linked = session.link(unit).map_err(|e| e.to_string())?;
     log::info!("placed JIT memory: {}", linked.layout.placement);
@@ -178,11 +205,16 @@ fn link_unit(
 
 fn run(args: RunArgs) -> Result<ExitCode, String> {
     let executor = Arc::new(InProcessExecutor::new());
+    let debug_object = DebugObjectPlugin::registering();
+    let plugins = Plugins {
+        debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
+        ..Plugins::default()
+    };
     let (session, linked) = link_unit(
         &args.common,
         executor.clone(),
         std::slice::from_ref(&args.common.entry),
-        None,
+        plugins,
     )?;
     if !linked.executable_stack_requested_by.is_empty() && args.common.verbose {
         eprintln!(
@@ -218,17 +250,53 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
 fn link(args: LinkArgs) -> Result<(), String> {
     let executor = Arc::new(InProcessExecutor::new());
     let stats = args.stats.then(LinkStats::new);
+    let debug_object = DebugObjectPlugin::registering().not_registering();
+    let plugins = Plugins {
+        stats: stats.as_ref(),
+        debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
+    };
     let (_session, linked) = link_unit(
         &args.common,
         executor,
         std::slice::from_ref(&args.common.entry),
-        stats.as_ref(),
+        plugins,
     )?;
     if args.print_layout {
         report::print_layout(&linked.layout);
     }
     if let Some(stats) = stats {
         report::print_stats(&stats.counts());
+    }
+    Ok(())
+}
+
+fn debug_object(args: DebugObjectArgs) -> Result<(), String> {
+    if args.common.no_debugger_support {
+        return Err("debug-object needs debugger support: drop --no-debugger-support".into());
+    }
+    let executor = Arc::new(InProcessExecutor::new());
+    let plugin = DebugObjectPlugin::registering()
+        .not_registering()
+        .keeping_copies();
+    let plugins = Plugins {
+        debug_object: Some(&plugin),
+        ..Plugins::default()
+    };
+    let (_session, _linked) = link_unit(
+        &args.common,
+        executor,
+        std::slice::from_ref(&args.common.entry),
+        plugins,
+    )?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let stem = args.common.files[0]
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "unit".into());
+    for (index, bytes) in plugin.copies().iter().enumerate() {
+        let path = args.out.join(format!("{stem}.{index}.debug.o"));
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("{} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
 }

@@ -17,7 +17,43 @@ type FileHeader64 = elf::FileHeader64<LE>;
 
 /// What the builder keeps besides allocated sections.
 #[derive(Debug, Clone, Default)]
-pub struct GraphBuilderOptions {}
+pub struct GraphBuilderOptions {
+    /// Keep `.debug_*` sections as NoAlloc sections (relocated in controller memory).
+    pub debug_info: bool,
+}
+
+/// How the builder treats an input section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SectionClass {
+    Skip,
+    Alloc,
+    /// `.eh_frame`: loaded read-only, always kept (debuggers and unwinders read it).
+    EhFrame,
+    /// DWARF: NoAlloc.
+    Debug,
+}
+
+fn classify_section(
+    name: &str,
+    sh_type: u32,
+    flags: u64,
+    options: &GraphBuilderOptions,
+) -> SectionClass {
+    if flags & elf::SHF_EXCLUDE.0 != 0 || sh_type == elf::SHT_NOTE.0 || sh_type == elf::SHT_GROUP.0
+    {
+        return SectionClass::Skip;
+    }
+    if flags & elf::SHF_ALLOC.0 != 0 {
+        if sh_type == elf::SHT_X86_64_UNWIND.0 || name == ".eh_frame" {
+            return SectionClass::EhFrame;
+        }
+        return SectionClass::Alloc;
+    }
+    if options.debug_info && name.starts_with(".debug_") && sh_type != elf::SHT_NOBITS.0 {
+        return SectionClass::Debug;
+    }
+    SectionClass::Skip
+}
 
 /// Parses one object into a graph: one section and block per allocated ELF
 /// section, one symbol per ELF symbol, one edge per relocation.
@@ -30,23 +66,13 @@ fn bad(file: &str, what: impl std::fmt::Display) -> Error {
     Error::malformed(file, what)
 }
 
-/// Sections that hold no program content and are not loaded.
-fn is_skipped_section(name: &str, sh_type: u32, flags: u64) -> bool {
-    flags & elf::SHF_ALLOC.0 == 0
-        || flags & elf::SHF_EXCLUDE.0 != 0
-        || sh_type == elf::SHT_X86_64_UNWIND.0
-        || name == ".eh_frame"
-        || sh_type == elf::SHT_NOTE.0
-        || sh_type == elf::SHT_GROUP.0
-}
-
 impl<'a> GraphBuilder<'a> {
     pub fn new(name: &'a str, data: &'a [u8]) -> Self {
         GraphBuilder { name, data }
     }
 
     /// Builds the graph; `file` is the same bytes, shared with the graph for block content.
-    pub fn build(self, file: InputFile, _options: &GraphBuilderOptions) -> Result<LinkGraph> {
+    pub fn build(self, file: InputFile, options: &GraphBuilderOptions) -> Result<LinkGraph> {
         let name = self.name;
         let data = self.data;
         check_ident(name, data)?;
@@ -97,7 +123,8 @@ impl<'a> GraphBuilder<'a> {
                     reason: format!("section {sname}: SHT_REL relocations are not used on x86-64"),
                 });
             }
-            if index.0 == 0 || is_skipped_section(&sname, sh_type, flags) {
+            let class = classify_section(&sname, sh_type, flags, options);
+            if index.0 == 0 || class == SectionClass::Skip {
                 continue;
             }
             let size = shdr.sh_size(e);
@@ -123,7 +150,9 @@ impl<'a> GraphBuilder<'a> {
                     end: end as usize,
                 }
             };
-            let prot = if flags & elf::SHF_EXECINSTR.0 != 0 {
+            let prot = if class == SectionClass::EhFrame {
+                MemProt::Read
+            } else if flags & elf::SHF_EXECINSTR.0 != 0 {
                 MemProt::ReadExec
             } else if flags & elf::SHF_WRITE.0 != 0 {
                 MemProt::ReadWrite
@@ -137,11 +166,18 @@ impl<'a> GraphBuilder<'a> {
                     format!("section {sname}: alignment {align} is not a power of two"),
                 ));
             }
-            let keep = flags & elf::SHF_GNU_RETAIN.0 != 0 || is_initializer_section(&sname);
+            let keep = flags & elf::SHF_GNU_RETAIN.0 != 0
+                || is_initializer_section(&sname)
+                || class != SectionClass::Alloc;
+            let lifetime = if class == SectionClass::Debug {
+                MemLifetime::NoAlloc
+            } else {
+                MemLifetime::Standard
+            };
             let section = graph.add_section(Section {
                 name: sname,
                 prot,
-                lifetime: MemLifetime::Standard,
+                lifetime,
                 file: file_id,
                 blocks: Vec::new(),
                 keep,
@@ -271,6 +307,8 @@ impl<'a> GraphBuilder<'a> {
                 continue;
             };
             let section_name = graph.section(graph.block(block).section).name.clone();
+            let is_noalloc =
+                graph.section(graph.block(block).section).lifetime == MemLifetime::NoAlloc;
             let relocs: &[elf::Rela64<LE>] = shdr
                 .data_as_array(e, data)
                 .map_err(|err| bad(name, format!("relocations for {section_name}: {err}")))?;
@@ -322,6 +360,8 @@ impl<'a> GraphBuilder<'a> {
                 }
                 let target = match symbol_map.get(r_sym) {
                     Some(Some(target)) => *target,
+                    // Debug info about something Lantern does not load: leave it zero.
+                    Some(None) if is_noalloc => continue,
                     Some(None) => {
                         return Err(bad(name, format!(
                             "section {section_name}: relocation {} at {offset:#x} refers to symbol `{}` in a section Lantern does not load",

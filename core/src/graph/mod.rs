@@ -212,6 +212,16 @@ pub struct LinkGraph {
     pub comdat_groups: Vec<(Arc<str>, Vec<SectionId>)>,
     /// Blocks of COMDAT groups whose other copy was kept: never live.
     pub discarded_blocks: Vec<BlockId>,
+    /// NoAlloc output sections (DWARF), relocated in controller memory by the fixup phase.
+    pub noalloc_outputs: Vec<NoAllocOutput>,
+}
+
+/// A NoAlloc output section: every input section of one name, side by side,
+/// as a static linker lays them out; block addresses are offsets into it.
+#[derive(Debug, Clone, Default)]
+pub struct NoAllocOutput {
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 impl LinkGraph {
@@ -305,11 +315,21 @@ impl LinkGraph {
         match self.symbols[id.index()].def {
             SymbolDef::Defined { block, offset } => {
                 let b = &self.blocks[block.index()];
-                (b.addr.0 != 0).then(|| b.addr.0 + offset)
+                if !b.live {
+                    return None;
+                }
+                // NoAlloc blocks' addresses are offsets in their output section, 0 included.
+                let noalloc = self.sections[b.section.index()].lifetime == MemLifetime::NoAlloc;
+                (noalloc || b.addr.0 != 0).then(|| b.addr.0 + offset)
             }
             SymbolDef::Absolute(addr) => Some(addr),
             SymbolDef::External | SymbolDef::Common { .. } => None,
         }
+    }
+
+    /// Whether a block belongs to a NoAlloc section.
+    pub fn is_noalloc(&self, id: BlockId) -> bool {
+        self.sections[self.blocks[id.index()].section.index()].lifetime == MemLifetime::NoAlloc
     }
 
     /// `file(section)` of a block, for messages.

@@ -54,6 +54,10 @@ pub fn dead_strip(graph: &mut LinkGraph, mode: &DeadStrip) {
             continue;
         }
         graph.block_mut(id).live = true;
+        // Debug info describes code; it never keeps code alive.
+        if graph.is_noalloc(id) {
+            continue;
+        }
         for edge in &graph.block(id).edges {
             if let SymbolDef::Defined { block, .. } = graph.symbol(edge.target).def {
                 if !graph.block(block).live && !discarded.contains(&block) {

@@ -3,7 +3,7 @@
 use crate::arch::x86_64::tables::got_base_addr;
 use crate::arch::x86_64::{apply_fixup, EdgeKind, FixupError};
 use crate::error::{Error, OutOfRange, Result};
-use crate::graph::{Content, LinkGraph, SymbolDef};
+use crate::graph::{Content, LinkGraph, NoAllocOutput, SymbolDef};
 use crate::memory::InFlightAlloc;
 
 use super::layout::Plan;
@@ -41,6 +41,43 @@ pub(crate) fn copy_and_fix_up(
         fix_up_block(graph, block_id, dest, context)?;
     }
     Ok(())
+}
+
+/// Relocates the NoAlloc output sections (DWARF) in controller memory.
+pub(crate) fn fix_up_noalloc(
+    graph: &LinkGraph,
+    plan: &Plan,
+    context: &FixupContext<'_>,
+) -> Result<Vec<NoAllocOutput>> {
+    let mut outputs = Vec::with_capacity(plan.noalloc.len());
+    for output in &plan.noalloc {
+        let mut bytes = vec![0u8; output.size as usize];
+        for &(block, offset) in &output.blocks {
+            let size = graph.block(block).size;
+            fix_up_block(
+                graph,
+                block,
+                &mut bytes[offset as usize..(offset + size) as usize],
+                context,
+            )?;
+        }
+        outputs.push(NoAllocOutput {
+            name: output.name.clone(),
+            bytes,
+        });
+    }
+    Ok(outputs)
+}
+
+/// A copy of a block's bytes with its edges applied, as they are in the executor.
+pub fn fixed_up_copy(graph: &LinkGraph, block: crate::graph::BlockId) -> Result<Vec<u8>> {
+    let mut bytes = vec![0u8; graph.block(block).size as usize];
+    let context = FixupContext {
+        got_base: got_base_addr(graph),
+        tls: None,
+    };
+    fix_up_block(graph, block, &mut bytes, &context)?;
+    Ok(bytes)
 }
 
 /// The TLS init image (`.tdata`, then zeroes up to where `.tbss` starts), fixed up.
@@ -99,6 +136,13 @@ fn fix_up_block(
                 _ => graph.symbol_addr(edge.target),
             };
             let Some(value) = value else {
+                if let Some(tombstone) = tombstone(graph, block_id, edge) {
+                    let start = edge.offset as usize;
+                    if let Some(field) = dest.get_mut(start..start + tombstone.len()) {
+                        field.copy_from_slice(&tombstone);
+                    }
+                    continue;
+                }
                 let (file, section) = graph.block_origin(block_id);
                 return Err(Error::BadFixup {
                     file,
@@ -140,6 +184,35 @@ fn fix_up_block(
         }
     }
     Ok(())
+}
+
+/// What a reference to code that dead-stripping (or COMDAT) removed gets.
+/// In DWARF: -1, or -2 in `.debug_ranges`/`.debug_loc` where -1 means "base
+/// address" (as LLD does), so debuggers never place the code at address 0.
+/// In `.eh_frame`: the FDE is left pointing at itself (field 0).
+fn tombstone(
+    graph: &LinkGraph,
+    block: crate::graph::BlockId,
+    edge: &crate::graph::Edge,
+) -> Option<Vec<u8>> {
+    let section = &graph.section(graph.block(block).section);
+    let target_dead = matches!(graph.symbol(edge.target).def, SymbolDef::Defined { block, .. } if !graph.block(block).live);
+    if !target_dead {
+        return None;
+    }
+    let width = match edge.kind {
+        EdgeKind::Pointer64 | EdgeKind::Delta64 | EdgeKind::Size64 | EdgeKind::DtpOff64 => 8,
+        _ => 4,
+    };
+    if graph.is_noalloc(block) {
+        let value: u64 = if section.name == ".debug_ranges" || section.name == ".debug_loc" {
+            u64::MAX - 1
+        } else {
+            u64::MAX
+        };
+        return Some(value.to_le_bytes()[..width].to_vec());
+    }
+    (section.name == ".eh_frame").then(|| vec![0; width])
 }
 
 /// A thread-local symbol's offset in the unit's TLS block.

@@ -14,6 +14,45 @@ pub(crate) struct Plan {
     pub slots: Vec<Option<(usize, u64)>>,
     /// The thread-local blocks, laid out in their own image.
     pub tls: Option<TlsLayout>,
+    /// NoAlloc output sections: name, size, and each block's offset.
+    pub noalloc: Vec<NoAllocPlan>,
+}
+
+pub(crate) struct NoAllocPlan {
+    pub name: String,
+    pub size: u64,
+    pub blocks: Vec<(BlockId, u64)>,
+}
+
+/// NoAlloc blocks grouped by section name (first-seen order), side by side.
+fn noalloc_layout(graph: &LinkGraph) -> Vec<NoAllocPlan> {
+    let mut plans: Vec<NoAllocPlan> = Vec::new();
+    let mut by_name: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for section in graph
+        .sections()
+        .iter()
+        .filter(|s| s.lifetime == MemLifetime::NoAlloc)
+    {
+        let index = *by_name.entry(section.name.as_str()).or_insert_with(|| {
+            plans.push(NoAllocPlan {
+                name: section.name.clone(),
+                size: 0,
+                blocks: Vec::new(),
+            });
+            plans.len() - 1
+        });
+        let plan = &mut plans[index];
+        for &block_id in &section.blocks {
+            let block = graph.block(block_id);
+            if !block.live {
+                continue;
+            }
+            let offset = plan.size.next_multiple_of(block.align);
+            plan.blocks.push((block_id, offset));
+            plan.size = offset + block.size;
+        }
+    }
+    plans
 }
 
 /// The TLS image: `.tdata` blocks (initialized) then `.tbss` blocks (zero).
@@ -62,9 +101,15 @@ pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
     let mut segment_index: BTreeMap<(MemProt, MemLifetime), usize> = BTreeMap::new();
     let mut segments: Vec<SegmentRequest> = Vec::new();
     let mut slots = vec![None; graph.blocks().len()];
+    // .eh_frame sections go last in their segment, side by side, so the unit's
+    // frame information is one contiguous range (for debug objects and unwinders).
+    let (eh_frames, others): (Vec<_>, Vec<_>) = graph
+        .section_ids()
+        .partition(|&s| graph.section(s).name == ".eh_frame");
+    let ordered: Vec<_> = others.into_iter().chain(eh_frames).collect();
     // Segment order: code, read-only data, writable data.
     for prot in [MemProt::ReadExec, MemProt::Read, MemProt::ReadWrite] {
-        for section_id in graph.section_ids() {
+        for &section_id in &ordered {
             let section = graph.section(section_id);
             if section.prot != prot || section.lifetime == MemLifetime::NoAlloc || section.tls {
                 continue;
@@ -102,6 +147,7 @@ pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
         },
         slots,
         tls: tls_layout(graph),
+        noalloc: noalloc_layout(graph),
     })
 }
 
@@ -110,7 +156,10 @@ pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
 fn placement(graph: &LinkGraph) -> Placement {
     let mut needs_low = false;
     let mut host_range: Option<(u64, u64)> = None;
-    for block in graph.blocks().iter().filter(|b| b.live) {
+    for (index, block) in graph.blocks().iter().enumerate() {
+        if !block.live || graph.is_noalloc(BlockId::from_index(index)) {
+            continue;
+        }
         for edge in &block.edges {
             let def = graph.symbol(edge.target).def;
             match def {
@@ -135,6 +184,11 @@ fn placement(graph: &LinkGraph) -> Placement {
 }
 
 pub(crate) fn assign_addresses(graph: &mut LinkGraph, plan: &Plan, alloc: &dyn InFlightAlloc) {
+    for output in &plan.noalloc {
+        for &(block, offset) in &output.blocks {
+            graph.block_mut(block).addr = ExecutorAddr(offset);
+        }
+    }
     for (index, slot) in plan.slots.iter().enumerate() {
         if let Some((segment, offset)) = slot {
             let base = alloc.segment_addr(*segment).0;
@@ -186,7 +240,7 @@ pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutR
     let mut sections = Vec::new();
     for section_id in graph.section_ids() {
         let section = graph.section(section_id);
-        if section.tls {
+        if section.tls || section.lifetime == MemLifetime::NoAlloc {
             continue;
         }
         let live: Vec<BlockId> = section

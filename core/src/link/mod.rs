@@ -9,6 +9,7 @@ mod layout;
 use std::time::{Duration, Instant};
 
 pub use dead_strip::{dead_strip, DeadStrip};
+pub use fixups::fixed_up_copy;
 pub use initializers::Initializers;
 pub use layout::{LayoutReport, SectionReport, SegmentReport};
 
@@ -120,6 +121,11 @@ pub fn run_pipeline(
         timings.record("fixup", || {
             fixups::copy_and_fix_up(graph, &plan, &context, in_flight.as_mut())
         })?;
+        if !plan.noalloc.is_empty() {
+            graph.noalloc_outputs = timings.record("debug fixup", || {
+                fixups::fix_up_noalloc(graph, &plan, &context)
+            })?;
+        }
         run_passes(&mut config.post_fixup, graph)
     })();
     if let Err(e) = result {

@@ -10,9 +10,15 @@ use crate::graph::{Block, Content, LinkGraph, MemLifetime, MemProt, Section, Sym
 
 /// Whether absolute 32-bit fixups reach into the unit's own memory.
 pub(crate) fn needs_low_memory(graph: &LinkGraph) -> bool {
-    graph.blocks().iter().flat_map(|b| &b.edges).any(|e| {
-        e.kind.is_absolute_32() && matches!(graph.symbol(e.target).def, SymbolDef::Defined { .. })
-    })
+    graph
+        .block_ids()
+        .filter(|&b| !graph.is_noalloc(b))
+        .flat_map(|b| &graph.block(b).edges)
+        .any(|e| {
+            e.kind.is_absolute_32()
+                && !e.kind.is_tls()
+                && matches!(graph.symbol(e.target).def, SymbolDef::Defined { block, .. } if !graph.is_noalloc(block))
+        })
 }
 
 /// Redirects 32-bit fixups to host data objects into copies in the unit.
@@ -27,6 +33,9 @@ pub(crate) fn add_copy_relocations(
     let mut section = None;
     for block_index in 0..graph.blocks().len() {
         let block_id = crate::graph::BlockId::from_index(block_index);
+        if graph.is_noalloc(block_id) {
+            continue;
+        }
         for edge_index in 0..graph.block(block_id).edges.len() {
             let edge = graph.block(block_id).edges[edge_index];
             if !(edge.kind.is_pc_relative_32() || edge.kind.is_absolute_32()) {

@@ -30,6 +30,8 @@ pub struct SessionOptions {
     pub use_libgcc: bool,
     /// Parse objects on several threads.
     pub parallel: bool,
+    /// Keep DWARF (`.debug_*`) as NoAlloc sections, relocated in controller memory.
+    pub debug_info: bool,
 }
 
 impl Default for SessionOptions {
@@ -38,6 +40,7 @@ impl Default for SessionOptions {
             dead_strip: DeadStrip::KeepGlobals,
             use_libgcc: true,
             parallel: true,
+            debug_info: false,
         }
     }
 }
@@ -200,7 +203,14 @@ impl Session {
         {
             let dylib = self.lock_dylib();
             timings.record("resolve", || {
-                resolve::resolve(&mut graph, archives, libgcc, &dylib, self.executor.as_ref())
+                resolve::resolve(
+                    &mut graph,
+                    archives,
+                    libgcc,
+                    &dylib,
+                    self.executor.as_ref(),
+                    &self.builder_options(),
+                )
             })?;
         }
 
@@ -284,8 +294,14 @@ impl Session {
         unit.alloc.deallocate()
     }
 
+    fn builder_options(&self) -> GraphBuilderOptions {
+        GraphBuilderOptions {
+            debug_info: self.options.debug_info,
+        }
+    }
+
     fn parse_objects(&self, objects: &[InputFile]) -> Result<Vec<LinkGraph>> {
-        let options = GraphBuilderOptions::default();
+        let options = self.builder_options();
         let parse = |file: &InputFile| {
             GraphBuilder::new(&file.name, (*file.data).as_ref()).build(file.clone(), &options)
         };

@@ -17,6 +17,7 @@ use crate::graph::{
 
 struct Resolver<'a> {
     graph: &'a mut LinkGraph,
+    builder_options: &'a GraphBuilderOptions,
     /// Name -> the definition chosen so far.
     defs: HashMap<Arc<str>, SymbolId>,
     seen_groups: HashSet<Arc<str>>,
@@ -30,9 +31,11 @@ pub(crate) fn resolve(
     libgcc: Option<InputFile>,
     dylib: &JitDylib,
     executor: &dyn ExecutorControl,
+    builder_options: &GraphBuilderOptions,
 ) -> Result<()> {
     let mut r = Resolver {
         graph,
+        builder_options,
         defs: HashMap::new(),
         seen_groups: HashSet::new(),
         groups_done: 0,
@@ -218,7 +221,7 @@ impl Resolver<'_> {
                     if let Some(member) = archive.extract_defining(&name)? {
                         let file = member.file;
                         let graph = GraphBuilder::new(&file.name, (*file.data).as_ref())
-                            .build(file.clone(), &GraphBuilderOptions::default())?;
+                            .build(file.clone(), self.builder_options)?;
                         self.graph.merge(graph);
                         self.absorb_new()?;
                         pulled = true;

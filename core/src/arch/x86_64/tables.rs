@@ -228,7 +228,10 @@ impl Tables {
     /// references to host functions: the stub is then their canonical address,
     /// used by every reference that takes the address, as a non-PIE link does.
     pub fn lower(&mut self, graph: &mut LinkGraph) {
-        let block_ids: Vec<_> = graph.block_ids().filter(|&b| graph.block(b).live).collect();
+        let block_ids: Vec<_> = graph
+            .block_ids()
+            .filter(|&b| graph.block(b).live && !graph.is_noalloc(b))
+            .collect();
         let canonical: std::collections::HashSet<SymbolId> = block_ids
             .iter()
             .flat_map(|&b| graph.block(b).edges.iter())
@@ -328,7 +331,10 @@ impl Tables {
     /// After allocation: relaxes GOT loads and bypasses stubs where the real
     /// target is within ±2 GiB of the fixup.
     pub fn optimize(graph: &mut LinkGraph) {
-        let block_ids: Vec<_> = graph.block_ids().filter(|&b| graph.block(b).live).collect();
+        let block_ids: Vec<_> = graph
+            .block_ids()
+            .filter(|&b| graph.block(b).live && !graph.is_noalloc(b))
+            .collect();
         for block_id in block_ids {
             let block_addr = graph.block(block_id).addr.0;
             for i in 0..graph.block(block_id).edges.len() {

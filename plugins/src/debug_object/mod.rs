@@ -1,0 +1,256 @@
+//! The debug object: what gdb and lldb read about a link unit.
+//!
+//! One ELF `ET_REL` object per unit: every allocated section as `SHT_NOBITS`
+//! at its final address (no copy of the code: debuggers read it from the
+//! process), `.eh_frame` with its fixed-up bytes, the unit's DWARF already
+//! relocated in controller memory (no `.rela` sections), and a `.symtab` of
+//! the graph's named symbols. It is registered through the GDB JIT interface
+//! by a finalize allocation action and unregistered by the dealloc action.
+
+mod elf_writer;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use lantern_core::error::{Error, Result};
+use lantern_core::graph::{
+    ExecutorAddr, LinkGraph, Linkage, MemLifetime, MemProt, Scope, SectionId, SymbolDef,
+};
+use lantern_core::link::{fixed_up_copy, PassConfig, Plugin};
+use lantern_core::memory::{AllocAction, WrapperCall};
+
+use crate::gdb_jit;
+use elf_writer::{OutSection, OutSymbol};
+
+const SHF_WRITE: u64 = 1;
+const SHF_ALLOC: u64 = 2;
+const SHF_EXECINSTR: u64 = 4;
+/// ELF section indices from here on need extended numbering, which this writer does not do.
+const MAX_SECTIONS: usize = 0xfe00;
+
+/// Builds the debug object of a linked (fixed-up) graph.
+pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
+    let mut sections: Vec<OutSection<'_>> = Vec::new();
+    let mut section_index: HashMap<SectionId, usize> = HashMap::new();
+    let mut eh_blocks = Vec::new();
+    for id in graph.section_ids() {
+        let section = graph.section(id);
+        if section.lifetime == MemLifetime::NoAlloc || section.tls {
+            continue;
+        }
+        let live: Vec<_> = section
+            .blocks
+            .iter()
+            .copied()
+            .filter(|&b| graph.block(b).live)
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        if section.name == ".eh_frame" {
+            eh_blocks.extend(live);
+            continue;
+        }
+        let start = live
+            .iter()
+            .map(|&b| graph.block(b).addr.0)
+            .min()
+            .unwrap_or(0);
+        let end = live
+            .iter()
+            .map(|&b| graph.block(b).addr.0 + graph.block(b).size)
+            .max()
+            .unwrap_or(0);
+        let align = live
+            .iter()
+            .map(|&b| graph.block(b).align)
+            .max()
+            .unwrap_or(1);
+        let flags = SHF_ALLOC
+            | match section.prot {
+                MemProt::ReadExec => SHF_EXECINSTR,
+                MemProt::ReadWrite => SHF_WRITE,
+                MemProt::Read => 0,
+            };
+        section_index.insert(id, sections.len());
+        sections.push(OutSection {
+            name: section.name.trim_start_matches('$').to_string(),
+            sh_type: elf_writer::SHT_NOBITS,
+            flags,
+            addr: start,
+            size: end - start,
+            align,
+            data: &[],
+        });
+    }
+
+    // .eh_frame: the layout places every .eh_frame block side by side.
+    let eh_frame = if eh_blocks.is_empty() {
+        None
+    } else {
+        eh_blocks.sort_by_key(|&b| graph.block(b).addr);
+        let start = graph.block(eh_blocks[0]).addr.0;
+        let last = graph.block(*eh_blocks.last().expect("non-empty"));
+        let mut bytes = vec![0u8; (last.addr.0 + last.size - start) as usize];
+        for &b in &eh_blocks {
+            let at = (graph.block(b).addr.0 - start) as usize;
+            let copy = fixed_up_copy(graph, b)?;
+            bytes[at..at + copy.len()].copy_from_slice(&copy);
+        }
+        Some((start, bytes))
+    };
+    if let Some((start, bytes)) = &eh_frame {
+        sections.push(OutSection {
+            name: ".eh_frame".into(),
+            sh_type: elf_writer::PROGBITS,
+            flags: SHF_ALLOC,
+            addr: *start,
+            size: bytes.len() as u64,
+            align: 8,
+            data: bytes,
+        });
+    }
+    for output in &graph.noalloc_outputs {
+        sections.push(OutSection {
+            name: output.name.clone(),
+            sh_type: elf_writer::PROGBITS,
+            flags: 0,
+            addr: 0,
+            size: output.bytes.len() as u64,
+            align: 1,
+            data: &output.bytes,
+        });
+    }
+    if sections.len() > MAX_SECTIONS {
+        return Err(Error::Other(format!(
+            "debug object: {} sections is more than the {MAX_SECTIONS} supported",
+            sections.len()
+        )));
+    }
+
+    let mut locals = Vec::new();
+    let mut globals = Vec::new();
+    for id in graph.symbol_ids() {
+        let symbol = graph.symbol(id);
+        let (Some(name), SymbolDef::Defined { block, .. }) = (&symbol.name, symbol.def) else {
+            continue;
+        };
+        let Some(&index) = section_index.get(&graph.block(block).section) else {
+            continue;
+        };
+        let Some(addr) = graph.symbol_addr(id) else {
+            continue;
+        };
+        let out = OutSymbol {
+            name: name.to_string(),
+            value: addr - sections[index].addr,
+            size: symbol.size,
+            section: index,
+            bind: match (symbol.scope, symbol.linkage) {
+                (Scope::Local, _) => elf_writer::STB_LOCAL,
+                (_, Linkage::Weak) => elf_writer::STB_WEAK,
+                _ => elf_writer::STB_GLOBAL,
+            },
+            typ: if symbol.is_function {
+                elf_writer::STT_FUNC
+            } else {
+                elf_writer::STT_OBJECT
+            },
+        };
+        if out.bind == elf_writer::STB_LOCAL {
+            locals.push(out);
+        } else {
+            globals.push(out);
+        }
+    }
+    locals.extend(globals);
+    Ok(elf_writer::write(&sections, &locals))
+}
+
+/// The key a unit's registration is known by: its lowest allocated address.
+fn unit_key(graph: &LinkGraph) -> u64 {
+    graph
+        .block_ids()
+        .filter(|&b| {
+            graph.block(b).live
+                && !graph.is_noalloc(b)
+                && !graph.section(graph.block(b).section).tls
+        })
+        .map(|b| graph.block(b).addr.0)
+        .filter(|&a| a != 0)
+        .min()
+        .unwrap_or(0)
+}
+
+/// Builds each unit's debug object after fixups and registers it with
+/// debuggers (unless told only to keep copies).
+#[derive(Clone, Default)]
+pub struct DebugObjectPlugin {
+    register: bool,
+    copies: Option<Arc<Mutex<Vec<Vec<u8>>>>>,
+}
+
+impl DebugObjectPlugin {
+    /// Registers every unit's debug object with gdb and lldb.
+    pub fn registering() -> Self {
+        DebugObjectPlugin {
+            register: true,
+            copies: None,
+        }
+    }
+
+    /// Also keeps a copy of every debug object built (for `lantern debug-object`).
+    pub fn keeping_copies(mut self) -> Self {
+        self.copies = Some(Arc::default());
+        self
+    }
+
+    /// Builds debug objects without registering them.
+    pub fn not_registering(mut self) -> Self {
+        self.register = false;
+        self
+    }
+
+    pub fn copies(&self) -> Vec<Vec<u8>> {
+        self.copies
+            .as_ref()
+            .map(|c| c.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Plugin for DebugObjectPlugin {
+    fn name(&self) -> &str {
+        "debug-object"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        let this = self.clone();
+        config.post_fixup.push(Box::new(move |graph| {
+            let bytes = build_debug_object(graph)?;
+            if let Some(copies) = &this.copies {
+                copies
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(bytes.clone());
+            }
+            if this.register {
+                let key = unit_key(graph).to_le_bytes();
+                let mut arg = Vec::with_capacity(8 + bytes.len());
+                arg.extend_from_slice(&key);
+                arg.extend_from_slice(&bytes);
+                graph.alloc_actions.push(AllocAction {
+                    finalize: Some(WrapperCall {
+                        function: ExecutorAddr(gdb_jit::register_wrapper as *const () as u64),
+                        arg,
+                    }),
+                    dealloc: Some(WrapperCall {
+                        function: ExecutorAddr(gdb_jit::unregister_wrapper as *const () as u64),
+                        arg: key.to_vec(),
+                    }),
+                });
+            }
+            Ok(())
+        }));
+    }
+}
