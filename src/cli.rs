@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
-use lantern_core::link::DeadStrip;
+use lantern_core::link::{DeadStrip, Initializers};
 use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
 use lantern_plugins::{DebugObjectPlugin, LinkStats};
 
@@ -72,6 +72,10 @@ struct CommonArgs {
     /// Do not load DWARF or register a debug object with gdb and lldb.
     #[arg(long)]
     no_debugger_support: bool,
+    /// Link each FILE as its own unit, in order, as a REPL adds code: each gets its
+    /// own memory and debug object, and may use what earlier FILES define.
+    #[arg(long, conflicts_with = "gc_sections")]
+    separate_units: bool,
 }
 
 #[derive(Args)]
@@ -144,13 +148,42 @@ struct Plugins<'a> {
     debug_object: Option<&'a DebugObjectPlugin>,
 }
 
-/// Compiles sources, loads libraries, links everything as one unit.
-fn link_unit(
+/// The units a command linked, in order, and the session that holds them.
+struct Linked {
+    session: Session,
+    units: Vec<LinkedUnit>,
+}
+
+impl Linked {
+    /// Where `name` is defined: the last unit that defines it wins, as a later
+    /// REPL entry shadows an earlier one.
+    fn lookup(&self, name: &str) -> Option<lantern_core::graph::ExecutorAddr> {
+        self.units.iter().rev().find_map(|u| u.lookup(name))
+    }
+
+    /// Every unit's initializers: units initialize in link order and finalize
+    /// in reverse, as shared libraries do.
+    fn initializers(&self) -> Initializers {
+        let mut all = Initializers::default();
+        for unit in &self.units {
+            all.preinit.extend(&unit.initializers.preinit);
+            all.init.extend(&unit.initializers.init);
+        }
+        for unit in self.units.iter().rev() {
+            all.fini.extend(&unit.initializers.fini);
+        }
+        all
+    }
+}
+
+/// Compiles sources, loads libraries, links the files as one unit (or one
+/// unit per file with `--separate-units`).
+fn link_units(
     common: &CommonArgs,
     executor: Arc<InProcessExecutor>,
     roots: &[String],
     plugins: Plugins<'_>,
-) -> Result<(Session, LinkedUnit), String> {
+) -> Result<Linked, String> {
     for path in &common.preload {
         executor
             .load_library(&path.display().to_string())
@@ -165,7 +198,7 @@ fn link_unit(
         log::info!("loaded -l {name} from {path}");
     }
     let mut temp: Option<TempDir> = None;
-    let mut unit = LinkUnit::default();
+    let mut units = vec![LinkUnit::default()];
     for (index, file) in common.files.iter().enumerate() {
         let path = if compile::is_source(file) {
             if temp.is_none() {
@@ -176,6 +209,10 @@ fn link_unit(
         } else {
             file.clone()
         };
+        if common.separate_units && index > 0 {
+            units.push(LinkUnit::default());
+        }
+        let unit = units.last_mut().expect("one unit at least");
         unit.add_path(&path).map_err(|e| e.to_string())?;
     }
     let options = SessionOptions {
@@ -195,12 +232,19 @@ fn link_unit(
     if let Some(debug_object) = plugins.debug_object {
         session.add_plugin(Arc::new(debug_object.clone()));
     }
-    let linked = session.link(unit).map_err(|e| e.to_string())?;
-    log::info!("placed JIT memory: {}", linked.layout.placement);
-    if common.timings {
-        report::print_timings(&linked.timings);
+    let mut linked = Vec::with_capacity(units.len());
+    for unit in units {
+        let unit = session.link(unit).map_err(|e| e.to_string())?;
+        log::info!("placed JIT memory: {}", unit.layout.placement);
+        if common.timings {
+            report::print_timings(&unit.timings);
+        }
+        linked.push(unit);
     }
-    Ok((session, linked))
+    Ok(Linked {
+        session,
+        units: linked,
+    })
 }
 
 fn run(args: RunArgs) -> Result<ExitCode, String> {
@@ -210,16 +254,21 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
         ..Plugins::default()
     };
-    let (session, linked) = link_unit(
+    let linked = link_units(
         &args.common,
         executor.clone(),
         std::slice::from_ref(&args.common.entry),
         plugins,
     )?;
-    if !linked.executable_stack_requested_by.is_empty() && args.common.verbose {
+    let stack_requests: Vec<&str> = linked
+        .units
+        .iter()
+        .flat_map(|u| u.executable_stack_requested_by.iter().map(String::as_str))
+        .collect();
+    if !stack_requests.is_empty() && args.common.verbose {
         eprintln!(
             "lantern: made the stack executable, as requested by .note.GNU-stack in {}",
-            linked.executable_stack_requested_by.join(", ")
+            stack_requests.join(", ")
         );
     }
     let entry = linked.lookup(&args.common.entry).ok_or_else(|| {
@@ -236,11 +285,12 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     });
     let mut argv = vec![argv0];
     argv.extend(args.args.iter().cloned());
-    let status = session
+    let status = linked
+        .session
         .executor()
-        .run_main(entry, &linked.initializers, &argv)
+        .run_main(entry, &linked.initializers(), &argv)
         .map_err(|e| e.to_string())?;
-    // The unit stays mapped: exit handlers may still call into it.
+    // The units stay mapped: exit handlers may still call into them.
     std::mem::forget(linked);
     // exit() runs atexit handlers and finalizers, and flushes stdio, as for a native program.
     // SAFETY: exiting the process; no Rust destructors need to run.
@@ -255,14 +305,16 @@ fn link(args: LinkArgs) -> Result<(), String> {
         stats: stats.as_ref(),
         debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
     };
-    let (_session, linked) = link_unit(
+    let linked = link_units(
         &args.common,
         executor,
         std::slice::from_ref(&args.common.entry),
         plugins,
     )?;
     if args.print_layout {
-        report::print_layout(&linked.layout);
+        for unit in &linked.units {
+            report::print_layout(&unit.layout);
+        }
     }
     if let Some(stats) = stats {
         report::print_stats(&stats.counts());
@@ -282,7 +334,7 @@ fn debug_object(args: DebugObjectArgs) -> Result<(), String> {
         debug_object: Some(&plugin),
         ..Plugins::default()
     };
-    let (_session, _linked) = link_unit(
+    let _linked = link_units(
         &args.common,
         executor,
         std::slice::from_ref(&args.common.entry),
