@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::graph::{LinkGraph, Scope, SymbolDef};
+use crate::graph::{LinkGraph, MemProt, Scope, SymbolDef};
 
 /// Which symbols are roots.
 #[derive(Debug, Clone)]
@@ -58,9 +58,14 @@ pub fn dead_strip(graph: &mut LinkGraph, mode: &DeadStrip) {
         if graph.is_noalloc(id) {
             continue;
         }
+        // An FDE describes its function and never keeps it alive (as GNU ld's
+        // --gc-sections treats .eh_frame); it does keep its LSDA and personality.
+        let is_eh_frame = graph.section(graph.block(id).section).name == ".eh_frame";
         for edge in &graph.block(id).edges {
             if let SymbolDef::Defined { block, .. } = graph.symbol(edge.target).def {
-                if !graph.block(block).live && !discarded.contains(&block) {
+                let describes_code = is_eh_frame
+                    && graph.section(graph.block(block).section).prot == MemProt::ReadExec;
+                if !describes_code && !graph.block(block).live && !discarded.contains(&block) {
                     worklist.push(block);
                 }
             }
