@@ -1,0 +1,2 @@
+//! Placeholder: the C++ and TLS program suite is being written.
+fn main() {}
