@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
 use lantern_core::link::{DeadStrip, Initializers};
 use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
-use lantern_plugins::{DebugObjectPlugin, LinkStats};
+use lantern_plugins::{DebugObjectPlugin, EhFrameRegistration, LinkStats};
 
 use crate::compile::{self, TempDir};
 use crate::{libraries, report};
@@ -146,6 +146,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
 struct Plugins<'a> {
     stats: Option<&'a LinkStats>,
     debug_object: Option<&'a DebugObjectPlugin>,
+    eh_frame: Option<EhFrameRegistration>,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -229,6 +230,9 @@ fn link_units(
     if let Some(stats) = plugins.stats {
         session.add_plugin(Arc::new(stats.clone()));
     }
+    if let Some(eh_frame) = plugins.eh_frame {
+        session.add_plugin(Arc::new(eh_frame));
+    }
     if let Some(debug_object) = plugins.debug_object {
         session.add_plugin(Arc::new(debug_object.clone()));
     }
@@ -252,6 +256,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     let debug_object = DebugObjectPlugin::registering();
     let plugins = Plugins {
         debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
+        eh_frame: Some(EhFrameRegistration::new().map_err(|e| e.to_string())?),
         ..Plugins::default()
     };
     let linked = link_units(
@@ -304,6 +309,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
     let plugins = Plugins {
         stats: stats.as_ref(),
         debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
+        eh_frame: None,
     };
     let linked = link_units(
         &args.common,

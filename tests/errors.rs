@@ -245,3 +245,47 @@ fn bad_response_file_is_reported() {
         out.stderr
     );
 }
+
+#[test]
+fn malformed_eh_frame_is_an_error_not_an_unwinder_crash() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-eh-frame");
+    // A CIE of version 99, which no unwinder understands.
+    let bad_cie = assemble(
+        &dir,
+        "bad_cie",
+        "\t.text\n\t.globl main\nmain:\n\txor %eax, %eax\n\tret\n\
+         \t.section .eh_frame,\"a\",@progbits\n\t.long 12\n\t.long 0\n\t.byte 99\n\t.byte 0\n\t.byte 1\n\t.byte 0x78\n\t.byte 16\n\t.byte 0, 0, 0\n",
+    );
+    let out = lantern_run(&[&bad_cie]);
+    assert_error(
+        &out,
+        &[
+            "bad_cie.o",
+            ".eh_frame",
+            "entry at offset 0x0",
+            "DWARF version: 99",
+        ],
+    );
+    // An FDE that describes no code of the unit (its pc_begin is 1 MiB away).
+    let stray_fde = assemble(
+        &dir,
+        "stray_fde",
+        "\t.text\n\t.globl main\nmain:\n\txor %eax, %eax\n\tret\n\
+         \t.section .eh_frame,\"a\",@progbits\n\
+         cie:\t.long 16\n\t.long 0\n\t.byte 1\n\t.asciz \"zR\"\n\t.byte 1\n\t.byte 0x78\n\t.byte 16\n\t.byte 1\n\t.byte 0x1b\n\t.byte 0, 0, 0\n\
+         fde:\t.long 20\n\t.long fde + 4 - cie\n\t.long main - . + 0x100000\n\t.long 4\n\t.byte 0\n\t.byte 0, 0, 0\n\t.long 0\n",
+    );
+    let out = lantern_run(&[&stray_fde]);
+    assert_error(
+        &out,
+        &[
+            "stray_fde.o",
+            ".eh_frame",
+            "entry at offset 0x14",
+            "not code of this unit",
+        ],
+    );
+}

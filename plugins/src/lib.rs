@@ -4,11 +4,14 @@
 //! phases it cares about; the core knows nothing of what they do.
 //! - [`debug_object`]: builds each unit's debug object and registers it with
 //!   gdb and lldb through [`gdb_jit`].
+//! - [`eh_frame`]: registers each unit's `.eh_frame` with the unwinder.
 //! - [`link_stats`]: edge counts before and after relaxation.
 
 pub mod debug_object;
+pub mod eh_frame;
 pub mod gdb_jit;
 pub mod link_stats;
 
 pub use debug_object::DebugObjectPlugin;
+pub use eh_frame::EhFrameRegistration;
 pub use link_stats::LinkStats;

@@ -32,6 +32,9 @@ pub struct SessionOptions {
     pub parallel: bool,
     /// Keep DWARF (`.debug_*`) as NoAlloc sections, relocated in controller memory.
     pub debug_info: bool,
+    /// The shared library loaded when C++ symbols are still undefined after the
+    /// host lookup (what g++ and clang++ link by default); `None` loads nothing.
+    pub cxx_runtime: Option<String>,
 }
 
 impl Default for SessionOptions {
@@ -41,6 +44,7 @@ impl Default for SessionOptions {
             use_libgcc: true,
             parallel: true,
             debug_info: false,
+            cxx_runtime: Some("libstdc++.so.6".into()),
         }
     }
 }
@@ -207,6 +211,7 @@ impl Session {
                     &mut graph,
                     archives,
                     libgcc,
+                    self.options.cxx_runtime.as_deref(),
                     &dylib,
                     self.executor.as_ref(),
                     &self.builder_options(),

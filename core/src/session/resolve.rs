@@ -29,6 +29,7 @@ pub(crate) fn resolve(
     graph: &mut LinkGraph,
     mut archives: Vec<Archive>,
     libgcc: Option<InputFile>,
+    cxx_runtime: Option<&str>,
     dylib: &JitDylib,
     executor: &dyn ExecutorControl,
     builder_options: &GraphBuilderOptions,
@@ -47,6 +48,7 @@ pub(crate) fn resolve(
     r.define_linker_symbols();
 
     let mut libgcc = libgcc;
+    let mut cxx_runtime = cxx_runtime;
     loop {
         let undefined = r.undefined_references();
         let mut still_undefined = Vec::new();
@@ -66,11 +68,18 @@ pub(crate) fn resolve(
                 None => still_undefined.push(name),
             }
         }
-        // Compiler helpers come from libgcc.a last, as in a native link.
-        let Some(file) = libgcc.take() else { break };
         if still_undefined.is_empty() {
             break;
         }
+        // C++ objects need the C++ runtime, which g++ and clang++ link by default.
+        if cxx_runtime.is_some() && still_undefined.iter().any(|n| is_cxx_runtime_symbol(n)) {
+            let library = cxx_runtime.take().expect("checked");
+            executor.load_library(library)?;
+            log::info!("loaded the C++ runtime {library}: the objects use C++ symbols");
+            continue;
+        }
+        // Compiler helpers come from libgcc.a last, as in a native link.
+        let Some(file) = libgcc.take() else { break };
         let mut libgcc_archive = vec![Archive::parse(&file.name, file.data.clone())?];
         if !r.pull_archive_members(&mut libgcc_archive)? {
             break;
@@ -80,6 +89,15 @@ pub(crate) fn resolve(
     }
     r.check_against_earlier_units(dylib)?;
     r.finish()
+}
+
+/// Symbols only the C++ runtime (libstdc++ and its ABI library) defines:
+/// mangled names, the exception ABI, the personality routine.
+fn is_cxx_runtime_symbol(name: &str) -> bool {
+    name.starts_with("_Z")
+        || name.starts_with("__cxa_")
+        || name.starts_with("__gxx_")
+        || name == "__dynamic_cast"
 }
 
 impl Resolver<'_> {

@@ -16,7 +16,7 @@ use lantern_core::error::{Error, Result};
 use lantern_core::graph::{
     ExecutorAddr, LinkGraph, Linkage, MemLifetime, MemProt, Scope, SectionId, SymbolDef,
 };
-use lantern_core::link::{fixed_up_copy, PassConfig, Plugin};
+use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
 
 use crate::gdb_jit;
@@ -32,7 +32,6 @@ const MAX_SECTIONS: usize = 0xfe00;
 pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
     let mut sections: Vec<OutSection<'_>> = Vec::new();
     let mut section_index: HashMap<SectionId, usize> = HashMap::new();
-    let mut eh_blocks = Vec::new();
     for id in graph.section_ids() {
         let section = graph.section(id);
         if section.lifetime == MemLifetime::NoAlloc || section.tls {
@@ -47,8 +46,7 @@ pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
         if live.is_empty() {
             continue;
         }
-        if section.name == ".eh_frame" {
-            eh_blocks.extend(live);
+        if section.name == crate::eh_frame::EH_FRAME {
             continue;
         }
         let start = live
@@ -85,20 +83,7 @@ pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
     }
 
     // .eh_frame: the layout places every .eh_frame block side by side.
-    let eh_frame = if eh_blocks.is_empty() {
-        None
-    } else {
-        eh_blocks.sort_by_key(|&b| graph.block(b).addr);
-        let start = graph.block(eh_blocks[0]).addr.0;
-        let last = graph.block(*eh_blocks.last().expect("non-empty"));
-        let mut bytes = vec![0u8; (last.addr.0 + last.size - start) as usize];
-        for &b in &eh_blocks {
-            let at = (graph.block(b).addr.0 - start) as usize;
-            let copy = fixed_up_copy(graph, b)?;
-            bytes[at..at + copy.len()].copy_from_slice(&copy);
-        }
-        Some((start, bytes))
-    };
+    let eh_frame = crate::eh_frame::unit_eh_frame(graph)?;
     if let Some((start, bytes)) = &eh_frame {
         sections.push(OutSection {
             name: ".eh_frame".into(),
