@@ -238,7 +238,14 @@ fn link_units(
     }
     let mut linked = Vec::with_capacity(units.len());
     for unit in units {
-        let unit = session.link(unit).map_err(|e| e.to_string())?;
+        let unit = match session.link(unit) {
+            Ok(unit) => unit,
+            Err(e @ lantern_core::Error::StaticTlsExhausted { size, .. }) => {
+                let why = crate::static_tls::reexec_with_reserve(size);
+                return Err(format!("{e} ({why})"));
+            }
+            Err(e) => return Err(e.to_string()),
+        };
         log::info!("placed JIT memory: {}", unit.layout.placement);
         if common.timings {
             report::print_timings(&unit.timings);

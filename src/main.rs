@@ -5,6 +5,7 @@ mod compile;
 mod libraries;
 mod report;
 mod response_files;
+mod static_tls;
 
 use std::process::ExitCode;
 

@@ -216,18 +216,51 @@ fn missing_entry_point_and_missing_file() {
 }
 
 #[test]
-fn thread_local_storage_is_a_clear_error_for_now() {
+fn thread_local_storage_limits_are_clear_errors() {
     if !have_gcc() {
         return;
     }
     let dir = scratch("err-tls");
-    let obj = compile_c(
+    // Initial-exec code reaching a thread-local variable of an earlier unit:
+    // thread-local variables are not shared across units yet.
+    let defines = compile_c(&dir, "defines", "__thread int shared_tls = 1;", &[]);
+    let uses = compile_c(
         &dir,
-        "tls",
-        "__thread int t = 1; int main(void){ return t; }",
+        "uses",
+        "extern __thread int shared_tls; int main(void){ return shared_tls; }",
+        &["-ftls-model=initial-exec"],
+    );
+    let out = lantern_run(&[Path::new("--separate-units"), &defines, &uses]);
+    assert_error(&out, &["uses.o", "`shared_tls`"]);
+
+    // Static TLS larger than glibc's reserve, when Lantern may not start itself
+    // again with a larger one (its marker says it already did).
+    let big = compile_c(
+        &dir,
+        "big",
+        "__thread char big_tls[8192]; int main(void){ big_tls[5] = 1; return big_tls[5] - 1; }",
         &[],
     );
-    assert_error(&lantern_run(&[&obj]), &["tls.o", "thread-local storage"]);
+    let out = run_with_timeout(
+        Command::new(lantern())
+            .args(["run"])
+            .arg(&big)
+            .env("LANTERN_STATIC_TLS_RESERVE", "512"),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    assert_error(
+        &out,
+        &[
+            "8192 bytes",
+            "static TLS",
+            "GLIBC_TUNABLES=glibc.rtld.optional_static_tls",
+            "-ftls-model=global-dynamic",
+        ],
+    );
+    // Without the marker, Lantern starts itself again with a reserve that fits.
+    let out = lantern_run(&[&big]);
+    assert_eq!(out.status, "exit 0", "{out:?}");
 }
 
 #[test]

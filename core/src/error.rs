@@ -54,6 +54,13 @@ pub enum Error {
     },
     #[error("memory: {0}")]
     Memory(String),
+    #[error(
+        "the unit's thread-local storage ({size} bytes) uses static TLS models (local-exec, \
+         initial-exec or TLS descriptors), and glibc's static TLS reserve is used up: {reason}. \
+         Start the process with a larger reserve (GLIBC_TUNABLES=glibc.rtld.optional_static_tls=BYTES), \
+         or compile with -fPIC -ftls-model=global-dynamic"
+    )]
+    StaticTlsExhausted { size: u64, reason: String },
     #[error("entry point `{0}` is not defined by the linked objects")]
     NoEntry(String),
     #[error("{0}")]

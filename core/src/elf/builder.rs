@@ -330,18 +330,6 @@ impl<'a> GraphBuilder<'a> {
                 let kind = match edge_kind_for_relocation(r_type) {
                     RelocMapping::Edge(kind) => kind,
                     RelocMapping::Ignore => continue,
-                    RelocMapping::Tls => {
-                        return Err(Error::UnsupportedRelocation {
-                            file: name.into(),
-                            section: section_name,
-                            r_type: format!(
-                                "{} (thread-local storage is not supported yet)",
-                                relocation_name(r_type)
-                            ),
-                            offset,
-                            symbol: symbol_name(),
-                        })
-                    }
                     RelocMapping::Unsupported => {
                         return Err(Error::UnsupportedRelocation {
                             file: name.into(),

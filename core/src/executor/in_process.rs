@@ -17,6 +17,18 @@ extern "C" {
         flags: c_int,
     ) -> c_int;
     static mut environ: *mut *mut c_char;
+    /// glibc's TLS lookup: the calling thread's address of (module, offset).
+    fn __tls_get_addr(index: *const u64) -> *mut c_void;
+}
+
+/// The calling thread's thread pointer (`%fs:0` holds its own address on x86-64).
+fn thread_pointer() -> u64 {
+    let tp: u64;
+    // SAFETY: reads the TCB's self pointer, which glibc sets up for every thread.
+    unsafe {
+        std::arch::asm!("mov {}, qword ptr fs:[0]", out(reg) tp, options(nostack, readonly, preserves_flags))
+    };
+    tp
 }
 const RTLD_DL_SYMENT: c_int = 1;
 
@@ -106,8 +118,14 @@ impl ExecutorControl for InProcessExecutor {
         Ok(bytes.to_vec())
     }
 
-    fn load_tls_image(&self, init: &[u8], mem_size: u64, align: u64) -> Result<TlsModule> {
-        let object = tls_image::build(init, mem_size, align);
+    fn load_tls_image(
+        &self,
+        init: &[u8],
+        mem_size: u64,
+        align: u64,
+        static_tls: bool,
+    ) -> Result<TlsModule> {
+        let object = tls_image::build(init, mem_size, align, static_tls);
         let name = c"lantern-tls";
         // SAFETY: memfd_create with a static NUL-terminated name.
         let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
@@ -126,9 +144,15 @@ impl ExecutorControl for InProcessExecutor {
         let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
         drop(file);
         if handle.is_null() {
+            let reason = dl_error();
+            if static_tls && reason.contains("static TLS") {
+                return Err(Error::StaticTlsExhausted {
+                    size: mem_size,
+                    reason,
+                });
+            }
             return Err(Error::Memory(format!(
-                "cannot register the TLS image: {}",
-                dl_error()
+                "cannot register the TLS image: {reason}"
             )));
         }
         let mut module_id: libc::size_t = 0;
@@ -148,8 +172,16 @@ impl ExecutorControl for InProcessExecutor {
                 dl_error()
             )));
         }
+        let tp_offset = static_tls.then(|| {
+            let index = [module_id as u64, 0];
+            // SAFETY: __tls_get_addr with the (module, offset) pair of a loaded
+            // module returns the calling thread's copy of its block.
+            let block = unsafe { __tls_get_addr(index.as_ptr()) } as i64;
+            block - thread_pointer() as i64
+        });
         Ok(TlsModule {
             module_id: module_id as u64,
+            tp_offset,
             release: crate::memory::WrapperCall {
                 function: ExecutorAddr(release_tls_image as *const () as u64),
                 arg: (handle as u64).to_le_bytes().to_vec(),

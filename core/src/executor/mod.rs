@@ -24,6 +24,9 @@ pub struct HostSymbol {
 pub struct TlsModule {
     /// The module id `__tls_get_addr` knows the image by.
     pub module_id: u64,
+    /// For a static image: the block's offset from the thread pointer, the
+    /// same in every thread (negative: TLS variant II).
+    pub tp_offset: Option<i64>,
     /// The call that gives the image back (a dealloc action).
     pub release: crate::memory::WrapperCall,
 }
@@ -37,7 +40,15 @@ pub trait ExecutorControl: Send + Sync {
     fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>>;
     /// Registers a TLS image (`init` bytes, then zeroes up to `mem_size`) so
     /// every thread, existing or future, gets its own initialized copy.
-    fn load_tls_image(&self, init: &[u8], mem_size: u64, align: u64) -> Result<TlsModule>;
+    /// With `static_tls`, the block must get a fixed offset from the thread
+    /// pointer (local-exec and initial-exec code, TLS descriptors).
+    fn load_tls_image(
+        &self,
+        init: &[u8],
+        mem_size: u64,
+        align: u64,
+        static_tls: bool,
+    ) -> Result<TlsModule>;
     /// Gives a TLS image back (on a failed link; otherwise `release` runs at deallocation).
     fn unload_tls_image(&self, module: &TlsModule);
     /// Loads a shared library into the executor so its symbols resolve.

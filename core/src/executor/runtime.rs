@@ -31,9 +31,32 @@ unsafe extern "C" fn lantern_at_quick_exit(f: unsafe extern "C" fn()) -> c_int {
     }
 }
 
+// The resolver of a static TLS descriptor (what glibc calls
+// `_dl_tlsdesc_return`): called with the descriptor's address in %rax, it
+// returns the variable's offset from the thread pointer, the descriptor's
+// second word, and preserves every other register.
+std::arch::global_asm!(
+    ".pushsection .text.__lantern_tlsdesc_static,\"ax\",@progbits",
+    ".globl __lantern_tlsdesc_static",
+    ".hidden __lantern_tlsdesc_static",
+    ".type __lantern_tlsdesc_static,@function",
+    "__lantern_tlsdesc_static:",
+    "    mov rax, qword ptr [rax + 8]",
+    "    ret",
+    ".size __lantern_tlsdesc_static, . - __lantern_tlsdesc_static",
+    ".popsection",
+);
+
+extern "C" {
+    fn __lantern_tlsdesc_static();
+}
+
 /// The runtime helpers by name.
 pub(crate) fn lookup(name: &str) -> Option<u64> {
     let f: usize = match name {
+        crate::arch::x86_64::TLSDESC_RESOLVER_SYMBOL => {
+            __lantern_tlsdesc_static as *const () as usize
+        }
         "atexit" => lantern_atexit as *const () as usize,
         "at_quick_exit" => lantern_at_quick_exit as *const () as usize,
         _ => return None,

@@ -10,13 +10,24 @@ const DYNSYM_OFFSET: u64 = 0x100;
 const DYNSTR_OFFSET: u64 = DYNSYM_OFFSET + 24;
 const HASH_OFFSET: u64 = DYNSTR_OFFSET + 8;
 const DYNAMIC_OFFSET: u64 = HASH_OFFSET + 16;
-const DYNAMIC_ENTRIES: u64 = 6;
+const DYNAMIC_ENTRIES: u64 = 10;
+const RELA_OFFSET: u64 = DYNAMIC_OFFSET + DYNAMIC_ENTRIES * 16;
+/// The word the static-TLS relocation writes (the block's thread-pointer offset).
+const TPOFF_SLOT_OFFSET: u64 = RELA_OFFSET + 24;
+const DT_FLAGS: u64 = 30;
+const DF_STATIC_TLS: u64 = 0x10;
+const R_X86_64_TPOFF64: u64 = 18;
 
 /// The bytes of a shared object whose only content is a TLS segment.
-pub(crate) fn build(init: &[u8], mem_size: u64, align: u64) -> Vec<u8> {
+///
+/// With `static_tls`, the object also carries one `R_X86_64_TPOFF64`
+/// relocation against its own block: relocating it makes glibc's `dlopen`
+/// place the block in the static TLS area (from the surplus reserved at
+/// startup) at one offset from the thread pointer in every thread, existing
+/// and future, as it does for a library with initial-exec TLS.
+pub(crate) fn build(init: &[u8], mem_size: u64, align: u64, static_tls: bool) -> Vec<u8> {
     let align = align.max(1);
-    let dynamic_end = DYNAMIC_OFFSET + DYNAMIC_ENTRIES * 16;
-    let tls_offset = dynamic_end.next_multiple_of(align);
+    let tls_offset = (TPOFF_SLOT_OFFSET + 8).next_multiple_of(align);
     let file_size = tls_offset + init.len() as u64;
     let mut out = Vec::with_capacity(file_size as usize);
     let u16le = |out: &mut Vec<u8>, v: u16| out.extend_from_slice(&v.to_le_bytes());
@@ -56,7 +67,7 @@ pub(crate) fn build(init: &[u8], mem_size: u64, align: u64) -> Vec<u8> {
         u64le(out, memsz);
         u64le(out, align);
     };
-    phdr(&mut out, 1, 4, 0, file_size, file_size, 0x1000); // PT_LOAD, R
+    phdr(&mut out, 1, 6, 0, file_size, file_size, 0x1000); // PT_LOAD, RW (the slot is relocated)
     phdr(
         &mut out,
         2,
@@ -83,17 +94,28 @@ pub(crate) fn build(init: &[u8], mem_size: u64, align: u64) -> Vec<u8> {
         // SysV hash: one bucket, one chain, both empty.
         u32le(&mut out, word);
     }
+    let rela_size = if static_tls { 24 } else { 0 };
     for (tag, value) in [
         (4u64, HASH_OFFSET), // DT_HASH
         (5, DYNSTR_OFFSET),  // DT_STRTAB
         (6, DYNSYM_OFFSET),  // DT_SYMTAB
         (10, 1),             // DT_STRSZ
         (11, 24),            // DT_SYMENT
-        (0, 0),              // DT_NULL
+        (7, RELA_OFFSET),    // DT_RELA
+        (8, rela_size),      // DT_RELASZ
+        (9, 24),             // DT_RELAENT
+        (DT_FLAGS, if static_tls { DF_STATIC_TLS } else { 0 }),
+        (0, 0), // DT_NULL
     ] {
         u64le(&mut out, tag);
         u64le(&mut out, value);
     }
+    debug_assert_eq!(out.len() as u64, RELA_OFFSET);
+    // R_X86_64_TPOFF64 against symbol 0 (this module), addend 0, at the slot.
+    u64le(&mut out, TPOFF_SLOT_OFFSET);
+    u64le(&mut out, R_X86_64_TPOFF64);
+    u64le(&mut out, 0);
+    u64le(&mut out, 0); // the slot
     out.resize(tls_offset as usize, 0);
     out.extend_from_slice(init);
     out
@@ -106,7 +128,7 @@ mod tests {
 
     #[test]
     fn image_object_has_a_tls_segment() {
-        let bytes = super::build(&[1, 2, 3, 4], 64, 16);
+        let bytes = super::build(&[1, 2, 3, 4], 64, 16, false);
         let file = ElfFile64::<LittleEndian>::parse(&*bytes).unwrap();
         let tls = file
             .elf_program_headers()

@@ -3,6 +3,7 @@
 use crate::arch::x86_64::tables::got_base_addr;
 use crate::arch::x86_64::{apply_fixup, EdgeKind, FixupError};
 use crate::error::{Error, OutOfRange, Result};
+use crate::executor::TlsModule;
 use crate::graph::{Content, LinkGraph, NoAllocOutput, SymbolDef};
 use crate::memory::InFlightAlloc;
 
@@ -13,13 +14,20 @@ pub(crate) struct FixupContext<'a> {
     pub got_base: u64,
     /// The TLS layout and the module id the executor gave the TLS image.
     pub tls: Option<(&'a super::layout::TlsLayout, u64)>,
+    /// The TLS block's offset from the thread pointer, for a static image.
+    pub tp_offset: Option<i64>,
 }
 
 impl FixupContext<'_> {
-    pub fn new<'a>(graph: &LinkGraph, plan: &'a Plan, tls_module: Option<u64>) -> FixupContext<'a> {
+    pub fn new<'a>(
+        graph: &LinkGraph,
+        plan: &'a Plan,
+        tls_module: Option<&TlsModule>,
+    ) -> FixupContext<'a> {
         FixupContext {
             got_base: got_base_addr(graph),
-            tls: plan.tls.as_ref().zip(tls_module),
+            tls: plan.tls.as_ref().zip(tls_module.map(|m| m.module_id)),
+            tp_offset: tls_module.and_then(|m| m.tp_offset),
         }
     }
 }
@@ -75,6 +83,7 @@ pub fn fixed_up_copy(graph: &LinkGraph, block: crate::graph::BlockId) -> Result<
     let context = FixupContext {
         got_base: got_base_addr(graph),
         tls: None,
+        tp_offset: None,
     };
     fix_up_block(graph, block, &mut bytes, &context)?;
     Ok(bytes)
@@ -89,6 +98,7 @@ pub(crate) fn tls_init_image(graph: &LinkGraph, plan: &Plan) -> Result<Vec<u8>> 
     let context = FixupContext {
         got_base: got_base_addr(graph),
         tls: Some((tls, 0)),
+        tp_offset: None,
     };
     for (index, offset) in tls.offsets.iter().enumerate() {
         let Some(offset) = *offset else { continue };
@@ -133,6 +143,9 @@ fn fix_up_block(
                 EdgeKind::Size32 | EdgeKind::Size64 => Some(target.size),
                 EdgeKind::DtpMod64 => context.tls.map(|(_, module)| module),
                 EdgeKind::DtpOff32 | EdgeKind::DtpOff64 => tls_offset(graph, edge.target, context),
+                EdgeKind::TpOff32 | EdgeKind::TpOff64 => context.tp_offset.and_then(|base| {
+                    tls_offset(graph, edge.target, context).map(|off| (base + off as i64) as u64)
+                }),
                 _ => graph.symbol_addr(edge.target),
             };
             let Some(value) = value else {

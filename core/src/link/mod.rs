@@ -111,13 +111,20 @@ pub fn run_pipeline(
             // The TLS image goes to the executor's thread library, which gives
             // every thread its copy; code reaches it through (module, offset) pairs.
             let image = fixups::tls_init_image(graph, &plan)?;
-            let module = executor.load_tls_image(&image, tls.mem_size, tls.align)?;
+            // Static models (after lowering: thread-pointer offsets) need the
+            // block at a fixed offset from the thread pointer.
+            let static_tls = graph
+                .blocks()
+                .iter()
+                .filter(|b| b.live)
+                .flat_map(|b| &b.edges)
+                .any(|e| e.kind.is_static_tls());
+            let module = executor.load_tls_image(&image, tls.mem_size, tls.align, static_tls)?;
             tls_module = Some(module);
         }
-        let module_id = tls_module.as_ref().map(|m| m.module_id);
         timings.record("relax", || Tables::optimize(graph));
         run_passes(&mut config.pre_fixup, graph)?;
-        let context = fixups::FixupContext::new(graph, &plan, module_id);
+        let context = fixups::FixupContext::new(graph, &plan, tls_module.as_ref());
         timings.record("fixup", || {
             fixups::copy_and_fix_up(graph, &plan, &context, in_flight.as_mut())
         })?;

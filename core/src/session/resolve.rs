@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::JitDylib;
-use crate::arch::x86_64::tables::{Tables, GOT_BASE_SYMBOL};
+use crate::arch::x86_64::tables::{Tables, GOT_BASE_SYMBOL, TLSDESC_RESOLVER_SYMBOL};
 use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
 use crate::error::{Error, Result, Undefined};
 use crate::executor::ExecutorControl;
@@ -308,6 +308,31 @@ impl Resolver<'_> {
             let base = tables.got_base(self.graph);
             self.defs.insert(GOT_BASE_SYMBOL.into(), base);
         }
+        if self.uses_tls_descriptors()
+            && !self
+                .graph
+                .symbols()
+                .iter()
+                .any(|s| s.name.as_deref() == Some(TLSDESC_RESOLVER_SYMBOL))
+        {
+            // Descriptors point at the executor's static resolver: a reference
+            // that host resolution fills in like any other.
+            let file = self
+                .graph
+                .symbols()
+                .first()
+                .map(|s| s.file)
+                .unwrap_or(crate::graph::FileId::from_index(0));
+            self.graph.add_symbol(Symbol {
+                name: Some(TLSDESC_RESOLVER_SYMBOL.into()),
+                def: SymbolDef::External,
+                size: 0,
+                linkage: Linkage::Strong,
+                scope: Scope::Hidden,
+                is_function: true,
+                file,
+            });
+        }
         if undefined.contains("__dso_handle") {
             // A unique address per unit identifies its __cxa_atexit registrations.
             let file = self
@@ -346,6 +371,15 @@ impl Resolver<'_> {
             self.defs.insert("__dso_handle".into(), id);
         }
         self.symbols_done = self.graph.symbols().len();
+    }
+
+    fn uses_tls_descriptors(&self) -> bool {
+        use crate::arch::x86_64::EdgeKind as K;
+        self.graph
+            .blocks()
+            .iter()
+            .flat_map(|b| &b.edges)
+            .any(|e| e.kind == K::RequestTlsDescAndTransformToDelta32)
     }
 
     /// GOT-relative edges (large code model) need a GOT base even without the symbol.

@@ -51,6 +51,16 @@ pub enum EdgeKind {
     /// Offset of the target in the unit's TLS block.
     DtpOff64,
     DtpOff32,
+    /// Offset of the target from the thread pointer (static TLS: local exec,
+    /// and the contents of initial-exec GOT entries and TLS descriptors).
+    TpOff64,
+    TpOff32,
+    /// Initial exec (GOTTPOFF): a GOT entry holding the target's offset from the
+    /// thread pointer.
+    RequestGotTpOffAndTransformToDelta32,
+    /// TLS descriptor (GOTPC32_TLSDESC): a descriptor whose resolver returns the
+    /// target's offset from the thread pointer.
+    RequestTlsDescAndTransformToDelta32,
     /// Z + A (symbol size).
     Size64,
     Size32,
@@ -99,6 +109,12 @@ impl EdgeKind {
             EdgeKind::DtpMod64 => "DtpMod64",
             EdgeKind::DtpOff64 => "DtpOff64",
             EdgeKind::DtpOff32 => "DtpOff32",
+            EdgeKind::TpOff64 => "TpOff64",
+            EdgeKind::TpOff32 => "TpOff32",
+            EdgeKind::RequestGotTpOffAndTransformToDelta32 => {
+                "RequestGotTpOffAndTransformToDelta32"
+            }
+            EdgeKind::RequestTlsDescAndTransformToDelta32 => "RequestTlsDescAndTransformToDelta32",
             EdgeKind::Size64 => "Size64",
             EdgeKind::Size32 => "Size32",
         }
@@ -140,6 +156,8 @@ impl EdgeKind {
                 | EdgeKind::RequestStubAndTransformToDelta64FromGot
                 | EdgeKind::RequestTlsGdAndTransformToDelta32
                 | EdgeKind::RequestTlsLdAndTransformToDelta32
+                | EdgeKind::RequestGotTpOffAndTransformToDelta32
+                | EdgeKind::RequestTlsDescAndTransformToDelta32
         )
     }
 
@@ -147,7 +165,23 @@ impl EdgeKind {
     pub fn is_tls(self) -> bool {
         matches!(
             self,
-            EdgeKind::DtpMod64 | EdgeKind::DtpOff64 | EdgeKind::DtpOff32
+            EdgeKind::DtpMod64
+                | EdgeKind::DtpOff64
+                | EdgeKind::DtpOff32
+                | EdgeKind::TpOff64
+                | EdgeKind::TpOff32
+        )
+    }
+
+    /// A static TLS model: the TLS block must sit at a fixed offset from the
+    /// thread pointer in every thread.
+    pub fn is_static_tls(self) -> bool {
+        matches!(
+            self,
+            EdgeKind::TpOff64
+                | EdgeKind::TpOff32
+                | EdgeKind::RequestGotTpOffAndTransformToDelta32
+                | EdgeKind::RequestTlsDescAndTransformToDelta32
         )
     }
 }

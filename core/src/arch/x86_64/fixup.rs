@@ -35,6 +35,9 @@ pub fn apply_fixup(
         EdgeKind::Pointer64 | EdgeKind::DtpOff64 => write64(mem, offset, (s + a) as u64),
         EdgeKind::DtpMod64 => write64(mem, offset, target),
         EdgeKind::DtpOff32 => write_i32(mem, offset, s + a),
+        // Thread-pointer offsets are negative (TLS variant II): `target` holds an i64.
+        EdgeKind::TpOff64 => write64(mem, offset, (target as i64 as i128 + a) as u64),
+        EdgeKind::TpOff32 => write_i32(mem, offset, target as i64 as i128 + a),
         EdgeKind::Size64 => write64(mem, offset, (s + a) as u64),
         EdgeKind::Delta64 => write64(mem, offset, (s + a - p) as u64),
         EdgeKind::Delta64FromGot => write64(mem, offset, (s + a - got) as u64),
@@ -89,7 +92,9 @@ pub fn apply_fixup(
         | EdgeKind::RequestGotAndTransformToDelta32FromGot
         | EdgeKind::RequestStubAndTransformToDelta64FromGot
         | EdgeKind::RequestTlsGdAndTransformToDelta32
-        | EdgeKind::RequestTlsLdAndTransformToDelta32 => Err(FixupError::NotLowered),
+        | EdgeKind::RequestTlsLdAndTransformToDelta32
+        | EdgeKind::RequestGotTpOffAndTransformToDelta32
+        | EdgeKind::RequestTlsDescAndTransformToDelta32 => Err(FixupError::NotLowered),
     }
 }
 

@@ -9,3 +9,4 @@ pub mod tables;
 pub use edges::EdgeKind;
 pub use fixup::{apply_fixup, FixupError};
 pub use relocs::{edge_kind_for_relocation, relocation_name, RelocMapping};
+pub use tables::TLSDESC_RESOLVER_SYMBOL;

@@ -8,8 +8,6 @@ pub enum RelocMapping {
     Edge(super::EdgeKind),
     /// R_X86_64_NONE: nothing to do.
     Ignore,
-    /// Static thread-local storage models (initial and local exec, TLS descriptors).
-    Tls,
     Unsupported,
 }
 
@@ -49,11 +47,12 @@ pub fn edge_kind_for_relocation(r_type: u32) -> RelocMapping {
         elf::R_X86_64_TLSLD => Edge(K::RequestTlsLdAndTransformToDelta32),
         elf::R_X86_64_DTPOFF32 => Edge(K::DtpOff32),
         elf::R_X86_64_DTPOFF64 => Edge(K::DtpOff64),
-        elf::R_X86_64_TPOFF32
-        | elf::R_X86_64_TPOFF64
-        | elf::R_X86_64_GOTTPOFF
-        | elf::R_X86_64_GOTPC32_TLSDESC
-        | elf::R_X86_64_TLSDESC_CALL => RelocMapping::Tls,
+        elf::R_X86_64_TPOFF32 => Edge(K::TpOff32),
+        elf::R_X86_64_TPOFF64 => Edge(K::TpOff64),
+        elf::R_X86_64_GOTTPOFF => Edge(K::RequestGotTpOffAndTransformToDelta32),
+        elf::R_X86_64_GOTPC32_TLSDESC => Edge(K::RequestTlsDescAndTransformToDelta32),
+        // Marks the descriptor call `call *x@tlscall(%rax)`: nothing to write.
+        elf::R_X86_64_TLSDESC_CALL => RelocMapping::Ignore,
         _ => RelocMapping::Unsupported,
     }
 }

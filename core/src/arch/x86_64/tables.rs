@@ -13,6 +13,10 @@ use crate::graph::{
 pub const GOT_SECTION: &str = "$__GOT";
 pub const STUBS_SECTION: &str = "$__STUBS";
 pub const GOT_BASE_SYMBOL: &str = "_GLOBAL_OFFSET_TABLE_";
+/// The resolver of static TLS descriptors: returns the descriptor's second
+/// word, the variable's offset from the thread pointer (the executor's runtime
+/// defines it; resolution adds the reference when a unit uses descriptors).
+pub const TLSDESC_RESOLVER_SYMBOL: &str = "__lantern_tlsdesc_static";
 
 /// `jmp *entry(%rip)` padded with `int3` to 8 bytes.
 const STUB_TEMPLATE: [u8; 8] = [0xff, 0x25, 0, 0, 0, 0, 0xcc, 0xcc];
@@ -31,6 +35,10 @@ pub struct Tables {
     /// TLS general-dynamic GOT pairs by target, and the unit's local-dynamic pair.
     tls_gd_pairs: HashMap<SymbolId, SymbolId>,
     tls_ld_pair: Option<SymbolId>,
+    /// Initial-exec GOT entries (thread-pointer offsets) by target.
+    tp_offset_entries: HashMap<SymbolId, SymbolId>,
+    /// TLS descriptors by target.
+    tls_descriptors: HashMap<SymbolId, SymbolId>,
 }
 
 impl Tables {
@@ -200,6 +208,64 @@ impl Tables {
         pair
     }
 
+    /// An initial-exec GOT entry: `target`'s offset from the thread pointer.
+    fn tp_offset_entry(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
+        if let Some(&entry) = self.tp_offset_entries.get(&target) {
+            return entry;
+        }
+        self.got_base(graph);
+        let section = self.got_section(graph);
+        let entry = anonymous_block(
+            graph,
+            section,
+            vec![0; 8],
+            8,
+            Edge {
+                offset: 0,
+                kind: EdgeKind::TpOff64,
+                target,
+                addend: 0,
+            },
+        );
+        self.tp_offset_entries.insert(target, entry);
+        entry
+    }
+
+    /// A TLS descriptor for `target`: the static resolver, then the offset it returns.
+    fn tls_descriptor(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
+        if let Some(&descriptor) = self.tls_descriptors.get(&target) {
+            return descriptor;
+        }
+        let resolver = graph
+            .symbol_ids()
+            .find(|&id| graph.symbol(id).name.as_deref() == Some(TLSDESC_RESOLVER_SYMBOL))
+            .expect("resolution adds the TLS descriptor resolver");
+        self.got_base(graph);
+        let section = self.got_section(graph);
+        let descriptor = anonymous_block(
+            graph,
+            section,
+            vec![0; 16],
+            16,
+            Edge {
+                offset: 0,
+                kind: EdgeKind::Pointer64,
+                target: resolver,
+                addend: 0,
+            },
+        );
+        if let SymbolDef::Defined { block, .. } = graph.symbol(descriptor).def {
+            graph.block_mut(block).edges.push(Edge {
+                offset: 8,
+                kind: EdgeKind::TpOff64,
+                target,
+                addend: 0,
+            });
+        }
+        self.tls_descriptors.insert(target, descriptor);
+        descriptor
+    }
+
     /// The GOT entry holding the canonical (stub) address of `target`.
     fn canonical_entry(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
         if let Some(&entry) = self.canonical_entries.get(&target) {
@@ -303,6 +369,16 @@ impl Tables {
                 ) {
                     let local_dynamic = edge.kind == EdgeKind::RequestTlsLdAndTransformToDelta32;
                     edge.target = self.tls_pair(graph, edge.target, local_dynamic);
+                    edge.kind = EdgeKind::Delta32;
+                    continue;
+                }
+                if edge.kind == EdgeKind::RequestGotTpOffAndTransformToDelta32 {
+                    edge.target = self.tp_offset_entry(graph, edge.target);
+                    edge.kind = EdgeKind::Delta32;
+                    continue;
+                }
+                if edge.kind == EdgeKind::RequestTlsDescAndTransformToDelta32 {
+                    edge.target = self.tls_descriptor(graph, edge.target);
                     edge.kind = EdgeKind::Delta32;
                     continue;
                 }
