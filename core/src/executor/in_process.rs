@@ -139,7 +139,10 @@ impl ExecutorControl for InProcessExecutor {
         let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
         std::io::Write::write_all(&mut &file, &object)
             .map_err(|e| Error::Memory(format!("writing the TLS image: {e}")))?;
-        let path = CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL in a path");
+        // The pid, not `self`: debuggers read the loaded object by this name, and in
+        // their process `/proc/self/fd/N` is another file (gdb blocks reading it).
+        let path = CString::new(format!("/proc/{}/fd/{fd}", std::process::id()))
+            .expect("no NUL in a path");
         // SAFETY: dlopen of the object just written; it has no code or constructors.
         let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
         drop(file);
