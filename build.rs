@@ -1,8 +1,18 @@
-//! Keeps the GDB JIT interface visible to debuggers in the `lantern` binary,
-//! even when it is stripped: gdb and lldb look these two symbols up by name.
+//! Link arguments of the `lantern` binary.
+//!
+//! - Keeps the GDB JIT interface visible to debuggers, even when the binary is
+//!   stripped: gdb and lldb look these two symbols up by name.
+//! - Links the C++ runtime at startup, as a C++ program's loader would: its
+//!   thread-local variables (`std::call_once`'s, used by `<future>` and
+//!   `<mutex>`) then sit in static TLS, which JIT'd initial-exec code (g++'s
+//!   default for extern TLS in PIE code) can reach; a libstdc++ `dlopen`ed
+//!   later has dynamic TLS only.
 fn main() {
     for symbol in ["__jit_debug_register_code", "__jit_debug_descriptor"] {
         println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol={symbol}");
     }
+    println!(
+        "cargo:rustc-link-arg-bins=-Wl,--push-state,--no-as-needed,-l:libstdc++.so.6,--pop-state"
+    );
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -61,6 +61,13 @@ pub enum Error {
          or compile with -fPIC -ftls-model=global-dynamic"
     )]
     StaticTlsExhausted { size: u64, reason: String },
+    #[error(
+        "the unit's thread-local storage is aligned to {align} bytes and uses static TLS models \
+         (local-exec, initial-exec or TLS descriptors): glibc gives a dlopen'ed module static TLS \
+         only up to {limit}-byte alignment. Compile with -fPIC -ftls-model=global-dynamic, or align \
+         the thread-local variables to at most {limit} bytes"
+    )]
+    StaticTlsOverAligned { align: u64, limit: u64 },
     #[error("entry point `{0}` is not defined by the linked objects")]
     NoEntry(String),
     #[error("{0}")]

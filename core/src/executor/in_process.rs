@@ -21,6 +21,66 @@ extern "C" {
     fn __tls_get_addr(index: *const u64) -> *mut c_void;
 }
 
+/// Where the host thread-local variable whose copy in this thread is at
+/// `addr` lives: its library's module id, its offset there, and its offset
+/// from the thread pointer if the library's block is in static TLS.
+/// (`dlsym` of a TLS symbol gives the calling thread's copy, which lies in no
+/// library's image, so the library is found by its TLS block.)
+fn host_tls(addr: *mut c_void) -> Option<crate::graph::HostTls> {
+    struct Search {
+        addr: u64,
+        found: Option<(u64, u64)>,
+    }
+    unsafe extern "C" fn visit(
+        info: *mut libc::dl_phdr_info,
+        _size: usize,
+        data: *mut c_void,
+    ) -> c_int {
+        // SAFETY: dl_iterate_phdr passes a valid info and our `Search`.
+        let (info, search) = unsafe { (&*info, &mut *(data as *mut Search)) };
+        if info.dlpi_tls_modid == 0 || info.dlpi_tls_data.is_null() {
+            return 0;
+        }
+        // SAFETY: dlpi_phdr points at dlpi_phnum program headers.
+        let phdrs = unsafe { std::slice::from_raw_parts(info.dlpi_phdr, info.dlpi_phnum as usize) };
+        let Some(tls) = phdrs.iter().find(|p| p.p_type == libc::PT_TLS) else {
+            return 0;
+        };
+        let block = info.dlpi_tls_data as u64;
+        if (block..block + tls.p_memsz).contains(&search.addr) {
+            search.found = Some((info.dlpi_tls_modid as u64, search.addr - block));
+            return 1;
+        }
+        0
+    }
+    let mut search = Search {
+        addr: addr as u64,
+        found: None,
+    };
+    // SAFETY: the callback only reads the headers glibc passes it.
+    unsafe { libc::dl_iterate_phdr(Some(visit), &mut search as *mut Search as *mut c_void) };
+    let (module_id, offset) = search.found?;
+    // Static TLS sits at one offset from the thread pointer in every thread;
+    // dynamic TLS is allocated per thread. Compare with another thread.
+    let here = tls_block(module_id) as i64 - thread_pointer() as i64;
+    let there = std::thread::spawn(move || tls_block(module_id) as i64 - thread_pointer() as i64)
+        .join()
+        .ok()?;
+    Some(crate::graph::HostTls {
+        module_id,
+        offset,
+        tp_offset: (here == there).then_some(here + offset as i64),
+    })
+}
+
+/// The calling thread's copy of TLS module `module_id`'s block.
+fn tls_block(module_id: u64) -> u64 {
+    let index = [module_id, 0];
+    // SAFETY: __tls_get_addr with the (module, 0) pair of a loaded module
+    // returns the calling thread's block, allocating it if needed.
+    unsafe { __tls_get_addr(index.as_ptr()) as u64 }
+}
+
 /// The calling thread's thread pointer (`%fs:0` holds its own address on x86-64).
 fn thread_pointer() -> u64 {
     let tp: u64;
@@ -74,6 +134,7 @@ impl ExecutorControl for InProcessExecutor {
                 addr: ExecutorAddr(addr),
                 is_function: true,
                 size: 0,
+                tls: None,
             });
         }
         let cname = CString::new(name).ok()?;
@@ -95,10 +156,13 @@ impl ExecutorControl for InProcessExecutor {
         } else {
             (false, 0)
         };
+        // An address in no library's image: a thread-local variable's copy.
+        let tls = if found == 0 { host_tls(addr) } else { None };
         Some(HostSymbol {
             addr: ExecutorAddr(addr as u64),
             is_function,
             size,
+            tls,
         })
     }
 
@@ -125,6 +189,15 @@ impl ExecutorControl for InProcessExecutor {
         align: u64,
         static_tls: bool,
     ) -> Result<TlsModule> {
+        // glibc refuses static TLS to a dlopen'ed module aligned more strictly
+        // than the static TLS block itself (the TCB's 64 bytes on x86-64).
+        const STATIC_TLS_ALIGN: u64 = 64;
+        if static_tls && align > STATIC_TLS_ALIGN {
+            return Err(Error::StaticTlsOverAligned {
+                align,
+                limit: STATIC_TLS_ALIGN,
+            });
+        }
         let object = tls_image::build(init, mem_size, align, static_tls);
         let name = c"lantern-tls";
         // SAFETY: memfd_create with a static NUL-terminated name.

@@ -17,6 +17,9 @@ pub struct HostSymbol {
     pub addr: ExecutorAddr,
     pub is_function: bool,
     pub size: u64,
+    /// For a thread-local variable: where it lives (`addr` is then only the
+    /// calling thread's copy).
+    pub tls: Option<crate::graph::HostTls>,
 }
 
 /// A unit's thread-local storage, handed to the executor's thread library.

@@ -214,6 +214,20 @@ pub struct LinkGraph {
     pub discarded_blocks: Vec<BlockId>,
     /// NoAlloc output sections (DWARF), relocated in controller memory by the fixup phase.
     pub noalloc_outputs: Vec<NoAllocOutput>,
+    /// Thread-local variables of the host that symbols resolved to (set by resolution).
+    pub host_tls: std::collections::HashMap<SymbolId, HostTls>,
+}
+
+/// A thread-local variable defined in the host (a shared library's PT_TLS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostTls {
+    /// The module id `__tls_get_addr` knows the library's block by.
+    pub module_id: u64,
+    /// The variable's offset in that block.
+    pub offset: u64,
+    /// The variable's offset from the thread pointer, when the library's block
+    /// is in static TLS (the same in every thread); `None` for dynamic TLS.
+    pub tp_offset: Option<i64>,
 }
 
 /// A NoAlloc output section: every input section of one name, side by side,

@@ -139,8 +139,30 @@ fn fix_up_block(
         }
         for edge in &block.edges {
             let target = graph.symbol(edge.target);
+            let host_tls = graph.host_tls.get(&edge.target);
             let value = match edge.kind {
                 EdgeKind::Size32 | EdgeKind::Size64 => Some(target.size),
+                EdgeKind::DtpMod64 if host_tls.is_some() => host_tls.map(|h| h.module_id),
+                EdgeKind::DtpOff32 | EdgeKind::DtpOff64 if host_tls.is_some() => {
+                    host_tls.map(|h| h.offset)
+                }
+                EdgeKind::TpOff32 | EdgeKind::TpOff64 if host_tls.is_some() => {
+                    match host_tls.and_then(|h| h.tp_offset) {
+                        Some(offset) => Some(offset as u64),
+                        None => {
+                            let (file, section) = graph.block_origin(block_id);
+                            return Err(Error::BadFixup {
+                                file,
+                                section,
+                                offset: edge.offset,
+                                reason: format!(
+                                    "initial-exec or local-exec access to `{}`, a thread-local variable of a library whose TLS is dynamic (loaded with dlopen): recompile with -fPIC",
+                                    target.display_name()
+                                ),
+                            });
+                        }
+                    }
+                }
                 EdgeKind::DtpMod64 => context.tls.map(|(_, module)| module),
                 EdgeKind::DtpOff32 | EdgeKind::DtpOff64 => tls_offset(graph, edge.target, context),
                 EdgeKind::TpOff32 | EdgeKind::TpOff64 => context.tp_offset.and_then(|base| {

@@ -118,7 +118,7 @@ pub fn run_pipeline(
                 .iter()
                 .filter(|b| b.live)
                 .flat_map(|b| &b.edges)
-                .any(|e| e.kind.is_static_tls());
+                .any(|e| e.kind.is_static_tls() && !graph.host_tls.contains_key(&e.target));
             let module = executor.load_tls_image(&image, tls.mem_size, tls.align, static_tls)?;
             tls_module = Some(module);
         }

@@ -55,14 +55,19 @@ pub(crate) fn resolve(
         for (name, references) in undefined {
             let found = dylib
                 .lookup(&name)
-                .map(|s| (s.addr.0, s.is_function, s.size))
+                .map(|s| (s.addr.0, s.is_function, s.size, None))
                 .or_else(|| {
                     executor
                         .lookup(&name)
-                        .map(|s| (s.addr.0, s.is_function, s.size))
+                        .map(|s| (s.addr.0, s.is_function, s.size, s.tls))
                 });
             match found {
-                Some((addr, is_function, size)) => {
+                Some((addr, is_function, size, tls)) => {
+                    if let Some(tls) = tls {
+                        for &id in &references {
+                            r.graph.host_tls.insert(id, tls);
+                        }
+                    }
                     r.set_outside(&name, &references, addr, is_function, size)
                 }
                 None => still_undefined.push(name),
@@ -90,6 +95,9 @@ pub(crate) fn resolve(
     r.check_against_earlier_units(dylib)?;
     r.finish()
 }
+
+/// The start of the unit's TLS block, which a static linker defines.
+const TLS_MODULE_BASE_SYMBOL: &str = "_TLS_MODULE_BASE_";
 
 /// Symbols only the C++ runtime (libstdc++ and its ABI library) defines:
 /// mangled names, the exception ABI, the personality routine.
@@ -333,6 +341,23 @@ impl Resolver<'_> {
                 file,
             });
         }
+        if undefined.contains(TLS_MODULE_BASE_SYMBOL) {
+            // The start of the unit's TLS block: descriptor code for local
+            // variables asks for it once and adds each variable's DTPOFF.
+            if let Some(block) = self.first_tls_block() {
+                let file = self.graph.section(self.graph.block(block).section).file;
+                let id = self.graph.add_symbol(Symbol {
+                    name: Some(TLS_MODULE_BASE_SYMBOL.into()),
+                    def: SymbolDef::Defined { block, offset: 0 },
+                    size: 0,
+                    linkage: Linkage::Strong,
+                    scope: Scope::Hidden,
+                    is_function: false,
+                    file,
+                });
+                self.defs.insert(TLS_MODULE_BASE_SYMBOL.into(), id);
+            }
+        }
         if undefined.contains("__dso_handle") {
             // A unique address per unit identifies its __cxa_atexit registrations.
             let file = self
@@ -371,6 +396,23 @@ impl Resolver<'_> {
             self.defs.insert("__dso_handle".into(), id);
         }
         self.symbols_done = self.graph.symbols().len();
+    }
+
+    /// The block the TLS layout puts at offset 0: the first `.tdata` block in
+    /// section order, else the first `.tbss` one (it stays live: the module
+    /// base symbol references it).
+    fn first_tls_block(&self) -> Option<crate::graph::BlockId> {
+        for zero_fill in [false, true] {
+            for section in self.graph.sections().iter().filter(|s| s.tls) {
+                if let Some(&block) = section.blocks.iter().find(|&&b| {
+                    !self.graph.discarded_blocks.contains(&b)
+                        && matches!(self.graph.block(b).content, Content::Zero) == zero_fill
+                }) {
+                    return Some(block);
+                }
+            }
+        }
+        None
     }
 
     fn uses_tls_descriptors(&self) -> bool {
