@@ -22,7 +22,7 @@ use lantern_core::error::{Error, Result};
 use lantern_core::graph::{
     Block, BlockId, Content, ExecutorAddr, LinkGraph, MemLifetime, MemProt, Section,
 };
-use lantern_core::link::{fixed_up_copy, PassConfig, Plugin};
+use lantern_core::link::{fixed_up_copies, PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
 
 /// Name of the section that holds frame information.
@@ -50,9 +50,8 @@ pub fn unit_eh_frame(graph: &LinkGraph) -> Result<Option<(u64, Vec<u8>)>> {
     let start = graph.block(first).addr.0;
     let last = graph.block(last);
     let mut bytes = vec![0u8; (last.addr.0 + last.size - start) as usize];
-    for &b in &blocks {
+    for (&b, copy) in blocks.iter().zip(fixed_up_copies(graph, &blocks)?) {
         let at = (graph.block(b).addr.0 - start) as usize;
-        let copy = fixed_up_copy(graph, b)?;
         bytes[at..at + copy.len()].copy_from_slice(&copy);
     }
     Ok(Some((start, bytes)))

@@ -77,16 +77,26 @@ pub(crate) fn fix_up_noalloc(
     Ok(outputs)
 }
 
-/// A copy of a block's bytes with its edges applied, as they are in the executor.
-pub fn fixed_up_copy(graph: &LinkGraph, block: crate::graph::BlockId) -> Result<Vec<u8>> {
-    let mut bytes = vec![0u8; graph.block(block).size as usize];
+/// Copies of `blocks` with their edges applied, for passes that need final
+/// bytes outside executor memory (debug objects, eh-frame checks).
+pub fn fixed_up_copies(
+    graph: &LinkGraph,
+    blocks: &[crate::graph::BlockId],
+) -> Result<Vec<Vec<u8>>> {
+    // Once per call: finding the GOT scans every section.
     let context = FixupContext {
         got_base: got_base_addr(graph),
         tls: None,
         tp_offset: None,
     };
-    fix_up_block(graph, block, &mut bytes, &context)?;
-    Ok(bytes)
+    blocks
+        .iter()
+        .map(|&block| {
+            let mut bytes = vec![0u8; graph.block(block).size as usize];
+            fix_up_block(graph, block, &mut bytes, &context)?;
+            Ok(bytes)
+        })
+        .collect()
 }
 
 /// The TLS init image (`.tdata`, then zeroes up to where `.tbss` starts), fixed up.
@@ -223,7 +233,8 @@ fn fix_up_block(
 
 /// What a reference to code that dead-stripping (or COMDAT) removed gets.
 /// In DWARF: -1, or -2 in `.debug_ranges`/`.debug_loc` where -1 means "base
-/// address" (as LLD does), so debuggers never place the code at address 0.
+/// address" (as LLD does), so debuggers never place the code at address 0;
+/// in `.debug_aranges` -1 with a zero length.
 /// In `.eh_frame`: the FDE is left pointing at itself (field 0).
 fn tombstone(
     graph: &LinkGraph,
@@ -240,6 +251,13 @@ fn tombstone(
         _ => 4,
     };
     if graph.is_noalloc(block) {
+        if section.name == ".debug_aranges" && width == 8 {
+            // An address range: the tombstone and a zero length, so the range
+            // does not wrap around (lldb drops a CU's whole set for one that does).
+            let mut bytes = u64::MAX.to_le_bytes().to_vec();
+            bytes.extend_from_slice(&0u64.to_le_bytes());
+            return Some(bytes);
+        }
         let value: u64 = if section.name == ".debug_ranges" || section.name == ".debug_loc" {
             u64::MAX - 1
         } else {

@@ -9,7 +9,7 @@ mod layout;
 use std::time::{Duration, Instant};
 
 pub use dead_strip::{dead_strip, DeadStrip};
-pub use fixups::fixed_up_copy;
+pub use fixups::fixed_up_copies;
 pub use initializers::Initializers;
 pub use layout::{LayoutReport, SectionReport, SegmentReport};
 
