@@ -131,8 +131,9 @@ pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
             value: addr - sections[index].addr,
             size: symbol.size,
             section: index,
+            // Hidden symbols are local to the unit, as a static link makes them.
             bind: match (symbol.scope, symbol.linkage) {
-                (Scope::Local, _) => elf_writer::STB_LOCAL,
+                (Scope::Local | Scope::Hidden, _) => elf_writer::STB_LOCAL,
                 (_, Linkage::Weak) => elf_writer::STB_WEAK,
                 _ => elf_writer::STB_GLOBAL,
             },
