@@ -38,44 +38,48 @@ enum Command {
     Link(LinkArgs),
     /// Link FILES and write the debug object that debuggers would get to DIR.
     DebugObject(DebugObjectArgs),
+    /// Add, call and remove FILES as a unit many times, as a runtime does; report.
+    ///
+    /// The entry point (`--entry`, default main) is called as `int entry(int cycle)`.
+    Churn(crate::churn::ChurnArgs),
 }
 
 #[derive(Args)]
-struct CommonArgs {
+pub(crate) struct CommonArgs {
     /// Objects (.o), archives (.a), or C/C++ sources (.c, .cc, .cpp: compiled with $CC/$CXX -g -c).
     #[arg(required = true, value_name = "FILES")]
-    files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Load the shared library libNAME.so into the process so its symbols resolve.
     #[arg(short = 'l', value_name = "NAME")]
-    libraries: Vec<String>,
+    pub(crate) libraries: Vec<String>,
     /// Search DIR for -l libraries before the system directories.
     #[arg(short = 'L', value_name = "DIR")]
-    library_dirs: Vec<PathBuf>,
+    pub(crate) library_dirs: Vec<PathBuf>,
     /// Load the shared library at PATH into the process before linking.
     #[arg(long = "preload", value_name = "PATH")]
-    preload: Vec<PathBuf>,
+    pub(crate) preload: Vec<PathBuf>,
     /// The entry point, called as main(argc, argv, envp).
     #[arg(long, default_value = "main", value_name = "SYM")]
-    entry: String,
+    pub(crate) entry: String,
     /// Strip everything not reachable from the entry point and initializers (like --gc-sections).
     #[arg(long)]
-    gc_sections: bool,
+    pub(crate) gc_sections: bool,
     /// Do not take compiler helpers (__divti3, __popcountdi2, ...) from libgcc.a.
     #[arg(long)]
-    no_libgcc: bool,
+    pub(crate) no_libgcc: bool,
     /// Print what Lantern does to stderr (placement, executable stack, libraries).
     #[arg(short, long)]
-    verbose: bool,
+    pub(crate) verbose: bool,
     /// Print the wall time of each link phase to stderr.
     #[arg(long)]
-    timings: bool,
+    pub(crate) timings: bool,
     /// Do not load DWARF or register a debug object with gdb and lldb.
     #[arg(long)]
-    no_debugger_support: bool,
+    pub(crate) no_debugger_support: bool,
     /// Link each FILE as its own unit, in order, as a REPL adds code: each gets its
     /// own memory and debug object, and may use what earlier FILES define.
     #[arg(long, conflicts_with = "gc_sections")]
-    separate_units: bool,
+    pub(crate) separate_units: bool,
 }
 
 #[derive(Args)]
@@ -117,6 +121,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::Run(a) => a.common.verbose,
         Command::Link(a) => a.common.verbose,
         Command::DebugObject(a) => a.common.verbose,
+        Command::Churn(a) => a.common().verbose,
     };
     env_logger::Builder::new()
         .filter_level(if verbose {
@@ -131,6 +136,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::Run(a) => run(a),
         Command::Link(a) => link(a).map(|()| ExitCode::SUCCESS),
         Command::DebugObject(a) => debug_object(a).map(|()| ExitCode::SUCCESS),
+        Command::Churn(a) => crate::churn::churn(a).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -143,10 +149,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
 
 /// The plugins a command uses.
 #[derive(Default)]
-struct Plugins<'a> {
-    stats: Option<&'a LinkStats>,
-    debug_object: Option<&'a DebugObjectPlugin>,
-    eh_frame: Option<EhFrameRegistration>,
+pub(crate) struct Plugins<'a> {
+    pub(crate) stats: Option<&'a LinkStats>,
+    pub(crate) debug_object: Option<&'a DebugObjectPlugin>,
+    pub(crate) eh_frame: Option<EhFrameRegistration>,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -177,14 +183,22 @@ impl Linked {
     }
 }
 
-/// Compiles sources, loads libraries, links the files as one unit (or one
-/// unit per file with `--separate-units`).
-fn link_units(
+/// What a command links: the units in order, the session options, and the
+/// directory holding objects compiled from sources (removed when dropped).
+pub(crate) struct Prepared {
+    pub units: Vec<LinkUnit>,
+    pub options: SessionOptions,
+    _temp: Option<TempDir>,
+}
+
+/// Loads the libraries, compiles sources and reads the files into units (one,
+/// or one per file with `--separate-units`).
+pub(crate) fn prepare(
     common: &CommonArgs,
-    executor: Arc<InProcessExecutor>,
+    executor: &InProcessExecutor,
     roots: &[String],
-    plugins: Plugins<'_>,
-) -> Result<Linked, String> {
+    debug_info: bool,
+) -> Result<Prepared, String> {
     for path in &common.preload {
         executor
             .load_library(&path.display().to_string())
@@ -223,9 +237,22 @@ fn link_units(
             DeadStrip::KeepGlobals
         },
         use_libgcc: !common.no_libgcc,
-        debug_info: plugins.debug_object.is_some(),
+        debug_info,
         ..SessionOptions::default()
     };
+    Ok(Prepared {
+        units,
+        options,
+        _temp: temp,
+    })
+}
+
+/// A session with the command's plugins.
+pub(crate) fn new_session(
+    executor: Arc<InProcessExecutor>,
+    options: SessionOptions,
+    plugins: &Plugins<'_>,
+) -> Session {
     let mut session = Session::new(executor, options);
     if let Some(stats) = plugins.stats {
         session.add_plugin(Arc::new(stats.clone()));
@@ -236,16 +263,35 @@ fn link_units(
     if let Some(debug_object) = plugins.debug_object {
         session.add_plugin(Arc::new(debug_object.clone()));
     }
-    let mut linked = Vec::with_capacity(units.len());
-    for unit in units {
-        let unit = match session.link(unit) {
-            Ok(unit) => unit,
-            Err(e @ lantern_core::Error::StaticTlsExhausted { size, .. }) => {
-                let why = crate::static_tls::reexec_with_reserve(size);
-                return Err(format!("{e} ({why})"));
-            }
-            Err(e) => return Err(e.to_string()),
-        };
+    session
+}
+
+/// Links a unit; a unit whose static TLS does not fit glibc's reserve makes
+/// `lantern` start itself again with a larger one.
+pub(crate) fn link_one(session: &Session, unit: LinkUnit) -> Result<LinkedUnit, String> {
+    match session.link(unit) {
+        Ok(unit) => Ok(unit),
+        Err(e @ lantern_core::Error::StaticTlsExhausted { size, .. }) => {
+            let why = crate::static_tls::reexec_with_reserve(size);
+            Err(format!("{e} ({why})"))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Compiles sources, loads libraries, links the files as one unit (or one
+/// unit per file with `--separate-units`).
+fn link_units(
+    common: &CommonArgs,
+    executor: Arc<InProcessExecutor>,
+    roots: &[String],
+    plugins: Plugins<'_>,
+) -> Result<Linked, String> {
+    let prepared = prepare(common, &executor, roots, plugins.debug_object.is_some())?;
+    let session = new_session(executor, prepared.options.clone(), &plugins);
+    let mut linked = Vec::with_capacity(prepared.units.len());
+    for unit in prepared.units.iter().cloned() {
+        let unit = link_one(&session, unit)?;
         log::info!("placed JIT memory: {}", unit.layout.placement);
         if common.timings {
             report::print_timings(&unit.timings);

@@ -1,5 +1,6 @@
 //! The `lantern` command line: link x86-64 ELF objects into this process and run them.
 
+mod churn;
 mod cli;
 mod compile;
 mod libraries;

@@ -58,6 +58,21 @@ pub struct LinkUnit {
 }
 
 impl LinkUnit {
+    /// Adds an object or archive held in memory (a compiler's output buffer);
+    /// `name` is what messages call it.
+    pub fn add_bytes(&mut self, name: &str, bytes: Vec<u8>) {
+        let is_archive = bytes.starts_with(b"!<arch>\n");
+        let file = InputFile {
+            name: name.into(),
+            data: Arc::new(bytes),
+        };
+        if is_archive {
+            self.archives.push(file);
+        } else {
+            self.objects.push(file);
+        }
+    }
+
     /// Adds a file by path: `.a` files are archives, anything else an object.
     pub fn add_path(&mut self, path: &Path) -> Result<()> {
         let file = read_input(path)?;
@@ -332,5 +347,16 @@ impl Session {
             }
             Ok(graphs)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Embedders link, look up and remove from several threads at once.
+    #[test]
+    fn sessions_and_units_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<super::Session>();
+        send_sync::<super::LinkedUnit>();
     }
 }
