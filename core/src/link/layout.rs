@@ -289,7 +289,7 @@ pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutR
         })
         .collect();
     LayoutReport {
-        placement: format!("{:?}", plan.request.placement),
+        placement: plan.request.placement.to_string(),
         segments,
         sections,
         symbols,

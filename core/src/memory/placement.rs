@@ -19,6 +19,19 @@ pub enum Placement {
     Near { lo: u64, hi: u64 },
 }
 
+impl std::fmt::Display for Placement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Placement::Anywhere => write!(f, "anywhere (the code reaches everything through the GOT)"),
+            Placement::Low2GiB => write!(f, "below 2 GiB (absolute 32-bit fixups, -fno-pic code)"),
+            Placement::Near { lo, hi } => write!(
+                f,
+                "within 2 GiB of {lo:#x}..{hi:#x} (host symbols reached by 32-bit PC-relative fixups)"
+            ),
+        }
+    }
+}
+
 impl Placement {
     /// The address window `[start, end)` the whole allocation must fit in.
     pub fn window(self, size: u64) -> Option<(u64, u64)> {
