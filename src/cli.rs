@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
 use lantern_core::link::{DeadStrip, Initializers};
 use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
-use lantern_plugins::{DebugObjectPlugin, EhFrameRegistration, LinkStats};
+use lantern_plugins::{DebugObjectPlugin, EhFrameRegistration, LinkStats, PerfMap};
 
 use crate::compile::{self, TempDir};
 use crate::{libraries, report};
@@ -89,6 +89,9 @@ struct RunArgs {
     /// Name passed to the program as argv[0] (default: the first file's name).
     #[arg(long, value_name = "NAME")]
     argv0: Option<String>,
+    /// Name the JIT'd functions for perf in /tmp/perf-PID.map (`perf report` reads it).
+    #[arg(long)]
+    perf_map: bool,
     /// Arguments passed to the program (after --).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<String>,
@@ -153,6 +156,7 @@ pub(crate) struct Plugins<'a> {
     pub(crate) stats: Option<&'a LinkStats>,
     pub(crate) debug_object: Option<&'a DebugObjectPlugin>,
     pub(crate) eh_frame: Option<EhFrameRegistration>,
+    pub(crate) perf_map: bool,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -263,6 +267,9 @@ pub(crate) fn new_session(
     if let Some(debug_object) = plugins.debug_object {
         session.add_plugin(Arc::new(debug_object.clone()));
     }
+    if plugins.perf_map {
+        session.add_plugin(Arc::new(PerfMap));
+    }
     session
 }
 
@@ -310,6 +317,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     let plugins = Plugins {
         debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
         eh_frame: Some(EhFrameRegistration::new().map_err(|e| e.to_string())?),
+        perf_map: args.perf_map,
         ..Plugins::default()
     };
     let linked = link_units(
@@ -363,6 +371,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
         stats: stats.as_ref(),
         debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
         eh_frame: None,
+        perf_map: false,
     };
     let linked = link_units(
         &args.common,

@@ -274,3 +274,35 @@ fn link_stats_show_relaxed_got_loads() {
         .expect("relaxed count");
     assert!(relaxed >= 1, "{}", out.stdout);
 }
+
+#[test]
+fn perf_map_names_the_jit_functions() {
+    if require_tool(&["gcc"], "gcc").is_none() {
+        return;
+    }
+    let dir = scratch("cli-perf-map");
+    let obj = compile_c(
+        &dir,
+        "prog",
+        "#include <stdio.h>\n#include <unistd.h>\nint hot_loop(int n) { int s = 0; for (int i = 0; i < n; i++) s += i; return s; }\nint main(void) { printf(\"%d %d\\n\", (int)getpid(), hot_loop(10)); return 0; }\n",
+        &["-O1"],
+    );
+    let out = run(Command::new(lantern())
+        .args(["run", "--perf-map"])
+        .arg(&obj));
+    assert_eq!(out.status, "exit 0", "{}", out.stderr);
+    let pid = out.stdout.split_whitespace().next().unwrap();
+    let map_path = format!("/tmp/perf-{pid}.map");
+    let map = std::fs::read_to_string(&map_path).unwrap_or_else(|e| panic!("{map_path}: {e}"));
+    let _ = std::fs::remove_file(&map_path);
+    for name in ["main", "hot_loop"] {
+        let line = map
+            .lines()
+            .find(|l| l.ends_with(&format!(" {name}")))
+            .unwrap_or_else(|| panic!("no {name} in {map_path}:\n{map}"));
+        let mut words = line.split(' ');
+        let start = u64::from_str_radix(words.next().unwrap(), 16).unwrap();
+        let size = u64::from_str_radix(words.next().unwrap(), 16).unwrap();
+        assert!(start > 0x1000 && size > 0, "{line}");
+    }
+}
