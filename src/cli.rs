@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
 use lantern_core::link::{DeadStrip, Initializers};
 use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
-use lantern_plugins::{DebugObjectPlugin, EhFrameRegistration, LinkStats, PerfMap};
+use lantern_plugins::{DebugObjectPlugin, EhFrameRegistration, JitDump, LinkStats, PerfMap};
 
 use crate::compile::{self, TempDir};
 use crate::{libraries, report};
@@ -92,6 +92,10 @@ struct RunArgs {
     /// Name the JIT'd functions for perf in /tmp/perf-PID.map (`perf report` reads it).
     #[arg(long)]
     perf_map: bool,
+    /// Write a jitdump file ($LANTERN_JITDUMP_DIR or /tmp, jit-PID.dump) for
+    /// `perf record -k mono` + `perf inject --jit`.
+    #[arg(long)]
+    jitdump: bool,
     /// Arguments passed to the program (after --).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<String>,
@@ -157,6 +161,7 @@ pub(crate) struct Plugins<'a> {
     pub(crate) debug_object: Option<&'a DebugObjectPlugin>,
     pub(crate) eh_frame: Option<EhFrameRegistration>,
     pub(crate) perf_map: bool,
+    pub(crate) jitdump: bool,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -270,6 +275,9 @@ pub(crate) fn new_session(
     if plugins.perf_map {
         session.add_plugin(Arc::new(PerfMap));
     }
+    if plugins.jitdump {
+        session.add_plugin(Arc::new(JitDump));
+    }
     session
 }
 
@@ -318,6 +326,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
         eh_frame: Some(EhFrameRegistration::new().map_err(|e| e.to_string())?),
         perf_map: args.perf_map,
+        jitdump: args.jitdump,
         ..Plugins::default()
     };
     let linked = link_units(
@@ -372,6 +381,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
         debug_object: (!args.common.no_debugger_support).then_some(&debug_object),
         eh_frame: None,
         perf_map: false,
+        jitdump: false,
     };
     let linked = link_units(
         &args.common,

@@ -306,3 +306,138 @@ fn perf_map_names_the_jit_functions() {
         assert!(start > 0x1000 && size > 0, "{line}");
     }
 }
+
+/// A jitdump record: id, timestamp and body.
+fn jitdump_records(bytes: &[u8]) -> Vec<(u32, u64, Vec<u8>)> {
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+    let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    assert_eq!(u32_at(0), 0x4A69_5444, "jitdump magic");
+    assert_eq!(u32_at(4), 1, "jitdump version");
+    assert_eq!(u32_at(12), 62, "EM_X86_64");
+    let mut at = u32_at(8) as usize;
+    let mut records = Vec::new();
+    while at + 16 <= bytes.len() {
+        let (id, size, ts) = (u32_at(at), u32_at(at + 4) as usize, u64_at(at + 8));
+        assert!(
+            size >= 16 && at + size <= bytes.len(),
+            "record at {at:#x} overruns the file"
+        );
+        records.push((id, ts, bytes[at + 16..at + size].to_vec()));
+        at += size;
+    }
+    assert_eq!(at, bytes.len(), "trailing bytes");
+    records
+}
+
+#[test]
+fn jitdump_has_code_lines_and_close_records() {
+    if require_tool(&["gcc"], "gcc").is_none() {
+        return;
+    }
+    let dir = scratch("cli-jitdump");
+    let source = "#include <stdio.h>\n#include <unistd.h>\n__attribute__((noinline)) long hot_loop(long n)\n{\n    long s = 0;\n    for (long i = 0; i < n; i++) {\n        s += i * i % 7;\n    }\n    return s;\n}\nint main(int argc, char **argv)\n{\n    printf(\"%d %ld\\n\", (int)getpid(), hot_loop(argc > 1 ? 300000000 : 1000));\n    return 0;\n}\n";
+    let obj = compile_c(&dir, "hot", source, &["-g", "-O1"]);
+    let out = run(Command::new(lantern())
+        .args(["run", "--jitdump"])
+        .arg(&obj)
+        .env("LANTERN_JITDUMP_DIR", &dir));
+    assert_eq!(out.status, "exit 0", "{}", out.stderr);
+    let pid = out.stdout.split_whitespace().next().unwrap();
+    let bytes = std::fs::read(dir.join(format!("jit-{pid}.dump"))).unwrap();
+    assert_eq!(
+        u32::from_le_bytes(bytes[20..24].try_into().unwrap()).to_string(),
+        pid
+    );
+    let records = jitdump_records(&bytes);
+    assert!(
+        records.windows(2).all(|w| w[0].1 <= w[1].1),
+        "timestamps go backwards"
+    );
+    assert_eq!(
+        records.last().map(|r| r.0),
+        Some(3),
+        "the dump ends with JIT_CODE_CLOSE"
+    );
+    // The object's own bytes of hot_loop (it has no relocations to apply).
+    let object_bytes = std::fs::read(&obj).unwrap();
+    let elf = object::File::parse(&*object_bytes).unwrap();
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let symbol = elf.symbols().find(|s| s.name() == Ok("hot_loop")).unwrap();
+    let text = elf
+        .section_by_index(symbol.section_index().unwrap())
+        .unwrap();
+    let start = symbol.address() as usize;
+    let expected_code = &text.data().unwrap()[start..start + symbol.size() as usize];
+    let mut loads = Vec::new();
+    for (i, (id, _, body)) in records.iter().enumerate() {
+        if *id != 0 {
+            continue;
+        }
+        let code_addr = u64::from_le_bytes(body[16..24].try_into().unwrap());
+        let code_size = u64::from_le_bytes(body[24..32].try_into().unwrap()) as usize;
+        let name_end = 40 + body[40..].iter().position(|&b| b == 0).unwrap();
+        let name = String::from_utf8_lossy(&body[40..name_end]).into_owned();
+        let code = &body[name_end + 1..];
+        assert_eq!(code.len(), code_size, "{name}: code bytes");
+        // The line table comes first, for the same address.
+        let (debug_id, _, debug) = &records[i - 1];
+        assert_eq!(
+            *debug_id, 2,
+            "{name}: no JIT_CODE_DEBUG_INFO before its load"
+        );
+        assert_eq!(
+            u64::from_le_bytes(debug[0..8].try_into().unwrap()),
+            code_addr
+        );
+        assert!(
+            String::from_utf8_lossy(debug).contains("hot.c"),
+            "{name}: the line table names no source file"
+        );
+        if name == "hot_loop" {
+            assert_eq!(
+                code, expected_code,
+                "hot_loop's code differs from the object's"
+            );
+        }
+        loads.push(name);
+    }
+    loads.sort();
+    assert_eq!(loads, ["hot_loop", "main"]);
+
+    // Where perf works, perf inject --jit turns the dump into named code.
+    let perf_data = dir.join("perf.data");
+    let recorded = Command::new("perf")
+        .args(["record", "-k", "mono", "-q", "-o"])
+        .arg(&perf_data)
+        .arg(lantern())
+        .args(["run", "--jitdump"])
+        .arg(&obj)
+        .arg("--")
+        .arg("hot")
+        .env("LANTERN_JITDUMP_DIR", &dir)
+        .output();
+    if !recorded.as_ref().is_ok_and(|o| o.status.success()) {
+        eprintln!("\n!!! SKIPPING the perf part: `perf record` does not work here !!!\n");
+        return;
+    }
+    let injected = dir.join("perf.jit.data");
+    check(
+        Command::new("perf")
+            .args(["inject", "--jit", "-i"])
+            .arg(&perf_data)
+            .arg("-o")
+            .arg(&injected),
+    )
+    .unwrap();
+    let report = check(
+        Command::new("perf")
+            .args(["report", "--stdio", "--sort", "sym,srcline", "-i"])
+            .arg(&injected),
+    )
+    .unwrap();
+    let hot = report
+        .lines()
+        .find(|l| l.contains("hot_loop"))
+        .unwrap_or_else(|| panic!("perf report does not name hot_loop:\n{report}"));
+    assert!(hot.contains("hot.c:"), "no source line for hot_loop: {hot}");
+}

@@ -35,7 +35,7 @@ fn line(entry: &Entry) -> String {
 }
 
 /// The unit's named functions that have code, in address order.
-fn functions(graph: &LinkGraph) -> Vec<Entry> {
+pub(crate) fn unit_functions(graph: &LinkGraph) -> Vec<Entry> {
     let mut entries: Vec<Entry> = graph
         .symbol_ids()
         .filter_map(|id| {
@@ -152,7 +152,7 @@ impl Plugin for PerfMap {
 
     fn modify_pass_config(&self, config: &mut PassConfig) {
         config.post_fixup.push(Box::new(|graph| {
-            let entries = functions(graph);
+            let entries = unit_functions(graph);
             if entries.is_empty() {
                 return Ok(());
             }

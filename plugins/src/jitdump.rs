@@ -1,0 +1,345 @@
+//! jitdump support: a `jit-PID.dump` file in perf's jitdump format, which
+//! `perf inject --jit` turns into one ELF file per JIT'd function, with its
+//! code and source lines, so `perf report` and `perf annotate` show them.
+//!
+//! The file starts with the jitdump header. Each linked unit adds, per
+//! function, a `JIT_CODE_DEBUG_INFO` record (address -> file:line, from the
+//! unit's relocated line tables) and a `JIT_CODE_LOAD` record with the code
+//! bytes, time-stamped with `CLOCK_MONOTONIC` (record with `perf record -k
+//! mono`). The process maps the file executable once, which is how perf
+//! learns where it is; `JIT_CODE_CLOSE` is written at exit. Records are
+//! time-stamped, so code loaded later at a removed unit's addresses takes
+//! their samples from then on.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use gimli::{EndianSlice, LittleEndian};
+use lantern_core::error::Result;
+use lantern_core::graph::{ExecutorAddr, LinkGraph};
+use lantern_core::link::{PassConfig, Plugin};
+use lantern_core::memory::{AllocAction, WrapperCall};
+
+const MAGIC: u32 = 0x4A69_5444; // "JiTD"
+const VERSION: u32 = 1;
+const HEADER_SIZE: u32 = 40;
+const EM_X86_64: u32 = 62;
+const JIT_CODE_LOAD: u32 = 0;
+const JIT_CODE_CLOSE: u32 = 3;
+const JIT_CODE_DEBUG_INFO: u32 = 2;
+
+/// The open dump of this process and its record index.
+struct Dump {
+    file: File,
+    next_index: u64,
+}
+
+static DUMP: Mutex<Option<Dump>> = Mutex::new(None);
+
+/// Where the dump goes: `$LANTERN_JITDUMP_DIR` (default `/tmp`), `jit-PID.dump`.
+pub fn jitdump_path() -> PathBuf {
+    let dir = std::env::var_os("LANTERN_JITDUMP_DIR").unwrap_or_else(|| "/tmp".into());
+    PathBuf::from(dir).join(format!("jit-{}.dump", std::process::id()))
+}
+
+fn timestamp() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn record_header(out: &mut Vec<u8>, id: u32, total_size: usize) {
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&(total_size as u32).to_le_bytes());
+    out.extend_from_slice(&timestamp().to_le_bytes());
+}
+
+/// Opens the dump, writes its header and maps it executable (perf's marker).
+fn open() -> std::io::Result<Dump> {
+    let path = jitdump_path();
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)?;
+    let mut header = Vec::with_capacity(HEADER_SIZE as usize);
+    for word in [
+        MAGIC,
+        VERSION,
+        HEADER_SIZE,
+        EM_X86_64,
+        0,
+        std::process::id(),
+    ] {
+        header.extend_from_slice(&word.to_le_bytes());
+    }
+    header.extend_from_slice(&timestamp().to_le_bytes());
+    header.extend_from_slice(&0u64.to_le_bytes()); // flags
+    file.write_all(&header)?;
+    // SAFETY: a private, read+exec mapping of the file's first page, kept for
+    // the process's life; nothing reads or writes through it. perf records
+    // the mmap event and finds the dump by it.
+    let marker = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_EXEC,
+            libc::MAP_PRIVATE,
+            std::os::fd::AsRawFd::as_raw_fd(&file),
+            0,
+        )
+    };
+    if marker == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    extern "C" fn close_at_exit() {
+        let mut dump = DUMP.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(dump) = dump.as_mut() {
+            let mut record = Vec::new();
+            record_header(&mut record, JIT_CODE_CLOSE, 16);
+            let _ = dump.file.write_all(&record);
+        }
+    }
+    // SAFETY: registering a handler that takes the dump's lock and writes.
+    unsafe { libc::atexit(close_at_exit) };
+    Ok(Dump {
+        file,
+        next_index: 0,
+    })
+}
+
+/// One function of a unit: name, address, size, and its line rows.
+struct Function {
+    name: String,
+    addr: u64,
+    size: u64,
+    lines: Vec<(u64, u32, String)>,
+}
+
+/// Line rows (address, line, file) of the unit's relocated DWARF, sorted.
+fn line_rows(graph: &LinkGraph) -> Vec<(u64, u32, String)> {
+    let section = |name: &str| -> &[u8] {
+        graph
+            .noalloc_outputs
+            .iter()
+            .find(|o| o.name == name)
+            .map_or(&[][..], |o| &o.bytes[..])
+    };
+    let load =
+        |id: gimli::SectionId| -> std::result::Result<EndianSlice<'_, LittleEndian>, gimli::Error> {
+            Ok(EndianSlice::new(section(id.name()), LittleEndian))
+        };
+    let Ok(dwarf) = gimli::Dwarf::load(load) else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    let mut units = dwarf.units();
+    while let Ok(Some(header)) = units.next() {
+        let Ok(unit) = dwarf.unit(header) else {
+            continue;
+        };
+        let Some(program) = unit.line_program.clone() else {
+            continue;
+        };
+        let mut program_rows = program.rows();
+        while let Ok(Some((header, row))) = program_rows.next_row() {
+            if row.end_sequence() {
+                continue;
+            }
+            let (Some(line), Some(file)) = (row.line(), row.file(header)) else {
+                continue;
+            };
+            let mut path = String::new();
+            if let Some(dir) = file.directory(header) {
+                if let Ok(dir) = dwarf.attr_string(&unit, dir) {
+                    path.push_str(&dir.to_string_lossy());
+                }
+            }
+            if let Ok(name) = dwarf.attr_string(&unit, file.path_name()) {
+                let name = name.to_string_lossy();
+                if name.starts_with('/') || path.is_empty() {
+                    path = name.into_owned();
+                } else {
+                    path = format!("{path}/{name}");
+                }
+            }
+            rows.push((row.address(), line.get() as u32, path));
+        }
+    }
+    rows.sort_by_key(|r| r.0);
+    rows
+}
+
+fn functions(graph: &LinkGraph) -> Vec<Function> {
+    let rows = line_rows(graph);
+    let mut functions: Vec<Function> = crate::perf_map::unit_functions(graph)
+        .into_iter()
+        .map(|(addr, size, name)| {
+            let lo = rows.partition_point(|r| r.0 < addr);
+            let hi = rows.partition_point(|r| r.0 < addr + size);
+            Function {
+                name,
+                addr,
+                size,
+                lines: rows[lo..hi].to_vec(),
+            }
+        })
+        .collect();
+    functions.retain(|f| f.size > 0);
+    functions
+}
+
+fn encode(functions: &[Function]) -> Vec<u8> {
+    let mut arg = Vec::new();
+    for f in functions {
+        arg.extend_from_slice(&f.addr.to_le_bytes());
+        arg.extend_from_slice(&f.size.to_le_bytes());
+        arg.extend_from_slice(&(f.name.len() as u32).to_le_bytes());
+        arg.extend_from_slice(f.name.as_bytes());
+        arg.extend_from_slice(&(f.lines.len() as u32).to_le_bytes());
+        for (addr, line, file) in &f.lines {
+            arg.extend_from_slice(&addr.to_le_bytes());
+            arg.extend_from_slice(&line.to_le_bytes());
+            arg.extend_from_slice(&(file.len() as u32).to_le_bytes());
+            arg.extend_from_slice(file.as_bytes());
+        }
+    }
+    arg
+}
+
+fn decode(bytes: &[u8]) -> Option<Vec<Function>> {
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let slice = bytes.get(at..at + n)?;
+        at += n;
+        Some(slice)
+    };
+    let mut functions = Vec::new();
+    loop {
+        let Some(addr) = take(8) else { break };
+        let addr = u64::from_le_bytes(addr.try_into().ok()?);
+        let size = u64::from_le_bytes(take(8)?.try_into().ok()?);
+        let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+        let name = String::from_utf8_lossy(take(len)?).into_owned();
+        let count = u32::from_le_bytes(take(4)?.try_into().ok()?);
+        let mut lines = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let line_addr = u64::from_le_bytes(take(8)?.try_into().ok()?);
+            let line = u32::from_le_bytes(take(4)?.try_into().ok()?);
+            let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+            lines.push((
+                line_addr,
+                line,
+                String::from_utf8_lossy(take(len)?).into_owned(),
+            ));
+        }
+        functions.push(Function {
+            name,
+            addr,
+            size,
+            lines,
+        });
+    }
+    Some(functions)
+}
+
+/// The records of one function: its line table, then its code.
+fn records(f: &Function, index: u64, code: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    if !f.lines.is_empty() {
+        let mut body = Vec::new();
+        body.extend_from_slice(&f.addr.to_le_bytes());
+        body.extend_from_slice(&(f.lines.len() as u64).to_le_bytes());
+        for (addr, line, file) in &f.lines {
+            body.extend_from_slice(&addr.to_le_bytes());
+            body.extend_from_slice(&(*line as i32).to_le_bytes());
+            body.extend_from_slice(&0i32.to_le_bytes()); // discriminator
+            body.extend_from_slice(file.as_bytes());
+            body.push(0);
+        }
+        record_header(&mut out, JIT_CODE_DEBUG_INFO, 16 + body.len());
+        out.extend_from_slice(&body);
+    }
+    let mut body = Vec::new();
+    body.extend_from_slice(&std::process::id().to_le_bytes());
+    // SAFETY: gettid has no preconditions.
+    body.extend_from_slice(&(unsafe { libc::gettid() } as u32).to_le_bytes());
+    body.extend_from_slice(&f.addr.to_le_bytes()); // vma
+    body.extend_from_slice(&f.addr.to_le_bytes()); // code_addr
+    body.extend_from_slice(&f.size.to_le_bytes());
+    body.extend_from_slice(&index.to_le_bytes());
+    body.extend_from_slice(f.name.as_bytes());
+    body.push(0);
+    body.extend_from_slice(code);
+    record_header(&mut out, JIT_CODE_LOAD, 16 + body.len());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Writes the records of a finalized unit's functions: `arg` describes them.
+///
+/// # Safety
+/// `arg` must point to `len` readable bytes, describing functions whose code
+/// is mapped readable at the given addresses.
+pub unsafe extern "C" fn load_wrapper(arg: *const u8, len: usize) -> u64 {
+    if arg.is_null() {
+        return 1;
+    }
+    // SAFETY: the caller passes `len` readable bytes.
+    let Some(functions) = decode(unsafe { std::slice::from_raw_parts(arg, len) }) else {
+        return 1;
+    };
+    let mut dump = DUMP.lock().unwrap_or_else(|e| e.into_inner());
+    if dump.is_none() {
+        match open() {
+            Ok(opened) => *dump = Some(opened),
+            Err(_) => return 2,
+        }
+    }
+    let dump = dump.as_mut().expect("opened above");
+    let mut out = Vec::new();
+    for f in &functions {
+        // SAFETY: finalize actions run after the code got its final, readable
+        // protection; the function lies inside the unit's code segment.
+        let code = unsafe { std::slice::from_raw_parts(f.addr as *const u8, f.size as usize) };
+        out.extend_from_slice(&records(f, dump.next_index, code));
+        dump.next_index += 1;
+    }
+    u64::from(dump.file.write_all(&out).is_err()) * 2
+}
+
+/// Writes a jitdump record for every function of every unit.
+#[derive(Clone, Copy, Default)]
+pub struct JitDump;
+
+impl Plugin for JitDump {
+    fn name(&self) -> &str {
+        "jitdump"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        config
+            .post_fixup
+            .push(Box::new(|graph: &mut LinkGraph| -> Result<()> {
+                let functions = functions(graph);
+                if functions.is_empty() {
+                    return Ok(());
+                }
+                graph.alloc_actions.push(AllocAction {
+                    finalize: Some(WrapperCall {
+                        function: ExecutorAddr(load_wrapper as *const () as u64),
+                        arg: encode(&functions),
+                    }),
+                    dealloc: None,
+                });
+                Ok(())
+            }));
+    }
+}
