@@ -222,8 +222,7 @@ fn decode(bytes: &[u8]) -> Option<Vec<Function>> {
         Some(slice)
     };
     let mut functions = Vec::new();
-    loop {
-        let Some(addr) = take(8) else { break };
+    while let Some(addr) = take(8) {
         let addr = u64::from_le_bytes(addr.try_into().ok()?);
         let size = u64::from_le_bytes(take(8)?.try_into().ok()?);
         let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
