@@ -342,3 +342,29 @@ impl Plugin for JitDump {
             }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions_survive_encoding() {
+        let functions = vec![Function {
+            name: "hot_loop".into(),
+            addr: 0x7f00_1000,
+            size: 0x40,
+            lines: vec![
+                (0x7f00_1000, 3, "/src/hot.c".into()),
+                (0x7f00_1010, 5, "/src/hot.c".into()),
+            ],
+        }];
+        let decoded = decode(&encode(&functions)).unwrap();
+        assert_eq!(decoded.len(), 1);
+        assert_eq!(
+            (decoded[0].addr, decoded[0].size, decoded[0].name.as_str()),
+            (0x7f00_1000, 0x40, "hot_loop")
+        );
+        assert_eq!(decoded[0].lines, functions[0].lines);
+        assert!(decode(&[1, 2, 3]).is_none());
+    }
+}
