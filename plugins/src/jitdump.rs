@@ -215,30 +215,36 @@ fn encode(functions: &[Function]) -> Vec<u8> {
 }
 
 fn decode(bytes: &[u8]) -> Option<Vec<Function>> {
-    let mut at = 0usize;
+    let mut rest = bytes;
     let mut take = |n: usize| -> Option<&[u8]> {
-        let slice = bytes.get(at..at + n)?;
-        at += n;
-        Some(slice)
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head)
     };
+    let u64_of = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
+    let u32_of = |b: &[u8]| b.try_into().ok().map(u32::from_le_bytes);
     let mut functions = Vec::new();
-    while let Some(addr) = take(8) {
-        let addr = u64::from_le_bytes(addr.try_into().ok()?);
-        let size = u64::from_le_bytes(take(8)?.try_into().ok()?);
-        let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+    let mut remaining = bytes.len();
+    while remaining > 0 {
+        let addr = u64_of(take(8)?)?;
+        let size = u64_of(take(8)?)?;
+        let len = u32_of(take(4)?)? as usize;
         let name = String::from_utf8_lossy(take(len)?).into_owned();
-        let count = u32::from_le_bytes(take(4)?.try_into().ok()?);
+        let count = u32_of(take(4)?)?;
         let mut lines = Vec::with_capacity(count as usize);
+        let mut used = 24 + len;
         for _ in 0..count {
-            let line_addr = u64::from_le_bytes(take(8)?.try_into().ok()?);
-            let line = u32::from_le_bytes(take(4)?.try_into().ok()?);
-            let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+            let line_addr = u64_of(take(8)?)?;
+            let line = u32_of(take(4)?)?;
+            let len = u32_of(take(4)?)? as usize;
             lines.push((
                 line_addr,
                 line,
                 String::from_utf8_lossy(take(len)?).into_owned(),
             ));
+            used += 16 + len;
         }
+        remaining -= used;
         functions.push(Function {
             name,
             addr,
