@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
 use lantern_core::link::{DeadStrip, Initializers};
 use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
-use lantern_plugins::{DebugObjectPlugin, EhFrameRegistration, JitDump, LinkStats, PerfMap};
+use lantern_plugins::{
+    DebugObjectPlugin, EhFrameRegistration, JitDump, LinkStats, PerfMap, Symbolizer,
+};
 
 use crate::compile::{self, TempDir};
 use crate::{libraries, report};
@@ -96,6 +98,10 @@ struct RunArgs {
     /// `perf record -k mono` + `perf inject --jit`.
     #[arg(long)]
     jitdump: bool,
+    /// Do not print a symbolized backtrace when the program crashes
+    /// (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT).
+    #[arg(long)]
+    no_crash_handler: bool,
     /// Arguments passed to the program (after --).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<String>,
@@ -162,6 +168,7 @@ pub(crate) struct Plugins<'a> {
     pub(crate) eh_frame: Option<EhFrameRegistration>,
     pub(crate) perf_map: bool,
     pub(crate) jitdump: bool,
+    pub(crate) symbolizer: bool,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -278,6 +285,9 @@ pub(crate) fn new_session(
     if plugins.jitdump {
         session.add_plugin(Arc::new(JitDump));
     }
+    if plugins.symbolizer {
+        session.add_plugin(Arc::new(Symbolizer));
+    }
     session
 }
 
@@ -327,6 +337,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         eh_frame: Some(EhFrameRegistration::new().map_err(|e| e.to_string())?),
         perf_map: args.perf_map,
         jitdump: args.jitdump,
+        symbolizer: !args.no_crash_handler,
         ..Plugins::default()
     };
     let linked = link_units(
@@ -360,6 +371,10 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     });
     let mut argv = vec![argv0];
     argv.extend(args.args.iter().cloned());
+    if !args.no_crash_handler {
+        lantern_plugins::crash::install()
+            .map_err(|e| format!("installing the crash handler: {e}"))?;
+    }
     let status = linked
         .session
         .executor()
@@ -382,6 +397,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
         eh_frame: None,
         perf_map: false,
         jitdump: false,
+        symbolizer: false,
     };
     let linked = link_units(
         &args.common,

@@ -124,7 +124,7 @@ struct Function {
 }
 
 /// Line rows (address, line, file) of the unit's relocated DWARF, sorted.
-fn line_rows(graph: &LinkGraph) -> Vec<(u64, u32, String)> {
+pub(crate) fn line_rows(graph: &LinkGraph) -> Vec<(u64, u32, String)> {
     let section = |name: &str| -> &[u8] {
         graph
             .noalloc_outputs

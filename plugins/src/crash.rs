@@ -1,0 +1,276 @@
+//! The crash handler: on SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGABRT it prints
+//! the signal, the faulting address and a backtrace from the signal context,
+//! JIT'd frames symbolized (function, inlined frames, file:line:column) and
+//! host frames with their symbol names, then lets the signal take its default
+//! action, so the exit status and core dump are the native program's.
+//!
+//! The format is one frame a line, stable for scripts:
+//!
+//! ```text
+//! lantern: SIGSEGV (invalid memory reference) at address 0x0
+//! #0 0x00007f3a1c201016 in deref at /src/crash.c:4:12
+//! #1 0x00007f3a1c20103b in level2 at /src/crash.c:9:12
+//! #2 0x000055d0e1c3b1a0 in run_main (lantern)
+//! ```
+//!
+//! Inlined frames repeat the address of the frame they are inlined into. The
+//! handler runs on its own stack (`sigaltstack`, so a stack overflow is
+//! reported too), allocates nothing, writes with `write(2)`, and unwinds with
+//! the unwinder the JIT'd code is registered with (`_Unwind_Backtrace`, which
+//! steps through the signal frame and needs no frame pointers).
+
+use std::ffi::{c_int, c_void};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::symbolize;
+
+const SIGNALS: [(c_int, &str, &str); 5] = [
+    (libc::SIGSEGV, "SIGSEGV", "invalid memory reference"),
+    (libc::SIGBUS, "SIGBUS", "bus error"),
+    (libc::SIGILL, "SIGILL", "illegal instruction"),
+    (libc::SIGFPE, "SIGFPE", "arithmetic exception"),
+    (libc::SIGABRT, "SIGABRT", "aborted"),
+];
+const ALT_STACK_SIZE: usize = 256 * 1024;
+const MAX_FRAMES: usize = 64;
+
+/// A fixed buffer that formats without allocating; what does not fit is cut.
+struct Line {
+    bytes: [u8; 1024],
+    len: usize,
+}
+
+impl Line {
+    fn new() -> Self {
+        Line {
+            bytes: [0; 1024],
+            len: 0,
+        }
+    }
+
+    fn flush(&mut self) {
+        let mut written = 0;
+        while written < self.len {
+            // SAFETY: writing initialized bytes of our buffer to stderr.
+            let n = unsafe {
+                libc::write(2, self.bytes[written..].as_ptr().cast(), self.len - written)
+            };
+            if n <= 0 {
+                break;
+            }
+            written += n as usize;
+        }
+        self.len = 0;
+    }
+}
+
+impl std::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = self.bytes.len() - self.len;
+        let n = s.len().min(room);
+        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// The executable's own function symbols, found before any crash (`dladdr`
+/// only knows exported ones): the mapped file, and (start, end, name range in
+/// the file) sorted by address. Names are demangled while printing, which
+/// `rustc-demangle` does without allocating.
+struct ExecutableSymbols {
+    file: memmap2::Mmap,
+    symbols: Vec<(u64, u64, (usize, usize))>,
+}
+
+static EXECUTABLE: std::sync::OnceLock<Option<ExecutableSymbols>> = std::sync::OnceLock::new();
+
+fn executable_symbols() -> Option<ExecutableSymbols> {
+    use object::{Object, ObjectSymbol};
+    let file = std::fs::File::open("/proc/self/exe").ok()?;
+    // SAFETY: the running executable, mapped read-only; it does not change
+    // while it runs (the kernel refuses writes to a running binary).
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let elf = object::File::parse(&*map).ok()?;
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: dladdr only reads the loader's tables.
+    if unsafe { libc::dladdr(install as *const c_void, &mut info) } == 0 {
+        return None;
+    }
+    // The load bias of a position-independent executable.
+    let bias = if elf.kind() == object::ObjectKind::Dynamic {
+        info.dli_fbase as u64
+    } else {
+        0
+    };
+    let base = map.as_ptr() as usize;
+    let mut symbols: Vec<(u64, u64, (usize, usize))> = elf
+        .symbols()
+        .filter(|s| s.kind() == object::SymbolKind::Text && s.size() > 0)
+        .filter_map(|s| {
+            let name = s.name_bytes().ok()?;
+            let at = name.as_ptr() as usize - base;
+            Some((
+                s.address() + bias,
+                s.address() + bias + s.size(),
+                (at, at + name.len()),
+            ))
+        })
+        .collect();
+    symbols.sort_unstable();
+    Some(ExecutableSymbols { file: map, symbols })
+}
+
+fn executable_symbol(addr: u64) -> Option<&'static str> {
+    let table = EXECUTABLE.get()?.as_ref()?;
+    let i = table.symbols.partition_point(|s| s.0 <= addr);
+    if i == 0 || addr >= table.symbols[i - 1].1 {
+        return None;
+    }
+    let (start, end) = table.symbols[i - 1].2;
+    std::str::from_utf8(table.file.get(start..end)?).ok()
+}
+
+/// Installs the handler for the five signals, on an alternate stack.
+pub fn install() -> std::io::Result<()> {
+    EXECUTABLE.get_or_init(executable_symbols);
+    // The stack lives for the process: a handler may run at any time.
+    let stack = Box::leak(vec![0u8; ALT_STACK_SIZE].into_boxed_slice());
+    let alt = libc::stack_t {
+        ss_sp: stack.as_mut_ptr().cast(),
+        ss_flags: 0,
+        ss_size: ALT_STACK_SIZE,
+    };
+    // SAFETY: the stack is valid, writable memory of the given size, never freed.
+    if unsafe { libc::sigaltstack(&alt, std::ptr::null_mut()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    for (signal, _, _) in SIGNALS {
+        // SAFETY: a zeroed sigaction filled with a handler of the SA_SIGINFO
+        // signature; SA_RESETHAND restores the default action for the re-raise.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = handler as *const () as usize;
+            action.sa_flags =
+                libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESETHAND | libc::SA_NODEFER;
+            libc::sigemptyset(&mut action.sa_mask);
+            if libc::sigaction(signal, &action, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[repr(C)]
+struct UnwindContext {
+    _private: [u8; 0],
+}
+
+type UnwindTraceFn = extern "C" fn(*mut UnwindContext, *mut c_void) -> c_int;
+
+extern "C" {
+    fn _Unwind_Backtrace(trace: UnwindTraceFn, arg: *mut c_void) -> c_int;
+    fn _Unwind_GetIPInfo(context: *mut UnwindContext, ip_before_insn: *mut c_int) -> usize;
+}
+
+/// Frames collected by the unwinder callback: pc and whether it is exact.
+struct Trace {
+    frames: [(usize, bool); MAX_FRAMES],
+    len: usize,
+    /// The interrupted frame has been seen (frames before it are the handler's).
+    started: bool,
+}
+
+extern "C" fn collect(context: *mut UnwindContext, arg: *mut c_void) -> c_int {
+    // SAFETY: `arg` is the `Trace` passed to _Unwind_Backtrace below.
+    let trace = unsafe { &mut *(arg as *mut Trace) };
+    let mut exact: c_int = 0;
+    // SAFETY: the context is the unwinder's current frame.
+    let ip = unsafe { _Unwind_GetIPInfo(context, &mut exact) };
+    // The signal frame's pc is exact: that is where the program was interrupted.
+    if exact != 0 {
+        trace.started = true;
+    }
+    if trace.started && ip != 0 {
+        trace.frames[trace.len] = (ip, exact != 0);
+        trace.len += 1;
+        if trace.len == MAX_FRAMES {
+            return 5; // _URC_END_OF_STACK
+        }
+    }
+    0
+}
+
+static FRAME_NUMBER: AtomicUsize = AtomicUsize::new(0);
+
+fn print_frame(line: &mut Line, pc: usize, lookup: usize) {
+    let printed = symbolize::symbolize_jit(lookup as u64, &mut |frames| {
+        for frame in frames {
+            let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
+            let _ = write!(line, "#{n} {pc:#018x} in {}", frame.function);
+            match &frame.file {
+                Some(file) => {
+                    let _ = writeln!(line, " at {file}:{}:{}", frame.line, frame.column);
+                }
+                None => {
+                    let _ = writeln!(line);
+                }
+            }
+            line.flush();
+        }
+    });
+    if printed {
+        return;
+    }
+    let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: dladdr only reads the loader's tables.
+    let found = unsafe { libc::dladdr(lookup as *const c_void, &mut info) } != 0;
+    let _ = write!(line, "#{n} {pc:#018x} in ");
+    if let Some(name) = executable_symbol(lookup as u64) {
+        let _ = write!(line, "{:#}", rustc_demangle::demangle(name));
+    } else if found && !info.dli_sname.is_null() {
+        // SAFETY: dladdr's strings are NUL-terminated and stay loaded.
+        let name = unsafe { std::ffi::CStr::from_ptr(info.dli_sname) };
+        let _ = write!(line, "{}", name.to_string_lossy());
+    } else {
+        let _ = write!(line, "??");
+    }
+    if found && !info.dli_fname.is_null() {
+        // SAFETY: as above.
+        let object = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }.to_string_lossy();
+        let base = object.rsplit('/').next().unwrap_or(&object);
+        let _ = write!(line, " ({base})");
+    }
+    let _ = writeln!(line);
+    line.flush();
+}
+
+extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, _context: *mut c_void) {
+    let (name, what) = SIGNALS
+        .iter()
+        .find(|(s, _, _)| *s == signal)
+        .map_or(("signal", ""), |(_, n, w)| (*n, *w));
+    let mut line = Line::new();
+    // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let _ = writeln!(line, "lantern: {name} ({what}) at address {addr:#x}");
+    line.flush();
+    let mut trace = Trace {
+        frames: [(0, false); MAX_FRAMES],
+        len: 0,
+        started: false,
+    };
+    // SAFETY: the callback only writes into `trace`.
+    unsafe { _Unwind_Backtrace(collect, &mut trace as *mut Trace as *mut c_void) };
+    FRAME_NUMBER.store(0, Ordering::Relaxed);
+    for &(pc, exact) in &trace.frames[..trace.len] {
+        // A return address points after the call: look up the call itself.
+        let lookup = if exact { pc } else { pc - 1 };
+        print_frame(&mut line, pc, lookup);
+    }
+    // Returning re-executes the faulting instruction (or, for abort, raises
+    // again) with the default action that SA_RESETHAND restored.
+}

@@ -1,0 +1,296 @@
+//! The symbolizer: address -> function, inlined frames, file:line:column, for
+//! every unit linked with the plugin, and symbol names for host code.
+//!
+//! Everything a lookup needs is prepared when the unit is linked (a table of
+//! the unit's line-table addresses, each with its chain of frames, read with
+//! addr2line from the relocated DWARF; the unit's function symbols as a
+//! fallback), so a lookup neither parses nor allocates: the crash handler
+//! looks addresses up from a signal handler. A unit's table is dropped by its
+//! dealloc action, before its memory goes.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use gimli::{EndianSlice, LittleEndian};
+use lantern_core::graph::{ExecutorAddr, LinkGraph};
+use lantern_core::link::{PassConfig, Plugin};
+use lantern_core::memory::{AllocAction, WrapperCall};
+
+/// One frame of a symbolized address: innermost (inlined) frames first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub function: String,
+    pub file: Option<String>,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// What a unit's addresses symbolize to.
+#[derive(Debug, Default)]
+pub struct UnitTable {
+    key: u64,
+    /// Code ranges of the unit, sorted.
+    code: Vec<(u64, u64)>,
+    /// Line-table addresses with the frames there, sorted by address.
+    rows: Vec<(u64, Vec<Frame>)>,
+    /// Function symbols (start, end, name), sorted: the fallback without DWARF.
+    functions: Vec<(u64, u64, String)>,
+}
+
+impl UnitTable {
+    fn contains(&self, addr: u64) -> bool {
+        let i = self.code.partition_point(|&(start, _)| start <= addr);
+        i > 0 && addr < self.code[i - 1].1
+    }
+
+    /// The frames at `addr`, innermost first; `None` outside the unit.
+    pub fn lookup(&self, addr: u64) -> Option<Cow<'_, [Frame]>> {
+        if !self.contains(addr) {
+            return None;
+        }
+        let i = self.rows.partition_point(|(a, _)| *a <= addr);
+        if i > 0 && !self.rows[i - 1].1.is_empty() {
+            // The row must lie in the same function as `addr`.
+            let function = self.function_at(addr);
+            let row_function = self.function_at(self.rows[i - 1].0);
+            if function.is_none() || function == row_function {
+                return Some(Cow::Borrowed(&self.rows[i - 1].1));
+            }
+        }
+        let name = self.function_at(addr)?;
+        Some(Cow::Owned(vec![Frame {
+            function: name.to_string(),
+            file: None,
+            line: 0,
+            column: 0,
+        }]))
+    }
+
+    fn function_at(&self, addr: u64) -> Option<&str> {
+        let i = self.functions.partition_point(|f| f.0 <= addr);
+        (i > 0 && addr < self.functions[i - 1].1).then(|| self.functions[i - 1].2.as_str())
+    }
+}
+
+/// The tables of the units linked now.
+static UNITS: Mutex<Vec<Arc<UnitTable>>> = Mutex::new(Vec::new());
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+/// Symbolizes `addr` if a linked unit holds it. `try_lock` keeps it usable
+/// from a signal handler: if the interrupted thread held the lock, `None`.
+pub fn symbolize_jit(addr: u64, out: &mut dyn FnMut(&[Frame])) -> bool {
+    let Ok(units) = UNITS.try_lock() else {
+        return false;
+    };
+    for unit in units.iter() {
+        if let Some(frames) = unit.lookup(addr) {
+            out(&frames);
+            return true;
+        }
+    }
+    false
+}
+
+/// The frames at `addr` in a linked unit (for embedders and tools).
+pub fn symbolize(addr: u64) -> Option<Vec<Frame>> {
+    let units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
+    units
+        .iter()
+        .find_map(|u| u.lookup(addr).map(|f| f.into_owned()))
+}
+
+/// The name of the host symbol containing `addr` and its offset, and the
+/// object that defines it (`dladdr`).
+pub fn symbolize_host(addr: u64) -> Option<(String, u64, String)> {
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: dladdr only reads the loader's tables and fills `info`.
+    if unsafe { libc::dladdr(addr as *const libc::c_void, &mut info) } == 0 {
+        return None;
+    }
+    let cstr = |p: *const libc::c_char| {
+        // SAFETY: dladdr's strings are NUL-terminated and live while the object is loaded.
+        (!p.is_null()).then(|| {
+            unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
+        })
+    };
+    let object = cstr(info.dli_fname).unwrap_or_default();
+    let name = cstr(info.dli_sname)?;
+    Some((name, addr - info.dli_saddr as u64, object))
+}
+
+/// Builds a unit's table from its fixed-up graph.
+pub fn prepare(graph: &LinkGraph, key: u64) -> UnitTable {
+    let mut code: Vec<(u64, u64)> = graph
+        .block_ids()
+        .filter(|&b| {
+            let block = graph.block(b);
+            block.live
+                && !graph.is_noalloc(b)
+                && graph.section(block.section).prot == lantern_core::graph::MemProt::ReadExec
+        })
+        .map(|b| {
+            (
+                graph.block(b).addr.0,
+                graph.block(b).addr.0 + graph.block(b).size,
+            )
+        })
+        .collect();
+    code.sort_unstable();
+    let functions: Vec<(u64, u64, String)> = crate::perf_map::unit_functions(graph)
+        .into_iter()
+        .map(|(start, size, name)| (start, start + size, demangle(&name)))
+        .collect();
+    UnitTable {
+        key,
+        code,
+        rows: rows(graph),
+        functions,
+    }
+}
+
+fn demangle(name: &str) -> String {
+    addr2line::demangle_auto(Cow::Borrowed(name), None).into_owned()
+}
+
+/// Every line-table address of the unit with the frames addr2line finds there.
+fn rows(graph: &LinkGraph) -> Vec<(u64, Vec<Frame>)> {
+    let section = |name: &str| -> &[u8] {
+        graph
+            .noalloc_outputs
+            .iter()
+            .find(|o| o.name == name)
+            .map_or(&[][..], |o| &o.bytes[..])
+    };
+    let load = |id: gimli::SectionId| -> Result<EndianSlice<'_, LittleEndian>, gimli::Error> {
+        Ok(EndianSlice::new(section(id.name()), LittleEndian))
+    };
+    let Ok(dwarf) = gimli::Dwarf::load(load) else {
+        return Vec::new();
+    };
+    let mut addresses: Vec<u64> = crate::jitdump::line_rows(graph)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    addresses.sort_unstable();
+    addresses.dedup();
+    let Ok(context) = addr2line::Context::from_dwarf(dwarf) else {
+        return Vec::new();
+    };
+    addresses
+        .into_iter()
+        .map(|addr| {
+            let mut frames = Vec::new();
+            if let Ok(mut iter) = context.find_frames(addr).skip_all_loads() {
+                while let Ok(Some(frame)) = iter.next() {
+                    let function = frame
+                        .function
+                        .as_ref()
+                        .and_then(|f| f.demangle().ok())
+                        .map(|f| f.into_owned())
+                        .unwrap_or_else(|| "??".into());
+                    let (file, line, column) = frame
+                        .location
+                        .map(|l| {
+                            (
+                                l.file.map(String::from),
+                                l.line.unwrap_or(0),
+                                l.column.unwrap_or(0),
+                            )
+                        })
+                        .unwrap_or((None, 0, 0));
+                    frames.push(Frame {
+                        function,
+                        file,
+                        line,
+                        column,
+                    });
+                }
+            }
+            (addr, frames)
+        })
+        .collect()
+}
+
+/// Adds a prepared table (the 8-byte argument is its key in [`PENDING`]).
+///
+/// # Safety
+/// `arg` must point to `len` readable bytes.
+pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
+    let Some(key) = key_arg(arg, len) else {
+        return 1;
+    };
+    let table = PENDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&key);
+    let Some(table) = table else { return 2 };
+    UNITS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Arc::new(table));
+    0
+}
+
+/// Drops a unit's table.
+///
+/// # Safety
+/// `arg` must point to `len` readable bytes.
+pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
+    let Some(key) = key_arg(arg, len) else {
+        return 1;
+    };
+    UNITS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|u| u.key != key);
+    0
+}
+
+fn key_arg(arg: *const u8, len: usize) -> Option<u64> {
+    if arg.is_null() || len != 8 {
+        return None;
+    }
+    // SAFETY: the caller passes 8 readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(arg, 8) };
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+}
+
+/// Tables prepared by the pass, waiting for their unit's finalize action.
+static PENDING: Mutex<std::collections::BTreeMap<u64, UnitTable>> =
+    Mutex::new(std::collections::BTreeMap::new());
+
+/// Prepares every unit's symbol table, for the crash handler and embedders.
+#[derive(Clone, Copy, Default)]
+pub struct Symbolizer;
+
+impl Plugin for Symbolizer {
+    fn name(&self) -> &str {
+        "symbolizer"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        config.post_fixup.push(Box::new(|graph| {
+            let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
+            let table = prepare(graph, key);
+            PENDING
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, table);
+            let arg = key.to_le_bytes().to_vec();
+            graph.alloc_actions.push(AllocAction {
+                finalize: Some(WrapperCall {
+                    function: ExecutorAddr(add_wrapper as *const () as u64),
+                    arg: arg.clone(),
+                }),
+                dealloc: Some(WrapperCall {
+                    function: ExecutorAddr(remove_wrapper as *const () as u64),
+                    arg,
+                }),
+            });
+            Ok(())
+        }));
+    }
+}

@@ -1,0 +1,1 @@
+int deref(int *p) { return *p + 3; }
