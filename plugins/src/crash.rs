@@ -206,20 +206,18 @@ extern "C" fn collect(context: *mut UnwindContext, arg: *mut c_void) -> c_int {
 static FRAME_NUMBER: AtomicUsize = AtomicUsize::new(0);
 
 fn print_frame(line: &mut Line, pc: usize, lookup: usize) {
-    let printed = symbolize::symbolize_jit(lookup as u64, &mut |frames| {
-        for frame in frames {
-            let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
-            let _ = write!(line, "#{n} {pc:#018x} in {}", frame.function);
-            match &frame.file {
-                Some(file) => {
-                    let _ = writeln!(line, " at {file}:{}:{}", frame.line, frame.column);
-                }
-                None => {
-                    let _ = writeln!(line);
-                }
+    let printed = symbolize::symbolize_jit(lookup as u64, &mut |frame| {
+        let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
+        let _ = write!(line, "#{n} {pc:#018x} in {}", frame.function);
+        match frame.file {
+            Some(file) => {
+                let _ = writeln!(line, " at {file}:{}:{}", frame.line, frame.column);
             }
-            line.flush();
+            None => {
+                let _ = writeln!(line);
+            }
         }
+        line.flush();
     });
     if printed {
         return;

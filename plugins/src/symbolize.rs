@@ -26,16 +26,52 @@ pub struct Frame {
     pub column: u32,
 }
 
+/// A frame borrowed from a prepared table (what the crash handler prints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameRef<'a> {
+    pub function: &'a str,
+    pub file: Option<&'a str>,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl FrameRef<'_> {
+    pub fn to_owned(self) -> Frame {
+        Frame {
+            function: self.function.to_string(),
+            file: self.file.map(String::from),
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+const NO_FILE: u32 = u32::MAX;
+
+/// A frame with its strings interned in the unit's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CompactFrame {
+    function: u32,
+    file: u32,
+    line: u32,
+    column: u32,
+}
+
 /// What a unit's addresses symbolize to.
 #[derive(Debug, Default)]
 pub struct UnitTable {
     key: u64,
     /// Code ranges of the unit, sorted.
     code: Vec<(u64, u64)>,
-    /// Line-table addresses with the frames there, sorted by address.
-    rows: Vec<(u64, Vec<Frame>)>,
+    /// Function names and file paths, each once.
+    strings: Vec<Box<str>>,
+    /// The frame chains of `rows`, side by side.
+    frames: Vec<CompactFrame>,
+    /// Line-table addresses where the frame chain changes: (address, first
+    /// frame in `frames`, count), sorted by address.
+    rows: Vec<(u64, u32, u32)>,
     /// Function symbols (start, end, name), sorted: the fallback without DWARF.
-    functions: Vec<(u64, u64, String)>,
+    functions: Vec<(u64, u64, u32)>,
 }
 
 impl UnitTable {
@@ -44,32 +80,48 @@ impl UnitTable {
         i > 0 && addr < self.code[i - 1].1
     }
 
-    /// The frames at `addr`, innermost first; `None` outside the unit.
-    pub fn lookup(&self, addr: u64) -> Option<Cow<'_, [Frame]>> {
-        if !self.contains(addr) {
-            return None;
+    fn function_at(&self, addr: u64) -> Option<u32> {
+        let i = self.functions.partition_point(|f| f.0 <= addr);
+        (i > 0 && addr < self.functions[i - 1].1).then(|| self.functions[i - 1].2)
+    }
+
+    fn frame(&self, frame: &CompactFrame) -> FrameRef<'_> {
+        FrameRef {
+            function: &self.strings[frame.function as usize],
+            file: (frame.file != NO_FILE).then(|| &*self.strings[frame.file as usize]),
+            line: frame.line,
+            column: frame.column,
         }
-        let i = self.rows.partition_point(|(a, _)| *a <= addr);
-        if i > 0 && !self.rows[i - 1].1.is_empty() {
+    }
+
+    /// Calls `out` with each frame at `addr`, innermost first; false outside
+    /// the unit. Neither allocates nor parses.
+    pub fn lookup(&self, addr: u64, out: &mut dyn FnMut(FrameRef<'_>)) -> bool {
+        if !self.contains(addr) {
+            return false;
+        }
+        let i = self.rows.partition_point(|r| r.0 <= addr);
+        if i > 0 {
+            let (row_addr, first, count) = self.rows[i - 1];
             // The row must lie in the same function as `addr`.
             let function = self.function_at(addr);
-            let row_function = self.function_at(self.rows[i - 1].0);
-            if function.is_none() || function == row_function {
-                return Some(Cow::Borrowed(&self.rows[i - 1].1));
+            if count > 0 && (function.is_none() || function == self.function_at(row_addr)) {
+                for frame in &self.frames[first as usize..(first + count) as usize] {
+                    out(self.frame(frame));
+                }
+                return true;
             }
         }
-        let name = self.function_at(addr)?;
-        Some(Cow::Owned(vec![Frame {
-            function: name.to_string(),
+        let Some(name) = self.function_at(addr) else {
+            return false;
+        };
+        out(FrameRef {
+            function: &self.strings[name as usize],
             file: None,
             line: 0,
             column: 0,
-        }]))
-    }
-
-    fn function_at(&self, addr: u64) -> Option<&str> {
-        let i = self.functions.partition_point(|f| f.0 <= addr);
-        (i > 0 && addr < self.functions[i - 1].1).then(|| self.functions[i - 1].2.as_str())
+        });
+        true
     }
 }
 
@@ -78,26 +130,22 @@ static UNITS: Mutex<Vec<Arc<UnitTable>>> = Mutex::new(Vec::new());
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 
 /// Symbolizes `addr` if a linked unit holds it. `try_lock` keeps it usable
-/// from a signal handler: if the interrupted thread held the lock, `None`.
-pub fn symbolize_jit(addr: u64, out: &mut dyn FnMut(&[Frame])) -> bool {
+/// from a signal handler: if the interrupted thread held the lock, false.
+pub fn symbolize_jit(addr: u64, out: &mut dyn FnMut(FrameRef<'_>)) -> bool {
     let Ok(units) = UNITS.try_lock() else {
         return false;
     };
-    for unit in units.iter() {
-        if let Some(frames) = unit.lookup(addr) {
-            out(&frames);
-            return true;
-        }
-    }
-    false
+    units.iter().any(|unit| unit.lookup(addr, out))
 }
 
 /// The frames at `addr` in a linked unit (for embedders and tools).
 pub fn symbolize(addr: u64) -> Option<Vec<Frame>> {
     let units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut frames = Vec::new();
     units
         .iter()
-        .find_map(|u| u.lookup(addr).map(|f| f.into_owned()))
+        .any(|u| u.lookup(addr, &mut |f| frames.push(f.to_owned())))
+        .then_some(frames)
 }
 
 /// The name of the host symbol containing `addr` and its offset, and the
@@ -121,6 +169,25 @@ pub fn symbolize_host(addr: u64) -> Option<(String, u64, String)> {
     Some((name, addr - info.dli_saddr as u64, object))
 }
 
+/// Interns strings into a unit's table.
+#[derive(Default)]
+struct Strings {
+    index: std::collections::HashMap<String, u32>,
+    list: Vec<Box<str>>,
+}
+
+impl Strings {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(s.into());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+}
+
 /// Builds a unit's table from its fixed-up graph.
 pub fn prepare(graph: &LinkGraph, key: u64) -> UnitTable {
     let mut code: Vec<(u64, u64)> = graph
@@ -139,14 +206,18 @@ pub fn prepare(graph: &LinkGraph, key: u64) -> UnitTable {
         })
         .collect();
     code.sort_unstable();
-    let functions: Vec<(u64, u64, String)> = crate::perf_map::unit_functions(graph)
+    let mut strings = Strings::default();
+    let functions: Vec<(u64, u64, u32)> = crate::perf_map::unit_functions(graph)
         .into_iter()
-        .map(|(start, size, name)| (start, start + size, demangle(&name)))
+        .map(|(start, size, name)| (start, start + size, strings.intern(&demangle(&name))))
         .collect();
+    let (frames, rows) = rows(graph, &mut strings);
     UnitTable {
         key,
         code,
-        rows: rows(graph),
+        strings: strings.list,
+        frames,
+        rows,
         functions,
     }
 }
@@ -155,8 +226,8 @@ fn demangle(name: &str) -> String {
     addr2line::demangle_auto(Cow::Borrowed(name), None).into_owned()
 }
 
-/// Every line-table address of the unit with the frames addr2line finds there.
-fn rows(graph: &LinkGraph) -> Vec<(u64, Vec<Frame>)> {
+/// The frame chains at the unit's line-table addresses, where they change.
+fn rows(graph: &LinkGraph, strings: &mut Strings) -> (Vec<CompactFrame>, Vec<(u64, u32, u32)>) {
     let section = |name: &str| -> &[u8] {
         graph
             .noalloc_outputs
@@ -167,8 +238,9 @@ fn rows(graph: &LinkGraph) -> Vec<(u64, Vec<Frame>)> {
     let load = |id: gimli::SectionId| -> Result<EndianSlice<'_, LittleEndian>, gimli::Error> {
         Ok(EndianSlice::new(section(id.name()), LittleEndian))
     };
+    let (mut frames, mut rows) = (Vec::new(), Vec::new());
     let Ok(dwarf) = gimli::Dwarf::load(load) else {
-        return Vec::new();
+        return (frames, rows);
     };
     let mut addresses: Vec<u64> = crate::jitdump::line_rows(graph)
         .into_iter()
@@ -177,41 +249,42 @@ fn rows(graph: &LinkGraph) -> Vec<(u64, Vec<Frame>)> {
     addresses.sort_unstable();
     addresses.dedup();
     let Ok(context) = addr2line::Context::from_dwarf(dwarf) else {
-        return Vec::new();
+        return (frames, rows);
     };
-    addresses
-        .into_iter()
-        .map(|addr| {
-            let mut frames = Vec::new();
-            if let Ok(mut iter) = context.find_frames(addr).skip_all_loads() {
-                while let Ok(Some(frame)) = iter.next() {
-                    let function = frame
-                        .function
-                        .as_ref()
-                        .and_then(|f| f.demangle().ok())
-                        .map(|f| f.into_owned())
-                        .unwrap_or_else(|| "??".into());
-                    let (file, line, column) = frame
-                        .location
-                        .map(|l| {
-                            (
-                                l.file.map(String::from),
-                                l.line.unwrap_or(0),
-                                l.column.unwrap_or(0),
-                            )
-                        })
-                        .unwrap_or((None, 0, 0));
-                    frames.push(Frame {
-                        function,
-                        file,
-                        line,
-                        column,
-                    });
-                }
+    let mut chain = Vec::new();
+    for addr in addresses {
+        chain.clear();
+        if let Ok(mut iter) = context.find_frames(addr).skip_all_loads() {
+            while let Ok(Some(frame)) = iter.next() {
+                let function = match frame.function.as_ref().and_then(|f| f.demangle().ok()) {
+                    Some(name) => strings.intern(&name),
+                    None => strings.intern("??"),
+                };
+                let (file, line, column) = frame.location.map_or((NO_FILE, 0, 0), |l| {
+                    (
+                        l.file.map_or(NO_FILE, |f| strings.intern(f)),
+                        l.line.unwrap_or(0),
+                        l.column.unwrap_or(0),
+                    )
+                });
+                chain.push(CompactFrame {
+                    function,
+                    file,
+                    line,
+                    column,
+                });
             }
-            (addr, frames)
-        })
-        .collect()
+        }
+        // Consecutive addresses with the same chain share one row.
+        if let Some(&(_, first, count)) = rows.last() {
+            if frames[first as usize..(first + count) as usize] == chain[..] {
+                continue;
+            }
+        }
+        rows.push((addr, frames.len() as u32, chain.len() as u32));
+        frames.extend_from_slice(&chain);
+    }
+    (frames, rows)
 }
 
 /// Adds a prepared table (the 8-byte argument is its key in [`PENDING`]).
