@@ -5,8 +5,8 @@
 //! the unit's line-table addresses, each with its chain of frames, read with
 //! addr2line from the relocated DWARF; the unit's function symbols as a
 //! fallback), so a lookup neither parses nor allocates: the crash handler
-//! looks addresses up from a signal handler. A unit's table is dropped by its
-//! dealloc action, before its memory goes.
+//! looks addresses up from a signal handler. A unit's table is published once
+//! the unit is finalized and dropped by its dealloc action, before its memory goes.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -287,26 +287,6 @@ fn rows(graph: &LinkGraph, strings: &mut Strings) -> (Vec<CompactFrame>, Vec<(u6
     (frames, rows)
 }
 
-/// Adds a prepared table (the 8-byte argument is its key in [`PENDING`]).
-///
-/// # Safety
-/// `arg` must point to `len` readable bytes.
-pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
-    let Some(key) = key_arg(arg, len) else {
-        return 1;
-    };
-    let table = PENDING
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&key);
-    let Some(table) = table else { return 2 };
-    UNITS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(Arc::new(table));
-    0
-}
-
 /// Drops a unit's table.
 ///
 /// # Safety
@@ -331,10 +311,6 @@ fn key_arg(arg: *const u8, len: usize) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.try_into().ok()?))
 }
 
-/// Tables prepared by the pass, waiting for their unit's finalize action.
-static PENDING: Mutex<std::collections::BTreeMap<u64, UnitTable>> =
-    Mutex::new(std::collections::BTreeMap::new());
-
 /// Prepares every unit's symbol table, for the crash handler and embedders.
 #[derive(Clone, Copy, Default)]
 pub struct Symbolizer;
@@ -345,24 +321,29 @@ impl Plugin for Symbolizer {
     }
 
     fn modify_pass_config(&self, config: &mut PassConfig) {
-        config.post_fixup.push(Box::new(|graph| {
+        // The table goes from the post-fixup pass to the finalized pass of the
+        // same link: a link that fails in between drops it with the closures.
+        let slot: Arc<Mutex<Option<UnitTable>>> = Arc::default();
+        let prepared = slot.clone();
+        config.post_fixup.push(Box::new(move |graph| {
             let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
-            let table = prepare(graph, key);
-            PENDING
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, table);
-            let arg = key.to_le_bytes().to_vec();
+            *prepared.lock().unwrap_or_else(|e| e.into_inner()) = Some(prepare(graph, key));
             graph.alloc_actions.push(AllocAction {
-                finalize: Some(WrapperCall {
-                    function: ExecutorAddr(add_wrapper as *const () as u64),
-                    arg: arg.clone(),
-                }),
+                finalize: None,
                 dealloc: Some(WrapperCall {
                     function: ExecutorAddr(remove_wrapper as *const () as u64),
-                    arg,
+                    arg: key.to_le_bytes().to_vec(),
                 }),
             });
+            Ok(())
+        }));
+        config.finalized.push(Box::new(move |_graph, _alloc| {
+            if let Some(table) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                UNITS
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(Arc::new(table));
+            }
             Ok(())
         }));
     }
