@@ -16,7 +16,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use gimli::{EndianSlice, LittleEndian};
 use lantern_core::error::Result;
 use lantern_core::graph::{ExecutorAddr, LinkGraph};
 use lantern_core::link::{PassConfig, Plugin};
@@ -125,18 +124,7 @@ struct Function {
 
 /// Line rows (address, line, file) of the unit's relocated DWARF, sorted.
 pub(crate) fn line_rows(graph: &LinkGraph) -> Vec<(u64, u32, String)> {
-    let section = |name: &str| -> &[u8] {
-        graph
-            .noalloc_outputs
-            .iter()
-            .find(|o| o.name == name)
-            .map_or(&[][..], |o| &o.bytes[..])
-    };
-    let load =
-        |id: gimli::SectionId| -> std::result::Result<EndianSlice<'_, LittleEndian>, gimli::Error> {
-            Ok(EndianSlice::new(section(id.name()), LittleEndian))
-        };
-    let Ok(dwarf) = gimli::Dwarf::load(load) else {
+    let Some(dwarf) = crate::unit_dwarf::unit_dwarf(graph) else {
         return Vec::new();
     };
     let mut rows = Vec::new();

@@ -12,7 +12,6 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use gimli::{EndianSlice, LittleEndian};
 use lantern_core::graph::{ExecutorAddr, LinkGraph};
 use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
@@ -228,18 +227,8 @@ fn demangle(name: &str) -> String {
 
 /// The frame chains at the unit's line-table addresses, where they change.
 fn rows(graph: &LinkGraph, strings: &mut Strings) -> (Vec<CompactFrame>, Vec<(u64, u32, u32)>) {
-    let section = |name: &str| -> &[u8] {
-        graph
-            .noalloc_outputs
-            .iter()
-            .find(|o| o.name == name)
-            .map_or(&[][..], |o| &o.bytes[..])
-    };
-    let load = |id: gimli::SectionId| -> Result<EndianSlice<'_, LittleEndian>, gimli::Error> {
-        Ok(EndianSlice::new(section(id.name()), LittleEndian))
-    };
     let (mut frames, mut rows) = (Vec::new(), Vec::new());
-    let Ok(dwarf) = gimli::Dwarf::load(load) else {
+    let Some(dwarf) = crate::unit_dwarf::unit_dwarf(graph) else {
         return (frames, rows);
     };
     let mut addresses: Vec<u64> = crate::jitdump::line_rows(graph)

@@ -2,9 +2,10 @@
 //! JIT'd code, backtraces from the host through JIT'd frames, and a thousand
 //! units added and removed with nothing stale left in the unwinder.
 
+mod support;
+
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use lantern_core::executor::InProcessExecutor;
@@ -15,35 +16,7 @@ use lantern_plugins::EhFrameRegistration;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn compile(compiler: &str, name: &str, source: &str, flags: &[&str]) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugins-eh-frame");
-    std::fs::create_dir_all(&dir).unwrap();
-    let ext = if compiler.contains("++") { "cpp" } else { "c" };
-    let src = dir.join(format!("{name}.{ext}"));
-    std::fs::write(&src, source).unwrap();
-    let obj = dir.join(format!("{name}.o"));
-    let out = match Command::new(compiler)
-        .args(flags)
-        .arg("-c")
-        .arg(&src)
-        .arg("-o")
-        .arg(&obj)
-        .output()
-    {
-        Ok(out) => out,
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and {compiler} is missing")
-        }
-        Err(_) => {
-            eprintln!("\n!!! SKIPPING: {compiler} not found !!!\n");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(obj)
+    support::compile(compiler, "plugins-eh-frame", name, source, flags)
 }
 
 fn session(executor: &Arc<InProcessExecutor>) -> Session {

@@ -2,8 +2,9 @@
 //! threads, and links failing in each phase leave the process as it was
 //! (mappings, the GDB JIT list, the session's symbols).
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use lantern_core::executor::InProcessExecutor;
@@ -17,39 +18,7 @@ use lantern_plugins::{gdb_jit, DebugObjectPlugin, EhFrameRegistration};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn build(name: &str, source: &str, flags: &[&str]) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugins-lifetime");
-    std::fs::create_dir_all(&dir).unwrap();
-    let ext = if source.trim_start().starts_with('.') {
-        "s"
-    } else {
-        "c"
-    };
-    let src = dir.join(format!("{name}.{ext}"));
-    std::fs::write(&src, source).unwrap();
-    let obj = dir.join(format!("{name}.o"));
-    let out = match Command::new("gcc")
-        .args(flags)
-        .arg("-c")
-        .arg(&src)
-        .arg("-o")
-        .arg(&obj)
-        .output()
-    {
-        Ok(out) => out,
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and gcc is missing")
-        }
-        Err(_) => {
-            eprintln!("\n!!! SKIPPING: gcc not found !!!\n");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(obj)
+    support::compile("gcc", "plugins-lifetime", name, source, flags)
 }
 
 fn session(extra: Option<Arc<dyn Plugin>>) -> Session {

@@ -1,8 +1,9 @@
 //! The perf map names each linked unit's functions at their addresses, and
 //! forgets a unit once it is removed.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 
 use lantern_core::executor::InProcessExecutor;
@@ -11,33 +12,7 @@ use lantern_plugins::perf_map::perf_map_path;
 use lantern_plugins::PerfMap;
 
 fn compile(name: &str, source: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugins-perf-map");
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join(format!("{name}.c"));
-    std::fs::write(&src, source).unwrap();
-    let obj = dir.join(format!("{name}.o"));
-    let out = match Command::new("gcc")
-        .args(["-O1", "-c"])
-        .arg(&src)
-        .arg("-o")
-        .arg(&obj)
-        .output()
-    {
-        Ok(out) => out,
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and gcc is missing")
-        }
-        Err(_) => {
-            eprintln!("\n!!! SKIPPING: gcc not found !!!\n");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(obj)
+    support::compile("gcc", "plugins-perf-map", name, source, &["-O1"])
 }
 
 /// The map's lines as (start, size, name).

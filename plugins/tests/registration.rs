@@ -2,8 +2,9 @@
 //! while it lives, with a well-formed debug object naming its code at its
 //! final address; removal and failed links leave the list as it was.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use lantern_core::executor::InProcessExecutor;
@@ -18,33 +19,7 @@ use object::{Object, ObjectSection, ObjectSymbol};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn compile(name: &str, source: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugins-registration");
-    std::fs::create_dir_all(&dir).unwrap();
-    let src = dir.join(format!("{name}.c"));
-    std::fs::write(&src, source).unwrap();
-    let obj = dir.join(format!("{name}.o"));
-    let out = match Command::new("gcc")
-        .args(["-g", "-O1", "-c"])
-        .arg(&src)
-        .arg("-o")
-        .arg(&obj)
-        .output()
-    {
-        Ok(out) => out,
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and gcc is missing")
-        }
-        Err(_) => {
-            eprintln!("\n!!! SKIPPING: gcc not found !!!\n");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(obj)
+    support::compile("gcc", "plugins-registration", name, source, &["-g", "-O1"])
 }
 
 fn session(extra: Option<Arc<dyn Plugin>>) -> Session {
