@@ -128,12 +128,12 @@ impl Tables {
             section,
             vec![0; 8],
             8,
-            Edge {
+            vec![Edge {
                 offset: 0,
                 kind: EdgeKind::Pointer64,
                 target,
                 addend: 0,
-            },
+            }],
         );
         self.got_entries.insert(target, entry);
         entry
@@ -150,12 +150,12 @@ impl Tables {
             section,
             STUB_TEMPLATE.to_vec(),
             8,
-            Edge {
+            vec![Edge {
                 offset: 2,
                 kind: EdgeKind::Delta32,
                 target: entry,
                 addend: -4,
-            },
+            }],
         );
         graph.symbol_mut(stub).is_function = true;
         self.stubs.insert(target, stub);
@@ -180,29 +180,24 @@ impl Tables {
         }
         self.got_base(graph);
         let section = self.got_section(graph);
-        let pair = anonymous_block(
-            graph,
-            section,
-            vec![0; 16],
-            16,
-            Edge {
-                offset: 0,
-                kind: EdgeKind::DtpMod64,
+        let mut edges = vec![Edge {
+            offset: 0,
+            kind: EdgeKind::DtpMod64,
+            target,
+            addend: 0,
+        }];
+        if !local_dynamic {
+            edges.push(Edge {
+                offset: 8,
+                kind: EdgeKind::DtpOff64,
                 target,
                 addend: 0,
-            },
-        );
+            });
+        }
+        let pair = anonymous_block(graph, section, vec![0; 16], 16, edges);
         if local_dynamic {
             self.tls_ld_pair = Some(pair);
         } else {
-            if let SymbolDef::Defined { block, .. } = graph.symbol(pair).def {
-                graph.block_mut(block).edges.push(Edge {
-                    offset: 8,
-                    kind: EdgeKind::DtpOff64,
-                    target,
-                    addend: 0,
-                });
-            }
             self.tls_gd_pairs.insert(target, pair);
         }
         pair
@@ -220,12 +215,12 @@ impl Tables {
             section,
             vec![0; 8],
             8,
-            Edge {
+            vec![Edge {
                 offset: 0,
                 kind: EdgeKind::TpOff64,
                 target,
                 addend: 0,
-            },
+            }],
         );
         self.tp_offset_entries.insert(target, entry);
         entry
@@ -247,21 +242,21 @@ impl Tables {
             section,
             vec![0; 16],
             16,
-            Edge {
-                offset: 0,
-                kind: EdgeKind::Pointer64,
-                target: resolver,
-                addend: 0,
-            },
+            vec![
+                Edge {
+                    offset: 0,
+                    kind: EdgeKind::Pointer64,
+                    target: resolver,
+                    addend: 0,
+                },
+                Edge {
+                    offset: 8,
+                    kind: EdgeKind::TpOff64,
+                    target,
+                    addend: 0,
+                },
+            ],
         );
-        if let SymbolDef::Defined { block, .. } = graph.symbol(descriptor).def {
-            graph.block_mut(block).edges.push(Edge {
-                offset: 8,
-                kind: EdgeKind::TpOff64,
-                target,
-                addend: 0,
-            });
-        }
         self.tls_descriptors.insert(target, descriptor);
         descriptor
     }
@@ -278,12 +273,12 @@ impl Tables {
             section,
             vec![0; 8],
             8,
-            Edge {
+            vec![Edge {
                 offset: 0,
                 kind: EdgeKind::Pointer64,
                 target: stub,
                 addend: 0,
-            },
+            }],
         );
         self.canonical_entries.insert(target, entry);
         entry
@@ -473,7 +468,7 @@ fn anonymous_block(
     section: SectionId,
     content: Vec<u8>,
     align: u64,
-    edge: Edge,
+    edges: Vec<Edge>,
 ) -> SymbolId {
     let file = graph.section(section).file;
     let block = graph.add_block(Block {
@@ -481,7 +476,7 @@ fn anonymous_block(
         size: content.len() as u64,
         content: Content::Owned(content),
         align,
-        edges: vec![edge],
+        edges,
         addr: Default::default(),
         live: true,
     });
