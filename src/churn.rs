@@ -110,7 +110,7 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
                         session.remove(linked).map_err(|e| e.to_string())?;
                         // Alone, nothing can have reused the address: the unwinder
                         // must have forgotten the unit's frames.
-                        if single && has_fde(addr) {
+                        if single && lantern_plugins::eh_frame::unwinder_has_fde(addr) {
                             return Err(format!("cycle {cycle}: the unwinder still has an FDE for {addr:#x} after removal"));
                         }
                         slowest = slowest.max(t.elapsed());
@@ -175,33 +175,6 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-#[repr(C)]
-struct DwarfEhBases {
-    tbase: *mut std::ffi::c_void,
-    dbase: *mut std::ffi::c_void,
-    func: *mut std::ffi::c_void,
-}
-
-extern "C" {
-    /// libgcc's lookup of the FDE covering `pc` among registered frames.
-    fn _Unwind_Find_FDE(
-        pc: *mut std::ffi::c_void,
-        bases: *mut DwarfEhBases,
-    ) -> *const std::ffi::c_void;
-}
-
-/// Whether the unwinder knows frame information for `pc`.
-fn has_fde(pc: u64) -> bool {
-    let mut bases = DwarfEhBases {
-        tbase: std::ptr::null_mut(),
-        dbase: std::ptr::null_mut(),
-        func: std::ptr::null_mut(),
-    };
-    // SAFETY: _Unwind_Find_FDE only reads the registered frame tables and the
-    // loaded objects' own; `bases` is a valid out-parameter.
-    !unsafe { _Unwind_Find_FDE(pc as *mut std::ffi::c_void, &mut bases) }.is_null()
 }
 
 /// Calls the entry point as `int entry(int cycle)`.

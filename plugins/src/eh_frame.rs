@@ -125,22 +125,7 @@ fn origin(graph: &LinkGraph, start: u64, offset: u64) -> (String, u64) {
 /// Checks the fixed-up section before an unwinder sees it: garbage there
 /// crashes `_Unwind_Backtrace` instead of failing the link.
 pub fn check(graph: &LinkGraph, start: u64, bytes: &[u8]) -> Result<usize> {
-    let mut code: Vec<(u64, u64)> = graph
-        .block_ids()
-        .filter(|&b| {
-            let block = graph.block(b);
-            block.live
-                && !graph.is_noalloc(b)
-                && graph.section(block.section).prot == MemProt::ReadExec
-        })
-        .map(|b| {
-            (
-                graph.block(b).addr.0,
-                graph.block(b).addr.0 + graph.block(b).size,
-            )
-        })
-        .collect();
-    code.sort_unstable();
+    let code = crate::unit_code::code_ranges(graph);
     let in_code = |lo: u64, hi: u64| {
         let i = code.partition_point(|&(s, _)| s <= lo);
         i > 0 && hi <= code[i - 1].1
@@ -264,6 +249,31 @@ fn address_arg(arg: *const u8, len: usize) -> Option<usize> {
     // SAFETY: the caller guarantees `len` (8) readable bytes at `arg`.
     let bytes = unsafe { std::slice::from_raw_parts(arg, 8) };
     Some(u64::from_le_bytes(bytes.try_into().expect("8 bytes")) as usize)
+}
+
+#[repr(C)]
+struct DwarfEhBases {
+    tbase: *mut c_void,
+    dbase: *mut c_void,
+    func: *mut c_void,
+}
+
+extern "C" {
+    /// The unwinder's lookup of the FDE covering `pc` (libgcc and LLVM libunwind).
+    fn _Unwind_Find_FDE(pc: *mut c_void, bases: *mut DwarfEhBases) -> *const c_void;
+}
+
+/// Whether the process's unwinder has frame information for `pc`: after a
+/// unit's removal it must have none for the unit's code.
+pub fn unwinder_has_fde(pc: u64) -> bool {
+    let mut bases = DwarfEhBases {
+        tbase: std::ptr::null_mut(),
+        dbase: std::ptr::null_mut(),
+        func: std::ptr::null_mut(),
+    };
+    // SAFETY: _Unwind_Find_FDE only reads the registered frame tables and the
+    // loaded objects' own; `bases` is a valid out-parameter.
+    !unsafe { _Unwind_Find_FDE(pc as *mut c_void, &mut bases) }.is_null()
 }
 
 /// Registers the section whose address is the 8-byte argument.

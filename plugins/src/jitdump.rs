@@ -167,7 +167,7 @@ pub(crate) fn line_rows(graph: &LinkGraph) -> Vec<(u64, u32, String)> {
 
 fn functions(graph: &LinkGraph) -> Vec<Function> {
     let rows = line_rows(graph);
-    let mut functions: Vec<Function> = crate::perf_map::unit_functions(graph)
+    let mut functions: Vec<Function> = crate::unit_code::functions(graph)
         .into_iter()
         .map(|(addr, size, name)| {
             let lo = rows.partition_point(|r| r.0 < addr);

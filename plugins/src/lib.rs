@@ -19,6 +19,7 @@ pub mod jitdump;
 pub mod link_stats;
 pub mod perf_map;
 pub mod symbolize;
+mod unit_code;
 mod unit_dwarf;
 
 pub use debug_object::DebugObjectPlugin;

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use lantern_core::graph::{ExecutorAddr, LinkGraph, SymbolDef};
+use lantern_core::graph::ExecutorAddr;
 use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
 
@@ -32,34 +32,6 @@ pub fn perf_map_path() -> PathBuf {
 
 fn line(entry: &Entry) -> String {
     format!("{:x} {:x} {}\n", entry.0, entry.1, entry.2)
-}
-
-/// The unit's named functions that have code, in address order.
-pub(crate) fn unit_functions(graph: &LinkGraph) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = graph
-        .symbol_ids()
-        .filter_map(|id| {
-            let symbol = graph.symbol(id);
-            let (Some(name), SymbolDef::Defined { block, .. }) = (&symbol.name, symbol.def) else {
-                return None;
-            };
-            if !symbol.is_function || !graph.block(block).live || graph.is_noalloc(block) {
-                return None;
-            }
-            let start = graph.symbol_addr(id)?;
-            // Assembly without `.size` leaves 0: the rest of the block is a fair guess.
-            let size = if symbol.size > 0 {
-                symbol.size
-            } else {
-                let block = graph.block(block);
-                block.addr.0 + block.size - start
-            };
-            Some((start, size, name.to_string()))
-        })
-        .collect();
-    entries.sort();
-    entries.dedup_by_key(|e| e.0);
-    entries
 }
 
 fn encode(key: u64, entries: &[Entry]) -> Vec<u8> {
@@ -152,7 +124,7 @@ impl Plugin for PerfMap {
 
     fn modify_pass_config(&self, config: &mut PassConfig) {
         config.post_fixup.push(Box::new(|graph| {
-            let entries = unit_functions(graph);
+            let entries = crate::unit_code::functions(graph);
             if entries.is_empty() {
                 return Ok(());
             }

@@ -189,24 +189,9 @@ impl Strings {
 
 /// Builds a unit's table from its fixed-up graph.
 pub fn prepare(graph: &LinkGraph, key: u64) -> UnitTable {
-    let mut code: Vec<(u64, u64)> = graph
-        .block_ids()
-        .filter(|&b| {
-            let block = graph.block(b);
-            block.live
-                && !graph.is_noalloc(b)
-                && graph.section(block.section).prot == lantern_core::graph::MemProt::ReadExec
-        })
-        .map(|b| {
-            (
-                graph.block(b).addr.0,
-                graph.block(b).addr.0 + graph.block(b).size,
-            )
-        })
-        .collect();
-    code.sort_unstable();
+    let code = crate::unit_code::code_ranges(graph);
     let mut strings = Strings::default();
-    let functions: Vec<(u64, u64, u32)> = crate::perf_map::unit_functions(graph)
+    let functions: Vec<(u64, u64, u32)> = crate::unit_code::functions(graph)
         .into_iter()
         .map(|(start, size, name)| (start, start + size, strings.intern(&demangle(&name))))
         .collect();

@@ -4,12 +4,12 @@
 
 mod support;
 
-use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use lantern_core::executor::InProcessExecutor;
 use lantern_core::session::{LinkUnit, Session, SessionOptions};
+use lantern_plugins::eh_frame::unwinder_has_fde;
 use lantern_plugins::EhFrameRegistration;
 
 /// Tests here count the process's mappings: one at a time.
@@ -36,29 +36,6 @@ fn mappings() -> usize {
         .unwrap()
         .lines()
         .count()
-}
-
-#[repr(C)]
-struct DwarfEhBases {
-    tbase: *mut c_void,
-    dbase: *mut c_void,
-    func: *mut c_void,
-}
-
-extern "C" {
-    /// libgcc's lookup of the FDE covering `pc` among registered frames.
-    fn _Unwind_Find_FDE(pc: *mut c_void, bases: *mut DwarfEhBases) -> *const c_void;
-}
-
-fn has_fde(pc: u64) -> bool {
-    let mut bases = DwarfEhBases {
-        tbase: std::ptr::null_mut(),
-        dbase: std::ptr::null_mut(),
-        func: std::ptr::null_mut(),
-    };
-    // SAFETY: _Unwind_Find_FDE only reads registered frame tables (and the
-    // process's own objects); `bases` is a valid out-parameter.
-    !unsafe { _Unwind_Find_FDE(pc as *mut c_void, &mut bases) }.is_null()
 }
 
 const PROBE: &str = r#"
@@ -104,7 +81,10 @@ fn exceptions_work_after_a_thousand_units_come_and_go() {
         let session = session(&executor);
         let linked = session.link(unit(&obj)).unwrap();
         let probe = linked.lookup("probe").unwrap().0;
-        assert!(has_fde(probe), "unit {i}: no FDE for probe once linked");
+        assert!(
+            unwinder_has_fde(probe),
+            "unit {i}: no FDE for probe once linked"
+        );
         assert_eq!(call_probe(probe, 5), 1005, "unit {i}");
         if i % 100 == 0 {
             kept.push((session, linked, probe));
@@ -124,7 +104,7 @@ fn exceptions_work_after_a_thousand_units_come_and_go() {
     // addresses, so this is checked only now): the unwinder knows none of them.
     for &probe in &removed {
         assert!(
-            !has_fde(probe),
+            !unwinder_has_fde(probe),
             "a removed unit's FDE at {probe:#x} is still registered"
         );
     }
