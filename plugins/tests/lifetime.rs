@@ -9,8 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use lantern_core::executor::InProcessExecutor;
 use lantern_core::graph::ExecutorAddr;
-use lantern_core::link::{PassConfig, Plugin};
-use lantern_core::memory::{AllocAction, WrapperCall};
+use lantern_core::link::Plugin;
 use lantern_core::session::{LinkUnit, Session, SessionOptions};
 use lantern_plugins::{gdb_jit, DebugObjectPlugin, EhFrameRegistration};
 
@@ -105,32 +104,6 @@ fn threads_share_one_session() {
     }
 }
 
-/// A finalize action that fails, after the debug object and eh-frames were registered.
-struct FailingFinalize;
-
-unsafe extern "C" fn fail(_arg: *const u8, _len: usize) -> u64 {
-    7
-}
-
-impl Plugin for FailingFinalize {
-    fn name(&self) -> &str {
-        "failing-finalize"
-    }
-
-    fn modify_pass_config(&self, config: &mut PassConfig) {
-        config.post_fixup.push(Box::new(|graph| {
-            graph.alloc_actions.push(AllocAction {
-                finalize: Some(WrapperCall {
-                    function: ExecutorAddr(fail as *const () as u64),
-                    arg: Vec::new(),
-                }),
-                dealloc: None,
-            });
-            Ok(())
-        }));
-    }
-}
-
 #[test]
 fn a_link_failing_in_any_phase_leaves_nothing_behind() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -172,7 +145,7 @@ fn a_link_failing_in_any_phase_leaves_nothing_behind() {
     };
 
     let plain = session(None);
-    let failing = session(Some(Arc::new(FailingFinalize)));
+    let failing = session(Some(Arc::new(support::FailingFinalize)));
     // Warm up: a session's first link maps what every later one shares
     // (libgcc.a, read on demand for compiler helpers).
     let warm = plain.link(unit(&good)).unwrap();

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use lantern_core::executor::InProcessExecutor;
-use lantern_core::graph::ExecutorAddr;
-use lantern_core::link::{PassConfig, Plugin};
-use lantern_core::memory::{AllocAction, WrapperCall};
+use lantern_core::link::Plugin;
 use lantern_core::session::{LinkUnit, Session, SessionOptions};
 use lantern_plugins::{gdb_jit, DebugObjectPlugin};
 use object::{Object, ObjectSection, ObjectSymbol};
@@ -112,32 +110,6 @@ fn failed_link_registers_nothing() {
     assert_eq!(gdb_jit::registered_objects(), before);
 }
 
-/// A finalize action that fails after the debug object was registered.
-struct FailingAction;
-
-unsafe extern "C" fn fail(_arg: *const u8, _len: usize) -> u64 {
-    1
-}
-
-impl Plugin for FailingAction {
-    fn name(&self) -> &str {
-        "failing-action"
-    }
-
-    fn modify_pass_config(&self, config: &mut PassConfig) {
-        config.post_fixup.push(Box::new(|graph| {
-            graph.alloc_actions.push(AllocAction {
-                finalize: Some(WrapperCall {
-                    function: ExecutorAddr(fail as *const () as u64),
-                    arg: Vec::new(),
-                }),
-                dealloc: None,
-            });
-            Ok(())
-        }));
-    }
-}
-
 #[test]
 fn failing_finalize_action_undoes_the_registration() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -145,9 +117,9 @@ fn failing_finalize_action_undoes_the_registration() {
         return;
     };
     let before = gdb_jit::registered_objects();
-    let session = session(Some(Arc::new(FailingAction)));
+    let session = session(Some(Arc::new(support::FailingFinalize)));
     let err = session.link(unit(&obj)).unwrap_err();
-    assert!(err.to_string().contains("failed with status 1"), "{err}");
+    assert!(err.to_string().contains("failed with status 7"), "{err}");
     assert_eq!(
         gdb_jit::registered_objects(),
         before,

@@ -5,6 +5,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use lantern_core::graph::ExecutorAddr;
+use lantern_core::link::{PassConfig, Plugin};
+use lantern_core::memory::{AllocAction, WrapperCall};
+
 /// Compiles `source` with `compiler` into `<tmp>/<dir>/<name>.o`: assembly
 /// when it starts with a directive, C++ for a C++ compiler, else C. `None`
 /// (after a loud message) when the compiler is missing; under `CI=true` that panics.
@@ -50,4 +54,31 @@ pub fn compile(
         String::from_utf8_lossy(&out.stderr)
     );
     Some(obj)
+}
+
+/// A plugin whose finalize action fails with status 7, after every earlier
+/// action (the debug object's and eh-frames' registration) has run.
+pub struct FailingFinalize;
+
+unsafe extern "C" fn fail(_arg: *const u8, _len: usize) -> u64 {
+    7
+}
+
+impl Plugin for FailingFinalize {
+    fn name(&self) -> &str {
+        "failing-finalize"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        config.post_fixup.push(Box::new(|graph| {
+            graph.alloc_actions.push(AllocAction {
+                finalize: Some(WrapperCall {
+                    function: ExecutorAddr(fail as *const () as u64),
+                    arg: Vec::new(),
+                }),
+                dealloc: None,
+            });
+            Ok(())
+        }));
+    }
 }
