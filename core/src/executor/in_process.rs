@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Mutex;
 
-use super::{runtime, tls_image, ExecutorControl, HostSymbol, TlsModule};
+use super::{runtime, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule};
 use crate::error::{Error, Result};
 use crate::graph::ExecutorAddr;
 use crate::link::Initializers;
@@ -182,13 +182,8 @@ impl ExecutorControl for InProcessExecutor {
         Ok(bytes.to_vec())
     }
 
-    fn load_tls_image(
-        &self,
-        init: &[u8],
-        mem_size: u64,
-        align: u64,
-        static_tls: bool,
-    ) -> Result<TlsModule> {
+    fn load_tls_image(&self, image: &TlsImage<'_>, static_tls: bool) -> Result<TlsModule> {
+        let (mem_size, align) = (image.mem_size, image.align);
         // glibc refuses static TLS to a dlopen'ed module aligned more strictly
         // than the static TLS block itself (the TCB's 64 bytes on x86-64).
         const STATIC_TLS_ALIGN: u64 = 64;
@@ -198,7 +193,7 @@ impl ExecutorControl for InProcessExecutor {
                 limit: STATIC_TLS_ALIGN,
             });
         }
-        let object = tls_image::build(init, mem_size, align, static_tls);
+        let object = tls_image::build(image, static_tls);
         let name = c"lantern-tls";
         // SAFETY: memfd_create with a static NUL-terminated name.
         let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
@@ -218,7 +213,6 @@ impl ExecutorControl for InProcessExecutor {
             .expect("no NUL in a path");
         // SAFETY: dlopen of the object just written; it has no code or constructors.
         let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-        drop(file);
         if handle.is_null() {
             let reason = dl_error();
             if static_tls && reason.contains("static TLS") {
@@ -248,6 +242,9 @@ impl ExecutorControl for InProcessExecutor {
                 dl_error()
             )));
         }
+        // The file stays open while the image is loaded: debuggers that read
+        // the object later (lldb, gdb attaching) open it by its path.
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(file);
         let tp_offset = static_tls.then(|| {
             let index = [module_id as u64, 0];
             // SAFETY: __tls_get_addr with the (module, offset) pair of a loaded
@@ -260,7 +257,7 @@ impl ExecutorControl for InProcessExecutor {
             tp_offset,
             release: crate::memory::WrapperCall {
                 function: ExecutorAddr(release_tls_image as *const () as u64),
-                arg: (handle as u64).to_le_bytes().to_vec(),
+                arg: [(handle as u64).to_le_bytes(), (fd as u64).to_le_bytes()].concat(),
             },
         })
     }
@@ -403,14 +400,19 @@ unsafe extern "C" fn run_finalizers(arg: *mut c_void) {
     }
 }
 
-/// Dealloc action: closes the TLS image's handle (its 8 little-endian bytes).
+/// Dealloc action: closes the TLS image's handle and then its file (two
+/// little-endian words).
 unsafe extern "C" fn release_tls_image(arg: *const u8, len: usize) -> u64 {
-    if len != 8 {
+    if len != 16 {
         return 1;
     }
-    // SAFETY: the caller passes the action's 8-byte argument buffer.
+    // SAFETY: the caller passes the action's 16-byte argument buffer.
     let bytes = unsafe { std::slice::from_raw_parts(arg, len) };
-    let handle = u64::from_le_bytes(bytes.try_into().expect("8 bytes")) as usize as *mut c_void;
+    let word = |i: usize| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    let handle = word(0) as usize as *mut c_void;
     // SAFETY: the handle came from dlopen in `load_tls_image` and is closed once.
-    u64::from(unsafe { libc::dlclose(handle) } != 0)
+    let closed = unsafe { libc::dlclose(handle) } == 0;
+    // SAFETY: the memfd `load_tls_image` kept open for this image, closed once.
+    unsafe { libc::close(word(1) as c_int) };
+    u64::from(!closed)
 }

@@ -34,6 +34,17 @@ pub struct TlsModule {
     pub release: crate::memory::WrapperCall,
 }
 
+/// A unit's thread-local block as the executor's thread library gets it.
+pub struct TlsImage<'a> {
+    /// `.tdata`, fixed up; zeroes follow up to `mem_size`.
+    pub init: &'a [u8],
+    pub mem_size: u64,
+    pub align: u64,
+    /// Named variables in the block, for debuggers (they find TLS through
+    /// the loaded object's symbol table).
+    pub symbols: &'a [crate::graph::TlsSymbol],
+}
+
 /// What the linker needs from the process that runs the code.
 pub trait ExecutorControl: Send + Sync {
     /// Looks a symbol up in the executor: its runtime helpers, loaded libraries, the program.
@@ -41,17 +52,11 @@ pub trait ExecutorControl: Send + Sync {
     fn memory_manager(&self) -> &dyn MemoryManager;
     /// Reads executor memory (host data to copy).
     fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>>;
-    /// Registers a TLS image (`init` bytes, then zeroes up to `mem_size`) so
-    /// every thread, existing or future, gets its own initialized copy.
-    /// With `static_tls`, the block must get a fixed offset from the thread
-    /// pointer (local-exec and initial-exec code, TLS descriptors).
-    fn load_tls_image(
-        &self,
-        init: &[u8],
-        mem_size: u64,
-        align: u64,
-        static_tls: bool,
-    ) -> Result<TlsModule>;
+    /// Registers a TLS image so every thread, existing or future, gets its
+    /// own initialized copy. With `static_tls`, the block must get a fixed
+    /// offset from the thread pointer (local-exec and initial-exec code, TLS
+    /// descriptors).
+    fn load_tls_image(&self, image: &TlsImage<'_>, static_tls: bool) -> Result<TlsModule>;
     /// Gives a TLS image back (on a failed link; otherwise `release` runs at deallocation).
     fn unload_tls_image(&self, module: &TlsModule);
     /// Loads a shared library into the executor so its symbols resolve.

@@ -216,6 +216,20 @@ pub struct LinkGraph {
     pub noalloc_outputs: Vec<NoAllocOutput>,
     /// Thread-local variables of the host that symbols resolved to (set by resolution).
     pub host_tls: std::collections::HashMap<SymbolId, HostTls>,
+    /// The symbols of the unit's TLS image (set by layout): debuggers find
+    /// thread-local variables through them (see `docs/architecture.md`).
+    pub tls_symbols: Vec<TlsSymbol>,
+}
+
+/// A named thread-local variable of the unit, as the TLS image's symbol
+/// table lists it: debuggers resolve TLS only through loaded shared objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSymbol {
+    pub name: Arc<str>,
+    /// Offset in the unit's TLS block (what `DW_OP_form_tls_address` takes).
+    pub offset: u64,
+    pub size: u64,
+    pub global: bool,
 }
 
 /// A thread-local variable defined in the host (a shared library's PT_TLS).

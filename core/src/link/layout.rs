@@ -297,3 +297,124 @@ pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutR
         stubs: tables.stub_count(),
     }
 }
+
+/// The TLS image's symbol table: every named symbol defined in a TLS block,
+/// at its offset in the unit's TLS block. Statics also get an alias under
+/// their source name when that name is free, since debuggers look them up by
+/// the DWARF name when it has no linkage name.
+pub(crate) fn tls_symbols(graph: &LinkGraph, tls: &TlsLayout) -> Vec<crate::graph::TlsSymbol> {
+    use crate::graph::{Scope, TlsSymbol};
+    let mut symbols: Vec<TlsSymbol> = graph
+        .symbols()
+        .iter()
+        .filter_map(|symbol| {
+            let name = symbol.name.clone()?;
+            let SymbolDef::Defined { block, offset } = symbol.def else {
+                return None;
+            };
+            let block_offset = (*tls.offsets.get(block.index())?)?;
+            Some(TlsSymbol {
+                name,
+                offset: block_offset + offset,
+                size: symbol.size,
+                global: !matches!(symbol.scope, Scope::Local),
+            })
+        })
+        .collect();
+    let taken: std::collections::HashSet<&str> = symbols.iter().map(|s| &*s.name).collect();
+    let mut aliases: BTreeMap<&str, Option<&TlsSymbol>> = BTreeMap::new();
+    for symbol in symbols.iter().filter(|s| !s.global) {
+        let Some(source) = source_name(&symbol.name) else {
+            continue;
+        };
+        if source.is_empty() || taken.contains(source) {
+            continue;
+        }
+        // Two statics with one source name: neither gets the alias.
+        aliases
+            .entry(source)
+            .and_modify(|seen| *seen = None)
+            .or_insert(Some(symbol));
+    }
+    let aliases: Vec<TlsSymbol> = aliases
+        .into_iter()
+        .filter_map(|(name, symbol)| {
+            symbol.map(|s| TlsSymbol {
+                name: name.into(),
+                ..s.clone()
+            })
+        })
+        .collect();
+    symbols.extend(aliases);
+    symbols
+}
+
+/// The source name of a local symbol whose symbol name decorates it: C
+/// function-local statics (gcc's `name.N`, clang's `function.name`), C++
+/// file statics (`_ZL4name`) and function-local statics (`_ZZ...E4name`,
+/// with an optional discriminator).
+fn source_name(symbol: &str) -> Option<&str> {
+    if let Some(rest) = symbol.strip_prefix("_ZL") {
+        return length_prefixed(rest);
+    }
+    if symbol.starts_with("_ZZ") {
+        let body = strip_discriminator(symbol);
+        // The name is the last `E<len><name>` that spans to the end.
+        return body
+            .match_indices('E')
+            .rev()
+            .find_map(|(at, _)| length_prefixed(&body[at + 1..]));
+    }
+    let (head, tail) = symbol.rsplit_once('.')?;
+    Some(
+        if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) {
+            head
+        } else {
+            tail
+        },
+    )
+}
+
+/// `<len><name>` where the name is exactly `len` bytes long.
+fn length_prefixed(s: &str) -> Option<&str> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let len: usize = s[..digits].parse().ok()?;
+    let name = &s[digits..];
+    (name.len() == len).then_some(name)
+}
+
+/// A mangled local name without its `_N` or `__N_` discriminator.
+fn strip_discriminator(s: &str) -> &str {
+    let trimmed = s.strip_suffix('_').unwrap_or(s);
+    let without_digits = trimmed.trim_end_matches(|c: char| c.is_ascii_digit());
+    if without_digits.len() == trimmed.len() {
+        return s;
+    }
+    if trimmed.len() == s.len() {
+        // `_N`: one digit.
+        without_digits
+            .strip_suffix('_')
+            .filter(|_| s.len() - without_digits.len() == 1)
+            .unwrap_or(s)
+    } else {
+        // `__N_`.
+        without_digits.strip_suffix("__").unwrap_or(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_name;
+
+    #[test]
+    fn statics_get_their_source_names() {
+        assert_eq!(source_name("counter.0"), Some("counter"));
+        assert_eq!(source_name("main.counter"), Some("counter"));
+        assert_eq!(source_name("_ZL4hits"), Some("hits"));
+        assert_eq!(source_name("_ZZ5touchiE5calls"), Some("calls"));
+        assert_eq!(source_name("_ZZ5touchiE5calls_0"), Some("calls"));
+        assert_eq!(source_name("_ZZ5touchiE5calls__12_"), Some("calls"));
+        assert_eq!(source_name("_ZZN2ns3runEvE6a2name"), Some("a2name"));
+        assert_eq!(source_name("plain"), None);
+    }
+}

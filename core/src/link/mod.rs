@@ -15,7 +15,7 @@ pub use layout::{LayoutReport, SectionReport, SegmentReport};
 
 use crate::arch::x86_64::tables::Tables;
 use crate::error::Result;
-use crate::executor::ExecutorControl;
+use crate::executor::{ExecutorControl, TlsImage};
 use crate::graph::LinkGraph;
 use crate::memory::{AllocAction, FinalizedAlloc};
 
@@ -119,7 +119,16 @@ pub fn run_pipeline(
                 .filter(|b| b.live)
                 .flat_map(|b| &b.edges)
                 .any(|e| e.kind.is_static_tls() && !graph.host_tls.contains_key(&e.target));
-            let module = executor.load_tls_image(&image, tls.mem_size, tls.align, static_tls)?;
+            graph.tls_symbols = layout::tls_symbols(graph, tls);
+            let module = executor.load_tls_image(
+                &TlsImage {
+                    init: &image,
+                    mem_size: tls.mem_size,
+                    align: tls.align,
+                    symbols: &graph.tls_symbols,
+                },
+                static_tls,
+            )?;
             tls_module = Some(module);
         }
         timings.record("relax", || Tables::optimize(graph));

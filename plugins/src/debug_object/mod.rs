@@ -8,6 +8,7 @@
 //! by a finalize allocation action and unregistered by the dealloc action.
 
 mod elf_writer;
+mod tls_locations;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -95,15 +96,22 @@ pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
             data: bytes,
         });
     }
+    // Thread-local variables located through the TLS image's symbols.
+    let tls_dwarf = tls_locations::rewrite(graph);
     for output in &graph.noalloc_outputs {
+        let data = match (&tls_dwarf, output.name.as_str()) {
+            (Some(tls), ".debug_info") => &tls.info,
+            (Some(tls), ".debug_abbrev") => &tls.abbrev,
+            _ => &output.bytes,
+        };
         sections.push(OutSection {
             name: output.name.clone(),
             sh_type: elf_writer::PROGBITS,
             flags: 0,
             addr: 0,
-            size: output.bytes.len() as u64,
+            size: data.len() as u64,
             align: 1,
-            data: &output.bytes,
+            data,
         });
     }
     if sections.len() > MAX_SECTIONS {
