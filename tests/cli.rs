@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -329,6 +330,68 @@ fn jitdump_records(bytes: &[u8]) -> Vec<(u32, u64, Vec<u8>)> {
     records
 }
 
+/// A `JIT_CODE_UNWINDING_INFO` body: its `.eh_frame_hdr` (after the
+/// `.eh_frame`, placed as perf places it, 8-byte aligned after the code) finds
+/// an FDE for exactly the function's code.
+fn check_unwinding_info(name: &str, body: &[u8], code_addr: u64, code_size: u64) {
+    use gimli::UnwindSection;
+    let u64_at = |at: usize| u64::from_le_bytes(body[at..at + 8].try_into().unwrap());
+    let (size, header_size) = (u64_at(0) as usize, u64_at(8) as usize);
+    assert!(
+        24 + size <= body.len() && header_size < size,
+        "{name}: sizes"
+    );
+    let data = &body[24..24 + size];
+    let table_len = size - header_size;
+    let eh_frame_at = code_addr + code_size.next_multiple_of(8);
+    let bases = gimli::BaseAddresses::default()
+        .set_eh_frame(eh_frame_at)
+        .set_eh_frame_hdr(eh_frame_at + table_len as u64);
+    let header = gimli::EhFrameHdr::new(&data[table_len..], gimli::LittleEndian)
+        .parse(&bases, 8)
+        .unwrap_or_else(|e| panic!("{name}: .eh_frame_hdr: {e}"));
+    let eh_frame = gimli::EhFrame::new(&data[..table_len], gimli::LittleEndian);
+    let fde = header
+        .table()
+        .unwrap()
+        .fde_for_address(
+            &eh_frame,
+            &bases,
+            code_addr,
+            gimli::EhFrame::cie_from_offset,
+        )
+        .unwrap_or_else(|e| panic!("{name}: no FDE for its code: {e}"));
+    assert_eq!(
+        (fde.initial_address(), fde.len()),
+        (code_addr, code_size),
+        "{name}"
+    );
+}
+
+/// A function's ELF file from `perf inject --jit`: an FDE covers its `.text`.
+fn check_jitted_cfi(path: &Path) {
+    use gimli::UnwindSection;
+    use object::{Object, ObjectSection};
+    let bytes = std::fs::read(path).unwrap();
+    let elf = object::File::parse(&*bytes).unwrap();
+    let section = |name| {
+        elf.section_by_name(name)
+            .unwrap_or_else(|| panic!("{}: no {name}", path.display()))
+    };
+    let (text, eh_frame) = (section(".text"), section(".eh_frame"));
+    let bases = gimli::BaseAddresses::default().set_eh_frame(eh_frame.address());
+    let frames = gimli::EhFrame::new(eh_frame.data().unwrap(), gimli::LittleEndian);
+    let mut entries = frames.entries(&bases);
+    let mut covered = false;
+    while let Some(entry) = entries.next().unwrap() {
+        if let gimli::CieOrFde::Fde(partial) = entry {
+            let fde = partial.parse(gimli::EhFrame::cie_from_offset).unwrap();
+            covered |= fde.initial_address() == text.address() && fde.len() == text.size();
+        }
+    }
+    assert!(covered, "{}: no FDE covers .text", path.display());
+}
+
 #[test]
 fn jitdump_has_code_lines_and_close_records() {
     if require_tool(&["gcc"], "gcc").is_none() {
@@ -379,12 +442,17 @@ fn jitdump_has_code_lines_and_close_records() {
         let name = String::from_utf8_lossy(&body[40..name_end]).into_owned();
         let code = &body[name_end + 1..];
         assert_eq!(code.len(), code_size, "{name}: code bytes");
-        // The line table comes first, for the same address.
-        let (debug_id, _, debug) = &records[i - 1];
-        assert_eq!(
-            *debug_id, 2,
-            "{name}: no JIT_CODE_DEBUG_INFO before its load"
-        );
+        // The line table and the CFI come first, for the same address.
+        let before: Vec<_> = records[..i].iter().rev().take_while(|r| r.0 != 0).collect();
+        let (_, _, debug) = before
+            .iter()
+            .find(|r| r.0 == 2)
+            .unwrap_or_else(|| panic!("{name}: no JIT_CODE_DEBUG_INFO before its load"));
+        let (_, _, unwinding) = before
+            .iter()
+            .find(|r| r.0 == 4)
+            .unwrap_or_else(|| panic!("{name}: no JIT_CODE_UNWINDING_INFO before its load"));
+        check_unwinding_info(&name, unwinding, code_addr, code_size as u64);
         assert_eq!(
             u64::from_le_bytes(debug[0..8].try_into().unwrap()),
             code_addr
@@ -429,6 +497,17 @@ fn jitdump_has_code_lines_and_close_records() {
             .arg(&injected),
     )
     .unwrap();
+    // Each function's ELF file has the function's CFI, covering its code.
+    let jitted: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".so"))
+        .collect();
+    assert!(!jitted.is_empty(), "perf inject wrote no jitted-*.so");
+    for so in &jitted {
+        check_jitted_cfi(so);
+    }
     let report = check(
         Command::new("perf")
             .args(["report", "--stdio", "--sort", "sym,srcline", "-i"])

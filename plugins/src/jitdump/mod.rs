@@ -4,12 +4,15 @@
 //!
 //! The file starts with the jitdump header. Each linked unit adds, per
 //! function, a `JIT_CODE_DEBUG_INFO` record (address -> file:line, from the
-//! unit's relocated line tables) and a `JIT_CODE_LOAD` record with the code
+//! unit's relocated line tables), a `JIT_CODE_UNWINDING_INFO` record (its
+//! CFI, see `unwinding.rs`) and a `JIT_CODE_LOAD` record with the code
 //! bytes, time-stamped with `CLOCK_MONOTONIC` (record with `perf record -k
 //! mono`). The process maps the file executable once, which is how perf
 //! learns where it is; `JIT_CODE_CLOSE` is written at exit. Records are
 //! time-stamped, so code loaded later at a removed unit's addresses takes
 //! their samples from then on.
+
+mod unwinding;
 
 use std::fs::File;
 use std::io::Write;
@@ -21,6 +24,8 @@ use lantern_core::graph::{ExecutorAddr, LinkGraph};
 use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
 
+use unwinding::{UnitFrames, Unwinding};
+
 const MAGIC: u32 = 0x4A69_5444; // "JiTD"
 const VERSION: u32 = 1;
 const HEADER_SIZE: u32 = 40;
@@ -28,6 +33,7 @@ const EM_X86_64: u32 = 62;
 const JIT_CODE_LOAD: u32 = 0;
 const JIT_CODE_CLOSE: u32 = 3;
 const JIT_CODE_DEBUG_INFO: u32 = 2;
+const JIT_CODE_UNWINDING_INFO: u32 = 4;
 
 /// The open dump of this process and its record index.
 struct Dump {
@@ -114,12 +120,13 @@ fn open() -> std::io::Result<Dump> {
     })
 }
 
-/// One function of a unit: name, address, size, and its line rows.
+/// One function of a unit: name, address, size, its line rows and CFI.
 struct Function {
     name: String,
     addr: u64,
     size: u64,
     lines: Vec<(u64, u32, String)>,
+    unwinding: Option<Unwinding>,
 }
 
 /// Line rows (address, line, file) of the unit's relocated DWARF, sorted.
@@ -165,8 +172,12 @@ pub(crate) fn line_rows(graph: &LinkGraph) -> Vec<(u64, u32, String)> {
     rows
 }
 
-fn functions(graph: &LinkGraph) -> Vec<Function> {
+fn functions(graph: &LinkGraph) -> Result<Vec<Function>> {
     let rows = line_rows(graph);
+    let eh_frame = crate::eh_frame::unit_eh_frame(graph)?;
+    let frames = eh_frame
+        .as_ref()
+        .map(|(start, bytes)| UnitFrames::parse(*start, bytes));
     let mut functions: Vec<Function> = crate::unit_code::functions(graph)
         .into_iter()
         .map(|(addr, size, name)| {
@@ -177,11 +188,12 @@ fn functions(graph: &LinkGraph) -> Vec<Function> {
                 addr,
                 size,
                 lines: rows[lo..hi].to_vec(),
+                unwinding: frames.as_ref().and_then(|f| f.for_function(addr, size)),
             }
         })
         .collect();
     functions.retain(|f| f.size > 0);
-    functions
+    Ok(functions)
 }
 
 fn encode(functions: &[Function]) -> Vec<u8> {
@@ -198,6 +210,13 @@ fn encode(functions: &[Function]) -> Vec<u8> {
             arg.extend_from_slice(&(file.len() as u32).to_le_bytes());
             arg.extend_from_slice(file.as_bytes());
         }
+        let (header_size, data) = f
+            .unwinding
+            .as_ref()
+            .map_or((0, &[][..]), |u| (u.header_size, &u.data[..]));
+        arg.extend_from_slice(&header_size.to_le_bytes());
+        arg.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        arg.extend_from_slice(data);
     }
     arg
 }
@@ -232,18 +251,24 @@ fn decode(bytes: &[u8]) -> Option<Vec<Function>> {
             ));
             used += 16 + len;
         }
+        let header_size = u64_of(take(8)?)?;
+        let len = u32_of(take(4)?)? as usize;
+        let data = take(len)?.to_vec();
+        used += 12 + len;
         remaining -= used;
         functions.push(Function {
             name,
             addr,
             size,
             lines,
+            unwinding: (len > 0).then_some(Unwinding { data, header_size }),
         });
     }
     Some(functions)
 }
 
-/// The records of one function: its line table, then its code.
+/// The records of one function: its line table and its CFI, then its code
+/// (perf applies the first two to the load that follows them).
 fn records(f: &Function, index: u64, code: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     if !f.lines.is_empty() {
@@ -258,6 +283,18 @@ fn records(f: &Function, index: u64, code: &[u8]) -> Vec<u8> {
             body.push(0);
         }
         record_header(&mut out, JIT_CODE_DEBUG_INFO, 16 + body.len());
+        out.extend_from_slice(&body);
+    }
+    if let Some(unwinding) = &f.unwinding {
+        let mut body = Vec::new();
+        body.extend_from_slice(&(unwinding.data.len() as u64).to_le_bytes());
+        body.extend_from_slice(&unwinding.header_size.to_le_bytes());
+        // mapped_size: none of it is in memory after the code (the next
+        // function is); perf then maps just the code, without overlaps.
+        body.extend_from_slice(&0u64.to_le_bytes());
+        body.extend_from_slice(&unwinding.data);
+        body.resize((16 + body.len()).next_multiple_of(8) - 16, 0);
+        record_header(&mut out, JIT_CODE_UNWINDING_INFO, 16 + body.len());
         out.extend_from_slice(&body);
     }
     let mut body = Vec::new();
@@ -321,7 +358,7 @@ impl Plugin for JitDump {
         config
             .post_fixup
             .push(Box::new(|graph: &mut LinkGraph| -> Result<()> {
-                let functions = functions(graph);
+                let functions = functions(graph)?;
                 if functions.is_empty() {
                     return Ok(());
                 }
@@ -351,6 +388,10 @@ mod tests {
                 (0x7f00_1000, 3, "/src/hot.c".into()),
                 (0x7f00_1010, 5, "/src/hot.c".into()),
             ],
+            unwinding: Some(Unwinding {
+                data: vec![1, 2, 3, 4, 5],
+                header_size: 2,
+            }),
         }];
         let decoded = decode(&encode(&functions)).unwrap();
         assert_eq!(decoded.len(), 1);
@@ -359,6 +400,7 @@ mod tests {
             (0x7f00_1000, 0x40, "hot_loop")
         );
         assert_eq!(decoded[0].lines, functions[0].lines);
+        assert_eq!(decoded[0].unwinding, functions[0].unwinding);
         assert!(decode(&[1, 2, 3]).is_none());
     }
 }
