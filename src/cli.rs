@@ -44,6 +44,10 @@ enum Command {
     ///
     /// The entry point (`--entry`, default main) is called as `int entry(int cycle)`.
     Churn(crate::churn::ChurnArgs),
+    /// Link FILES and print the source location (function, inlined frames,
+    /// file:line:column) of addresses in them: SYMBOL+OFFSET as perf or a
+    /// crash report prints them.
+    Symbolize(crate::symbolize::SymbolizeArgs),
 }
 
 #[derive(Args)]
@@ -135,6 +139,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::Link(a) => a.common.verbose,
         Command::DebugObject(a) => a.common.verbose,
         Command::Churn(a) => a.common().verbose,
+        Command::Symbolize(a) => a.common().verbose,
     };
     env_logger::Builder::new()
         .filter_level(if verbose {
@@ -150,6 +155,8 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::Link(a) => link(a).map(|()| ExitCode::SUCCESS),
         Command::DebugObject(a) => debug_object(a).map(|()| ExitCode::SUCCESS),
         Command::Churn(a) => crate::churn::churn(a).map(|()| ExitCode::SUCCESS),
+        Command::Symbolize(a) => crate::symbolize::symbolize(a)
+            .map(|all_found| ExitCode::from(if all_found { 0 } else { 1 })),
     };
     match result {
         Ok(code) => code,
@@ -169,10 +176,12 @@ pub(crate) struct Plugins<'a> {
     pub(crate) perf_map: bool,
     pub(crate) jitdump: bool,
     pub(crate) symbolizer: bool,
+    /// Load DWARF even without a debug object (for the symbolizer).
+    pub(crate) dwarf: bool,
 }
 
 /// The units a command linked, in order, and the session that holds them.
-struct Linked {
+pub(crate) struct Linked {
     session: Session,
     units: Vec<LinkedUnit>,
 }
@@ -306,13 +315,14 @@ pub(crate) fn link_one(session: &Session, unit: LinkUnit) -> Result<LinkedUnit, 
 
 /// Compiles sources, loads libraries, links the files as one unit (or one
 /// unit per file with `--separate-units`).
-fn link_units(
+pub(crate) fn link_units(
     common: &CommonArgs,
     executor: Arc<InProcessExecutor>,
     roots: &[String],
     plugins: Plugins<'_>,
 ) -> Result<Linked, String> {
-    let prepared = prepare(common, &executor, roots, plugins.debug_object.is_some())?;
+    let debug_info = plugins.debug_object.is_some() || plugins.dwarf;
+    let prepared = prepare(common, &executor, roots, debug_info)?;
     let session = new_session(executor, prepared.options.clone(), &plugins);
     let mut linked = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
@@ -398,6 +408,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
         perf_map: false,
         jitdump: false,
         symbolizer: false,
+        dwarf: false,
     };
     let linked = link_units(
         &args.common,

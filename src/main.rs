@@ -7,6 +7,7 @@ mod libraries;
 mod report;
 mod response_files;
 mod static_tls;
+mod symbolize;
 
 use std::process::ExitCode;
 

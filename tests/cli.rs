@@ -520,3 +520,134 @@ fn jitdump_has_code_lines_and_close_records() {
         .unwrap_or_else(|| panic!("perf report does not name hot_loop:\n{report}"));
     assert!(hot.contains("hot.c:"), "no source line for hot_loop: {hot}");
 }
+
+/// Frames as (function, file:line), one list per address; `@` starts an address.
+fn frame_lists(text: &str, is_frame: impl Fn(&str) -> Option<(String, String)>) -> Vec<String> {
+    let mut lists = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('@') {
+            lists.push(String::new());
+        } else if let (Some(list), Some((function, location))) = (lists.last_mut(), is_frame(line))
+        {
+            list.push_str(&format!("{function} {location}; "));
+        }
+    }
+    lists
+}
+
+#[test]
+fn symbolize_matches_addr2line_on_the_native_program() {
+    if require_tool(&["gcc"], "gcc").is_none()
+        || require_tool(&["addr2line"], "addr2line").is_none()
+    {
+        return;
+    }
+    let dir = scratch("cli-symbolize");
+    let source = "#include <stdio.h>\nstatic inline int square(int x)\n{\n    return x * x;\n}\n__attribute__((noinline)) int sum_squares(int n)\n{\n    int s = 0;\n    for (int i = 0; i < n; i++)\n        s += square(i) ^ (s >> 3);\n    return s;\n}\nint main(int argc, char **argv)\n{\n    printf(\"%d\\n\", sum_squares(argc * 100));\n    return 0;\n}\n";
+    let obj = compile_c(&dir, "inl", source, &["-g", "-O2"]);
+    let native = dir.join("inl");
+    check(Command::new("gcc").arg(&obj).arg("-o").arg(&native)).unwrap();
+    let symbols = check(Command::new("nm").arg("-S").arg(&native)).unwrap();
+    // Every byte of both functions, as SYMBOL+OFFSET and as the native address.
+    let (mut specs, mut addresses) = (String::new(), Vec::new());
+    for function in ["sum_squares", "main"] {
+        let line = symbols
+            .lines()
+            .find(|l| l.ends_with(&format!(" {function}")))
+            .unwrap();
+        let words: Vec<&str> = line.split(' ').collect();
+        let start = u64::from_str_radix(words[0], 16).unwrap();
+        let size = u64::from_str_radix(words[1], 16).unwrap();
+        for offset in 0..size {
+            specs.push_str(&format!("{function}+{offset:#x}\n"));
+            addresses.push(format!("{:#x}", start + offset));
+        }
+    }
+    let mut child = Command::new(lantern())
+        .arg("symbolize")
+        .arg(&obj)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), specs.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "lantern symbolize failed");
+    // `SPEC` then `#N 0xADDR in FUNC at FILE:LINE:COL` lines.
+    let ours = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| {
+            if l.starts_with('#') {
+                l.to_string()
+            } else {
+                "@".into()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ours = frame_lists(&ours, |l| {
+        let rest = l.split_once(" in ")?.1;
+        let (function, location) = rest.split_once(" at ")?;
+        let (location, _column) = location.rsplit_once(':')?;
+        Some((function.to_string(), location.to_string()))
+    });
+    // addr2line -a -f -i: the address, then function and file:line pairs.
+    let theirs = check(
+        Command::new("addr2line")
+            .args(["-a", "-f", "-i", "-e"])
+            .arg(&native)
+            .args(&addresses),
+    )
+    .unwrap();
+    let mut marked = String::new();
+    let mut function: Option<&str> = None;
+    for line in theirs.lines() {
+        if line.starts_with("0x") {
+            marked.push_str("@\n");
+        } else if let Some(f) = function.take() {
+            let location = line.split(" (discriminator").next().unwrap();
+            marked.push_str(&format!("{f}\t{location}\n"));
+        } else {
+            function = Some(line);
+        }
+    }
+    let theirs = frame_lists(&marked, |l| {
+        let (f, location) = l.split_once('\t')?;
+        Some((f.to_string(), location.to_string()))
+    });
+    assert_eq!(ours.len(), addresses.len(), "one answer per address");
+    assert_eq!(
+        theirs.len(),
+        addresses.len(),
+        "addr2line: one answer per address"
+    );
+    assert!(
+        ours.iter().any(|l| l.starts_with("square ")),
+        "no inlined frame of square"
+    );
+    for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+        assert_eq!(
+            a,
+            b,
+            "{}: lantern vs addr2line",
+            specs.lines().nth(i).unwrap()
+        );
+    }
+
+    // Host symbols and errors.
+    let out = run(Command::new(lantern())
+        .args(["symbolize", "-a", "printf", "-a", "no_such_function"])
+        .arg(&obj));
+    assert_eq!(out.status, "exit 1", "{}", out.stderr);
+    assert!(
+        out.stdout.contains("in ") && out.stdout.contains("(libc.so.6)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("no_such_function: no such function in the linked files or the host"),
+        "{}",
+        out.stderr
+    );
+}

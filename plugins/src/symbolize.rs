@@ -147,6 +147,18 @@ pub fn symbolize(addr: u64) -> Option<Vec<Frame>> {
         .then_some(frames)
 }
 
+/// Where the function `name` (as written, or demangled) of a linked unit starts.
+pub fn function_address(name: &str) -> Option<u64> {
+    let demangled = demangle(name);
+    let units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
+    units.iter().find_map(|unit| {
+        unit.functions
+            .iter()
+            .find(|f| *unit.strings[f.2 as usize] == *demangled)
+            .map(|f| f.0)
+    })
+}
+
 /// The name of the host symbol containing `addr` and its offset, and the
 /// object that defines it (`dladdr`).
 pub fn symbolize_host(addr: u64) -> Option<(String, u64, String)> {
