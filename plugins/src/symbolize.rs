@@ -180,10 +180,54 @@ pub fn symbolize_host(addr: u64) -> Option<(String, u64, String)> {
     Some((name, addr - info.dli_saddr as u64, object))
 }
 
+/// FNV-1a: interning hashes a few strings per line-table address, where
+/// SipHash showed in profiles; the keys are the unit's own names.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// The last string interned from one place, by address: the same bytes
+/// again need no hashing. Only for strings that outlive the interning (the
+/// DWARF's and addr2line's own).
+#[derive(Default)]
+struct LastInterned {
+    bytes: (usize, usize),
+    id: u32,
+}
+
+impl LastInterned {
+    fn intern(&mut self, s: &str, strings: &mut Strings) -> u32 {
+        let bytes = (s.as_ptr() as usize, s.len());
+        if bytes != self.bytes {
+            *self = LastInterned {
+                bytes,
+                id: strings.intern(s),
+            };
+        }
+        self.id
+    }
+}
+
 /// Interns strings into a unit's table.
 #[derive(Default)]
 struct Strings {
-    index: std::collections::HashMap<String, u32>,
+    index: std::collections::HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>,
     list: Vec<Box<str>>,
 }
 
@@ -228,27 +272,34 @@ fn rows(graph: &LinkGraph, strings: &mut Strings) -> (Vec<CompactFrame>, Vec<(u6
     let Some(dwarf) = crate::unit_dwarf::unit_dwarf(graph) else {
         return (frames, rows);
     };
-    let mut addresses: Vec<u64> = crate::jitdump::line_rows(graph)
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
-    addresses.sort_unstable();
-    addresses.dedup();
     let Ok(context) = addr2line::Context::from_dwarf(dwarf) else {
         return (frames, rows);
     };
+    // The rows' addresses, from the line tables addr2line parsed anyway.
+    let mut addresses: Vec<u64> = match context.find_location_range(0, u64::MAX) {
+        Ok(locations) => locations.map(|(addr, _, _)| addr).collect(),
+        Err(_) => Vec::new(),
+    };
+    addresses.sort_unstable();
+    addresses.dedup();
     let mut chain = Vec::new();
+    // Neighbouring addresses mostly name the same function and file: the
+    // same bytes of addr2line's (borrowed) names, interned once.
+    let (mut last_function, mut last_file) = (LastInterned::default(), LastInterned::default());
     for addr in addresses {
         chain.clear();
         if let Ok(mut iter) = context.find_frames(addr).skip_all_loads() {
             while let Ok(Some(frame)) = iter.next() {
                 let function = match frame.function.as_ref().and_then(|f| f.demangle().ok()) {
-                    Some(name) => strings.intern(&name),
+                    // Only borrowed names keep their address (a demangled one
+                    // is freed, and its buffer may hold another name next).
+                    Some(Cow::Borrowed(name)) => last_function.intern(name, strings),
+                    Some(Cow::Owned(name)) => strings.intern(&name),
                     None => strings.intern("??"),
                 };
                 let (file, line, column) = frame.location.map_or((NO_FILE, 0, 0), |l| {
                     (
-                        l.file.map_or(NO_FILE, |f| strings.intern(f)),
+                        l.file.map_or(NO_FILE, |f| last_file.intern(f, strings)),
                         l.line.unwrap_or(0),
                         l.column.unwrap_or(0),
                     )

@@ -18,3 +18,32 @@ pub(crate) fn unit_dwarf(graph: &LinkGraph) -> Option<gimli::Dwarf<EndianSlice<'
     })
     .ok()
 }
+
+type Reader<'a> = EndianSlice<'a, LittleEndian>;
+
+/// Calls `visit` with every line-table row of every unit (end-of-sequence
+/// rows left out), in table order.
+pub(crate) fn each_line_row<'a>(
+    dwarf: &gimli::Dwarf<Reader<'a>>,
+    mut visit: impl FnMut(
+        &gimli::Unit<Reader<'a>>,
+        &gimli::LineProgramHeader<Reader<'a>>,
+        &gimli::LineRow,
+    ),
+) {
+    let mut units = dwarf.units();
+    while let Ok(Some(header)) = units.next() {
+        let Ok(unit) = dwarf.unit(header) else {
+            continue;
+        };
+        let Some(program) = unit.line_program.clone() else {
+            continue;
+        };
+        let mut rows = program.rows();
+        while let Ok(Some((header, row))) = rows.next_row() {
+            if !row.end_sequence() {
+                visit(&unit, header, row);
+            }
+        }
+    }
+}

@@ -135,39 +135,26 @@ pub(crate) fn line_rows(graph: &LinkGraph) -> Vec<(u64, u32, String)> {
         return Vec::new();
     };
     let mut rows = Vec::new();
-    let mut units = dwarf.units();
-    while let Ok(Some(header)) = units.next() {
-        let Ok(unit) = dwarf.unit(header) else {
-            continue;
+    crate::unit_dwarf::each_line_row(&dwarf, |unit, header, row| {
+        let (Some(line), Some(file)) = (row.line(), row.file(header)) else {
+            return;
         };
-        let Some(program) = unit.line_program.clone() else {
-            continue;
-        };
-        let mut program_rows = program.rows();
-        while let Ok(Some((header, row))) = program_rows.next_row() {
-            if row.end_sequence() {
-                continue;
+        let mut path = String::new();
+        if let Some(dir) = file.directory(header) {
+            if let Ok(dir) = dwarf.attr_string(unit, dir) {
+                path.push_str(&dir.to_string_lossy());
             }
-            let (Some(line), Some(file)) = (row.line(), row.file(header)) else {
-                continue;
-            };
-            let mut path = String::new();
-            if let Some(dir) = file.directory(header) {
-                if let Ok(dir) = dwarf.attr_string(&unit, dir) {
-                    path.push_str(&dir.to_string_lossy());
-                }
-            }
-            if let Ok(name) = dwarf.attr_string(&unit, file.path_name()) {
-                let name = name.to_string_lossy();
-                if name.starts_with('/') || path.is_empty() {
-                    path = name.into_owned();
-                } else {
-                    path = format!("{path}/{name}");
-                }
-            }
-            rows.push((row.address(), line.get() as u32, path));
         }
-    }
+        if let Ok(name) = dwarf.attr_string(unit, file.path_name()) {
+            let name = name.to_string_lossy();
+            if name.starts_with('/') || path.is_empty() {
+                path = name.into_owned();
+            } else {
+                path = format!("{path}/{name}");
+            }
+        }
+        rows.push((row.address(), line.get() as u32, path));
+    });
     rows.sort_by_key(|r| r.0);
     rows
 }
