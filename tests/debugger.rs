@@ -720,10 +720,52 @@ const GDB_TLS_COMMANDS_O2: &[&str] = &[
     "continue",
 ];
 
+/// lldb: the same values by `print` (expression evaluation finds them in
+/// the TLS image's DWARF). Not the function-local static: lldb finds the
+/// JIT'd one, without a location (documented).
+const LLDB_TLS_SCRIPT: &str = "\
+settings set plugin.jit-loader.gdb.enable on
+settings set use-color false
+breakpoint set --file main.cpp --line 26
+breakpoint set --name bump_c_counter
+process launch
+print counter
+print ns::depth
+print hits
+print c_counter
+process continue
+print counter
+process continue
+print c_counter
+print counter
+process continue
+print counter
+print hits
+print ns::depth
+process continue
+print c_counter
+process continue
+";
+
+const LLDB_TLS_SCRIPT_O2: &str = "\
+settings set plugin.jit-loader.gdb.enable on
+settings set use-color false
+breakpoint set --name bump_c_counter
+process launch
+print counter
+print hits
+print c_counter
+process continue
+print counter
+print c_counter
+process continue
+";
+
 #[test]
-fn thread_locals_print_as_native_in_gdb() {
+fn thread_locals_print_as_native_in_gdb_and_lldb() {
     if !have(&[
         (&["gdb"], "gdb"),
+        (&["lldb-19"], "lldb-19"),
         (&["g++"], "g++"),
         (&["clang++-19"], "clang++-19"),
     ]) {
@@ -758,6 +800,22 @@ fn thread_locals_print_as_native_in_gdb() {
                     &["Breakpoint 1, bump_c_counter", "$1 = 10", "$5 = 107"]
                 };
                 compare("gdb", &build, &gdb, &tag, must, Units::One);
+                let (lldb, lldb_must): (&str, &[&str]) = if opt == "-O0" {
+                    (
+                        LLDB_TLS_SCRIPT,
+                        &["(int) 8", "(long) 10", "(int) 107", "(long) 1000"],
+                    )
+                } else {
+                    (LLDB_TLS_SCRIPT_O2, &["(int) 10", "(int) 107"])
+                };
+                compare(
+                    "lldb",
+                    &build,
+                    lldb,
+                    &format!("lldb-{tag}"),
+                    lldb_must,
+                    Units::One,
+                );
             }
         }
     }

@@ -43,6 +43,8 @@ pub struct TlsImage<'a> {
     /// Named variables in the block, for debuggers (they find TLS through
     /// the loaded object's symbol table).
     pub symbols: &'a [crate::graph::TlsSymbol],
+    /// More sections for the object (the thread-local variables' DWARF).
+    pub sections: &'a [crate::graph::NoAllocOutput],
 }
 
 /// What the linker needs from the process that runs the code.

@@ -29,7 +29,9 @@ const SHF_TLS_DATA: u64 = 0x1 | 0x2 | 0x400; // SHF_WRITE | SHF_ALLOC | SHF_TLS
 const STT_TLS: u8 = 6;
 const STB_LOCAL: u8 = 0;
 const STB_GLOBAL: u8 = 1;
-const SECTION_COUNT: u16 = 6;
+/// Null, .tdata, .tbss, .symtab, .strtab, .shstrtab; the image's extra
+/// sections go before .shstrtab.
+const FIXED_SECTIONS: u16 = 6;
 const TDATA_INDEX: u16 = 1;
 const TBSS_INDEX: u16 = 2;
 
@@ -64,8 +66,8 @@ pub(crate) fn build(image: &TlsImage<'_>, static_tls: bool) -> Vec<u8> {
     u16le(&mut out, PHDR_SIZE as u16);
     u16le(&mut out, PHNUM as u16);
     u16le(&mut out, 64); // e_shentsize
-    u16le(&mut out, SECTION_COUNT);
-    u16le(&mut out, SECTION_COUNT - 1); // e_shstrndx: .shstrtab is last
+    u16le(&mut out, 0); // e_shnum and e_shstrndx (.shstrtab, last): patched
+    u16le(&mut out, 0);
 
     let phdr = |out: &mut Vec<u8>,
                 p_type: u32,
@@ -178,19 +180,32 @@ fn append_symbols_and_sections(out: &mut Vec<u8>, image: &TlsImage<'_>, tls_offs
         section_name(".tbss"),
         section_name(".symtab"),
         section_name(".strtab"),
-        section_name(".shstrtab"),
     ];
+    let extra_names: Vec<u32> = image
+        .sections
+        .iter()
+        .map(|s| section_name(&s.name))
+        .collect();
+    let shstrtab_name = section_name(".shstrtab");
 
     out.resize(out.len().next_multiple_of(8), 0);
     let symtab_offset = out.len() as u64;
     out.extend_from_slice(&symtab);
     let strtab_offset = out.len() as u64;
     out.extend_from_slice(&strtab);
+    let mut extra_offsets = Vec::with_capacity(image.sections.len());
+    for section in image.sections {
+        extra_offsets.push(out.len() as u64);
+        out.extend_from_slice(&section.bytes);
+    }
     let shstrtab_offset = out.len() as u64;
     out.extend_from_slice(&shstrtab);
     out.resize(out.len().next_multiple_of(8), 0);
     let shoff = out.len() as u64;
     out[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+    let count = FIXED_SECTIONS + image.sections.len() as u16;
+    out[0x3c..0x3e].copy_from_slice(&count.to_le_bytes()); // e_shnum
+    out[0x3e..0x40].copy_from_slice(&(count - 1).to_le_bytes()); // e_shstrndx
 
     let tbss_addr = tls_offset + init_size;
     let tls_data = |name, sh_type, addr, size, align| SectionHeader {
@@ -211,7 +226,7 @@ fn append_symbols_and_sections(out: &mut Vec<u8>, image: &TlsImage<'_>, tls_offs
         align: 1,
         ..SectionHeader::default()
     };
-    let headers = [
+    let mut headers = vec![
         SectionHeader::default(),
         tls_data(
             names[0],
@@ -235,8 +250,16 @@ fn append_symbols_and_sections(out: &mut Vec<u8>, image: &TlsImage<'_>, tls_offs
             ..table(names[2], SHT_SYMTAB, symtab_offset, symtab.len())
         },
         table(names[3], SHT_STRTAB, strtab_offset, strtab.len()),
-        table(names[4], SHT_STRTAB, shstrtab_offset, shstrtab.len()),
     ];
+    for ((section, name), offset) in image.sections.iter().zip(extra_names).zip(extra_offsets) {
+        headers.push(table(name, SHT_PROGBITS, offset, section.bytes.len()));
+    }
+    headers.push(table(
+        shstrtab_name,
+        SHT_STRTAB,
+        shstrtab_offset,
+        shstrtab.len(),
+    ));
     for header in headers {
         header.write(out);
     }
@@ -286,6 +309,7 @@ mod tests {
             mem_size: 64,
             align: 16,
             symbols,
+            sections: &[],
         }
     }
 

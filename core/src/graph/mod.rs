@@ -219,6 +219,9 @@ pub struct LinkGraph {
     /// The symbols of the unit's TLS image (set by layout): debuggers find
     /// thread-local variables through them (see `docs/architecture.md`).
     pub tls_symbols: Vec<TlsSymbol>,
+    /// Extra (non-allocated) sections for the TLS image, added by plugins at
+    /// `pre_tls_image`: DWARF that debuggers resolve against its TLS block.
+    pub tls_image_sections: Vec<NoAllocOutput>,
 }
 
 /// A named thread-local variable of the unit, as the TLS image's symbol

@@ -30,6 +30,17 @@ impl FixupContext<'_> {
             tp_offset: tls_module.and_then(|m| m.tp_offset),
         }
     }
+
+    /// For DWARF, relocated before the TLS image is loaded: it refers to
+    /// thread-local variables by their offset in the block (`DTPOFF`), never
+    /// by module or thread-pointer offset.
+    pub fn for_debug_info<'a>(graph: &LinkGraph, plan: &'a Plan) -> FixupContext<'a> {
+        FixupContext {
+            got_base: got_base_addr(graph),
+            tls: plan.tls.as_ref().map(|tls| (tls, 0)),
+            tp_offset: None,
+        }
+    }
 }
 
 pub(crate) fn copy_and_fix_up(

@@ -38,6 +38,10 @@ pub struct PassConfig {
     pub post_prune: Vec<Pass>,
     /// Addresses assigned, nothing written yet.
     pub post_allocation: Vec<Pass>,
+    /// DWARF relocated (`noalloc_outputs`) and the TLS image's symbols known
+    /// (`tls_symbols`), just before the TLS image is loaded: add sections for
+    /// it to `tls_image_sections`. Runs only for units with TLS.
+    pub pre_tls_image: Vec<Pass>,
     /// Just before fixups (after GOT/stub relaxation).
     pub pre_fixup: Vec<Pass>,
     /// After fixups, before finalization: add allocation actions here.
@@ -107,6 +111,14 @@ pub fn run_pipeline(
     let mut tls_module = None;
     let result = (|| {
         run_passes(&mut config.post_allocation, graph)?;
+        // DWARF needs only the layout (TLS offsets, not the module), and the
+        // TLS image may carry some of it for debuggers: relocate it first.
+        if !plan.noalloc.is_empty() {
+            let context = fixups::FixupContext::for_debug_info(graph, &plan);
+            graph.noalloc_outputs = timings.record("debug fixup", || {
+                fixups::fix_up_noalloc(graph, &plan, &context)
+            })?;
+        }
         if let Some(tls) = &plan.tls {
             // The TLS image goes to the executor's thread library, which gives
             // every thread its copy; code reaches it through (module, offset) pairs.
@@ -120,12 +132,14 @@ pub fn run_pipeline(
                 .flat_map(|b| &b.edges)
                 .any(|e| e.kind.is_static_tls() && !graph.host_tls.contains_key(&e.target));
             graph.tls_symbols = layout::tls_symbols(graph, tls);
+            run_passes(&mut config.pre_tls_image, graph)?;
             let module = executor.load_tls_image(
                 &TlsImage {
                     init: &image,
                     mem_size: tls.mem_size,
                     align: tls.align,
                     symbols: &graph.tls_symbols,
+                    sections: &graph.tls_image_sections,
                 },
                 static_tls,
             )?;
@@ -137,11 +151,6 @@ pub fn run_pipeline(
         timings.record("fixup", || {
             fixups::copy_and_fix_up(graph, &plan, &context, in_flight.as_mut())
         })?;
-        if !plan.noalloc.is_empty() {
-            graph.noalloc_outputs = timings.record("debug fixup", || {
-                fixups::fix_up_noalloc(graph, &plan, &context)
-            })?;
-        }
         run_passes(&mut config.post_fixup, graph)
     })();
     if let Err(e) = result {

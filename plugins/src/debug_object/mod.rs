@@ -8,6 +8,7 @@
 //! by a finalize allocation action and unregistered by the dealloc action.
 
 mod elf_writer;
+mod tls_dwarf;
 mod tls_locations;
 
 use std::collections::HashMap;
@@ -219,6 +220,12 @@ impl Plugin for DebugObjectPlugin {
     }
 
     fn modify_pass_config(&self, config: &mut PassConfig) {
+        // The thread-local variables' DWARF goes in the TLS image, where
+        // debuggers resolve TLS (see tls_dwarf.rs).
+        config.pre_tls_image.push(Box::new(|graph| {
+            graph.tls_image_sections = tls_dwarf::sections(graph);
+            Ok(())
+        }));
         let this = self.clone();
         config.post_fixup.push(Box::new(move |graph| {
             let bytes = build_debug_object(graph)?;
