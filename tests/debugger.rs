@@ -614,14 +614,19 @@ frame variable
 process continue
 ";
 
-#[test]
-fn cxx_gdb_and_lldb_sessions_match_native() {
-    if !have(&[
+/// Both debuggers and both C++ compilers (the C++ sessions need them all).
+fn have_cxx_debuggers() -> bool {
+    have(&[
         (&["gdb"], "gdb"),
         (&["lldb-19"], "lldb-19"),
         (&["g++"], "g++"),
         (&["clang++-19"], "clang++-19"),
-    ]) {
+    ])
+}
+
+#[test]
+fn cxx_gdb_and_lldb_sessions_match_native() {
+    if !have_cxx_debuggers() {
         return;
     }
     let gdb = gdb_script(GDB_CXX_COMMANDS);
@@ -763,12 +768,7 @@ process continue
 
 #[test]
 fn thread_locals_print_as_native_in_gdb_and_lldb() {
-    if !have(&[
-        (&["gdb"], "gdb"),
-        (&["lldb-19"], "lldb-19"),
-        (&["g++"], "g++"),
-        (&["clang++-19"], "clang++-19"),
-    ]) {
+    if !have_cxx_debuggers() {
         return;
     }
     for compiler in ["gcc", "clang-19"] {
