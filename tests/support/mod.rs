@@ -104,7 +104,14 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Outcome,
         if start.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("timed out after {timeout:?}: {cmd:?}"));
+            // What it printed before it stopped making progress, for the log.
+            let stdout = out_thread.join().unwrap_or_default();
+            let stderr = err_thread.join().unwrap_or_default();
+            return Err(format!(
+                "timed out after {timeout:?}: {cmd:?}\n--- its output ---\n{}{}",
+                String::from_utf8_lossy(&stdout),
+                String::from_utf8_lossy(&stderr)
+            ));
         }
         std::thread::sleep(Duration::from_millis(5));
     };
