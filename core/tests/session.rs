@@ -293,3 +293,55 @@ fn executor_lookup_reports_host_symbol_kind_and_size() {
     );
     assert!(executor.lookup("no_such_symbol_anywhere_xyz").is_none());
 }
+
+#[test]
+fn units_linked_at_once_cannot_both_export_one_strong_symbol() {
+    if !gcc_available() {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let first = compile("race_a", "int shared_name(void) { return 1; }\n", &["-O1"]);
+    let second = compile("race_b", "int shared_name(void) { return 2; }\n", &["-O1"]);
+    // Both links resolve against an empty dylib before either exports: each
+    // waits for the other after its fixups.
+    struct Rendezvous(Arc<std::sync::Barrier>);
+    impl Plugin for Rendezvous {
+        fn name(&self) -> &str {
+            "rendezvous"
+        }
+        fn modify_pass_config(&self, config: &mut PassConfig) {
+            let barrier = self.0.clone();
+            config.post_fixup.push(Box::new(move |_| {
+                barrier.wait();
+                Ok(())
+            }));
+        }
+    }
+    for round in 0..10 {
+        let mut session = session();
+        session.add_plugin(Arc::new(Rendezvous(Arc::new(std::sync::Barrier::new(2)))));
+        let results = std::thread::scope(|scope| {
+            let handles = [&first, &second].map(|path| {
+                let session = &session;
+                scope.spawn(move || session.link(unit(&[path])))
+            });
+            handles.map(|h| h.join().expect("a link thread panicked"))
+        });
+        let failures: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(
+            failures.len(),
+            1,
+            "round {round}: exactly one link must fail"
+        );
+        assert!(
+            matches!(failures[0], Error::DuplicateSymbol { name, .. } if name == "shared_name"),
+            "round {round}: {}",
+            failures[0]
+        );
+        for linked in results.into_iter().flatten() {
+            assert_eq!(session.lookup("shared_name"), linked.lookup("shared_name"));
+            session.remove(linked).unwrap();
+        }
+        assert_eq!(session.lookup("shared_name"), None);
+    }
+}

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
 use crate::error::{Error, Result};
 use crate::executor::ExecutorControl;
-use crate::graph::{ExecutorAddr, InputFile, LinkGraph, Scope, SymbolDef};
+use crate::graph::{ExecutorAddr, InputFile, LinkGraph, Linkage, Scope, SymbolDef};
 use crate::link::{
     run_pipeline, DeadStrip, Initializers, LayoutReport, PassConfig, Plugin, Timings,
 };
@@ -264,6 +264,21 @@ impl Session {
         let mut symbols = HashMap::new();
         let mut exported = Vec::new();
         let mut dylib = self.lock_dylib();
+        // Resolution checked this unit's strong names against the dylib as it
+        // was then; a unit linked at the same time may have exported one since.
+        if let Some((name, file)) =
+            strong_exports(&graph).find(|(name, _)| dylib.symbols.contains_key(*name))
+        {
+            let error = Error::DuplicateSymbol {
+                name: name.to_string(),
+                first: "a link unit linked at the same time".into(),
+                second: file.to_string(),
+            };
+            drop(dylib);
+            // The dealloc actions undo the finalize actions (registrations).
+            linked.alloc.deallocate()?;
+            return Err(error);
+        }
         for id in graph.symbol_ids() {
             let sym = graph.symbol(id);
             let (Some(name), SymbolDef::Defined { block, .. }) = (&sym.name, sym.def) else {
@@ -359,4 +374,17 @@ mod tests {
         send_sync::<super::Session>();
         send_sync::<super::LinkedUnit>();
     }
+}
+
+/// The live, strong, default-visibility definitions a unit exports, with the
+/// file that defines each.
+fn strong_exports(graph: &LinkGraph) -> impl Iterator<Item = (&str, &str)> + '_ {
+    graph.symbol_ids().filter_map(move |id| {
+        let sym = graph.symbol(id);
+        let (Some(name), SymbolDef::Defined { block, .. }) = (&sym.name, sym.def) else {
+            return None;
+        };
+        (graph.block(block).live && sym.scope == Scope::Default && sym.linkage == Linkage::Strong)
+            .then(|| (&**name, graph.file_name(sym.file)))
+    })
 }
