@@ -1142,6 +1142,10 @@ fn debug_objects_verify_and_have_real_addresses() {
     dirs.sort();
     dirs.push(program_dir("shapes"));
     dirs.push(program_dir("attach"));
+    // Thread-local variables: their DIEs are rewritten (tls_locations.rs).
+    let tls_programs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tls-programs");
+    dirs.push(tls_programs.join("tdata_tbss"));
+    dirs.push(tls_programs.join("static_local_tls"));
     let mut cases = Vec::new();
     for dir in &dirs {
         for compiler in ["gcc", "clang-19"] {
