@@ -80,9 +80,14 @@ fn resolve(spec: &str, executor: &dyn ExecutorControl) -> Result<u64, String> {
     if let Some(hex) = spec.strip_prefix("0x") {
         return u64::from_str_radix(hex, 16).map_err(|_| "not a hex address".into());
     }
+    // A `+` that no offset follows is part of the name (`operator+`).
     let (name, offset) = match spec.rsplit_once('+') {
-        Some((name, offset)) => (name, parse_offset(offset)?),
-        None => (spec, 0),
+        Some((name, offset)) if !name.is_empty() => match parse_offset(offset) {
+            Ok(offset) => (name, offset),
+            Err(_) if offset.is_empty() || offset.starts_with(['(', ' ']) => (spec, 0),
+            Err(e) => return Err(e),
+        },
+        _ => (spec, 0),
     };
     let start = symbolize::function_address(name)
         .or_else(|| executor.lookup(name).map(|s| s.addr.0))
