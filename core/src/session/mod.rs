@@ -365,17 +365,6 @@ impl Session {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    /// Embedders link, look up and remove from several threads at once.
-    #[test]
-    fn sessions_and_units_cross_threads() {
-        fn send_sync<T: Send + Sync>() {}
-        send_sync::<super::Session>();
-        send_sync::<super::LinkedUnit>();
-    }
-}
-
 /// The live, strong, default-visibility definitions a unit exports, with the
 /// file that defines each.
 fn strong_exports(graph: &LinkGraph) -> impl Iterator<Item = (&str, &str)> + '_ {
@@ -387,4 +376,15 @@ fn strong_exports(graph: &LinkGraph) -> impl Iterator<Item = (&str, &str)> + '_ 
         (graph.block(block).live && sym.scope == Scope::Default && sym.linkage == Linkage::Strong)
             .then(|| (&**name, graph.file_name(sym.file)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Embedders link, look up and remove from several threads at once.
+    #[test]
+    fn sessions_and_units_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<super::Session>();
+        send_sync::<super::LinkedUnit>();
+    }
 }
