@@ -901,6 +901,7 @@ fn attach_after_start_matches_native() {
             "bt",
             "info args",
             "print released",
+            "print tls_marker",
             "info symbol work",
             "finish",
             "detach",
@@ -918,6 +919,7 @@ fn attach_after_start_matches_native() {
          thread backtrace\n\
          frame variable n\n\
          target variable released\n\
+         target variable tls_marker\n\
          thread step-out\n\
          process detach\n",
     )
@@ -946,7 +948,8 @@ fn attach_after_start_matches_native() {
             &[
                 "Breakpoint 1, work (n=7) at worker.c:",
                 "#1  ADDR in main () at main.c:",
-                "Value returned is $2 = 91",
+                "$2 = 42",
+                "Value returned is $3 = 91",
             ][..],
         ),
         (
@@ -956,6 +959,7 @@ fn attach_after_start_matches_native() {
                 "stop reason = breakpoint 1.1",
                 "work(n=7) at worker.c:",
                 "(int) n = 7",
+                "tls_marker = 42",
             ][..],
         ),
     ] {
