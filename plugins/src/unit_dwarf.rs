@@ -6,17 +6,22 @@ use lantern_core::graph::LinkGraph;
 
 /// The DWARF of a fixed-up unit; sections it lacks read as empty.
 pub(crate) fn unit_dwarf(graph: &LinkGraph) -> Option<gimli::Dwarf<EndianSlice<'_, LittleEndian>>> {
-    let section = |name: &str| -> &[u8] {
-        graph
-            .noalloc_outputs
-            .iter()
-            .find(|o| o.name == name)
-            .map_or(&[][..], |o| &o.bytes[..])
-    };
     gimli::Dwarf::load(|id| -> Result<_, gimli::Error> {
-        Ok(EndianSlice::new(section(id.name()), LittleEndian))
+        Ok(EndianSlice::new(
+            output_bytes(graph, id.name()).unwrap_or_default(),
+            LittleEndian,
+        ))
     })
     .ok()
+}
+
+/// The relocated bytes of the unit's DWARF section `name`, if it has one.
+pub(crate) fn output_bytes<'a>(graph: &'a LinkGraph, name: &str) -> Option<&'a [u8]> {
+    graph
+        .noalloc_outputs
+        .iter()
+        .find(|o| o.name == name)
+        .map(|o| &o.bytes[..])
 }
 
 type Reader<'a> = EndianSlice<'a, LittleEndian>;

@@ -12,7 +12,7 @@
 //! and resolves it the same way.
 
 use gimli::write::{self, ConvertResult, EndianVec, FilterUnitSection, Sections};
-use gimli::{constants, AttributeValue, EndianSlice, LittleEndian, Operation};
+use gimli::{constants, AttributeValue, EndianSlice, LittleEndian};
 use lantern_core::graph::{LinkGraph, NoAllocOutput};
 
 type Reader<'a> = EndianSlice<'a, LittleEndian>;
@@ -81,15 +81,8 @@ fn convert(graph: &LinkGraph) -> ConvertResult<Vec<NoAllocOutput>> {
     Ok(outputs)
 }
 
-/// `DW_OP_const* N; DW_OP_form_tls_address` (or GNU's push_tls_address).
 fn is_tls_location(value: &AttributeValue<Reader<'_>>, encoding: gimli::Encoding) -> bool {
-    let AttributeValue::Exprloc(expr) = value else {
-        return false;
-    };
-    let mut ops = expr.operations(encoding);
-    matches!(ops.next(), Ok(Some(Operation::UnsignedConstant { .. })))
-        && matches!(ops.next(), Ok(Some(Operation::TLS)))
-        && matches!(ops.next(), Ok(None))
+    super::tls_locations::tls_offset(value, encoding).is_some()
 }
 
 /// What the TLS image's DWARF leaves out: the code (addresses, line

@@ -65,11 +65,7 @@ pub(crate) fn rewrite(graph: &LinkGraph) -> Option<TlsDwarf> {
             .or_insert(Some(symbol.offset));
     }
     let dwarf = crate::unit_dwarf::unit_dwarf(graph)?;
-    let info_bytes = graph
-        .noalloc_outputs
-        .iter()
-        .find(|o| o.name == ".debug_info")
-        .map_or(&[][..], |o| &o.bytes[..]);
+    let info_bytes = crate::unit_dwarf::output_bytes(graph, ".debug_info").unwrap_or_default();
     let mut fixes = Vec::new();
     let mut headers = dwarf.units();
     while let Ok(Some(header)) = headers.next() {
@@ -80,15 +76,8 @@ pub(crate) fn rewrite(graph: &LinkGraph) -> Option<TlsDwarf> {
     if fixes.is_empty() {
         return None;
     }
-    let section = |name: &str| {
-        graph
-            .noalloc_outputs
-            .iter()
-            .find(|o| o.name == name)
-            .map(|o| o.bytes.clone())
-    };
-    let mut info = section(".debug_info")?;
-    let mut abbrev = section(".debug_abbrev")?;
+    let mut info = info_bytes.to_vec();
+    let mut abbrev = crate::unit_dwarf::output_bytes(graph, ".debug_abbrev")?.to_vec();
     for fix in fixes {
         apply(&mut info, &mut abbrev, &dwarf, &fix)?;
     }
@@ -113,7 +102,8 @@ fn unit_fix(
         if entry.tag() != constants::DW_TAG_variable {
             continue;
         }
-        let Some(offset) = tls_offset(entry, unit.encoding()) else {
+        let location = entry.attr_value(constants::DW_AT_location);
+        let Some(offset) = location.and_then(|l| tls_offset(&l, unit.encoding())) else {
             continue;
         };
         let specification = match entry.attr_value(constants::DW_AT_specification) {
@@ -174,12 +164,13 @@ fn location_range(
     None
 }
 
-/// The offset of a variable located by `DW_OP_const* N; DW_OP_form_tls_address`.
-fn tls_offset(
-    entry: &gimli::DebuggingInformationEntry<Reader<'_>>,
+/// The offset of a variable located by `DW_OP_const* N; DW_OP_form_tls_address`
+/// (or `DW_OP_GNU_push_tls_address`); the TLS image's DWARF keeps exactly these.
+pub(super) fn tls_offset(
+    location: &AttributeValue<Reader<'_>>,
     encoding: gimli::Encoding,
 ) -> Option<u64> {
-    let Some(AttributeValue::Exprloc(expr)) = entry.attr_value(constants::DW_AT_location) else {
+    let AttributeValue::Exprloc(expr) = location else {
         return None;
     };
     let mut ops = expr.operations(encoding);
@@ -313,7 +304,7 @@ fn raw_table(bytes: &[u8], start: usize) -> Option<(usize, Vec<u64>)> {
             let name = read_uleb(bytes, &mut pos)?;
             let form = read_uleb(bytes, &mut pos)?;
             if form == u64::from(constants::DW_FORM_implicit_const.0) {
-                read_uleb(bytes, &mut pos)?; // an SLEB128: same length rule
+                read_leb(bytes, &mut pos, gimli::leb128::read::signed)?;
             }
             if name == 0 && form == 0 {
                 break;
@@ -335,45 +326,29 @@ fn free_code(used: &[u64], len: usize) -> u64 {
         .unwrap_or(next)
 }
 
+/// A ULEB128 at `*pos` (gimli's reader), moving `*pos` past it.
 fn read_uleb(bytes: &[u8], pos: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    let mut shift = 0;
-    loop {
-        let byte = *bytes.get(*pos)?;
-        *pos += 1;
-        if shift < 64 {
-            value |= u64::from(byte & 0x7f) << shift;
-        }
-        shift += 7;
-        if byte & 0x80 == 0 {
-            return Some(value);
-        }
-    }
+    read_leb(bytes, pos, gimli::leb128::read::unsigned)
 }
 
-fn write_uleb(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+fn read_leb<'a, T>(
+    bytes: &'a [u8],
+    pos: &mut usize,
+    read: impl FnOnce(&mut Reader<'a>) -> gimli::Result<T>,
+) -> Option<T> {
+    let mut reader = EndianSlice::new(bytes.get(*pos..)?, LittleEndian);
+    let value = read(&mut reader).ok()?;
+    *pos = bytes.len() - reader.len();
+    Some(value)
 }
 
-fn write_sleb(out: &mut Vec<u8>, mut value: i64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
-        if done {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+// Writing into a Vec cannot fail.
+fn write_uleb(out: &mut Vec<u8>, value: u64) {
+    let _ = gimli::leb128::write::unsigned(out, value);
+}
+
+fn write_sleb(out: &mut Vec<u8>, value: i64) {
+    let _ = gimli::leb128::write::signed(out, value);
 }
 
 /// ULEB128 in exactly `field.len()` bytes (continuation bits on all but the
