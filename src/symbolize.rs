@@ -110,12 +110,10 @@ fn frames(addr: u64) -> Vec<String> {
         return frames
             .iter()
             .enumerate()
-            .map(|(n, f)| match &f.file {
-                Some(file) => format!(
-                    "#{n} {addr:#018x} in {} at {file}:{}:{}",
-                    f.function, f.line, f.column
-                ),
-                None => format!("#{n} {addr:#018x} in {}", f.function),
+            .map(|(n, frame)| {
+                let mut line = String::new();
+                let _ = lantern_plugins::crash::write_frame(&mut line, n, addr, frame.as_ref());
+                line
             })
             .collect();
     }

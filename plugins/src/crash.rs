@@ -205,18 +205,26 @@ extern "C" fn collect(context: *mut UnwindContext, arg: *mut c_void) -> c_int {
 
 static FRAME_NUMBER: AtomicUsize = AtomicUsize::new(0);
 
+/// One JIT'd frame in the report's format, without the newline:
+/// `#N 0xADDR in FUNC at FILE:LINE:COL` (or just `in FUNC` without a file).
+pub fn write_frame(
+    out: &mut impl std::fmt::Write,
+    n: usize,
+    pc: u64,
+    frame: symbolize::FrameRef<'_>,
+) -> std::fmt::Result {
+    write!(out, "#{n} {pc:#018x} in {}", frame.function)?;
+    match frame.file {
+        Some(file) => write!(out, " at {file}:{}:{}", frame.line, frame.column),
+        None => Ok(()),
+    }
+}
+
 fn print_frame(line: &mut Line, pc: usize, lookup: usize) {
     let printed = symbolize::symbolize_jit(lookup as u64, &mut |frame| {
         let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
-        let _ = write!(line, "#{n} {pc:#018x} in {}", frame.function);
-        match frame.file {
-            Some(file) => {
-                let _ = writeln!(line, " at {file}:{}:{}", frame.line, frame.column);
-            }
-            None => {
-                let _ = writeln!(line);
-            }
-        }
+        let _ = write_frame(line, n, pc as u64, frame);
+        let _ = writeln!(line);
         line.flush();
     });
     if printed {

@@ -25,6 +25,17 @@ pub struct Frame {
     pub column: u32,
 }
 
+impl Frame {
+    pub fn as_ref(&self) -> FrameRef<'_> {
+        FrameRef {
+            function: &self.function,
+            file: self.file.as_deref(),
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
 /// A frame borrowed from a prepared table (what the crash handler prints).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameRef<'a> {
