@@ -285,6 +285,10 @@ impl ExecutorControl for InProcessExecutor {
         Ok(())
     }
 
+    fn run_wrapper(&self, call: &crate::memory::WrapperCall) -> Result<()> {
+        crate::memory::run_wrapper_call(call)
+    }
+
     fn make_stack_executable(&self) -> Result<()> {
         let maps = std::fs::read_to_string("/proc/self/maps")
             .map_err(|e| Error::Memory(format!("cannot read /proc/self/maps: {e}")))?;

@@ -65,6 +65,9 @@ pub trait ExecutorControl: Send + Sync {
     fn load_library(&self, path: &str) -> Result<()>;
     /// Makes the executor's stack executable (objects asking for it in `.note.GNU-stack`).
     fn make_stack_executable(&self) -> Result<()>;
+    /// Calls a wrapper function in the executor outside any allocation's
+    /// lifetime (plugins finishing work they batched across links).
+    fn run_wrapper(&self, call: &crate::memory::WrapperCall) -> Result<()>;
     /// Runs `preinit`/`init` with `(argc, argv, envp)`, arranges `fini` to run at
     /// exit after the atexit handlers registered later, then calls the entry
     /// point as `main(argc, argv, envp)` and returns its result.

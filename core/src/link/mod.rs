@@ -54,6 +54,14 @@ pub struct PassConfig {
 pub trait Plugin: Send + Sync {
     fn name(&self) -> &str;
     fn modify_pass_config(&self, config: &mut PassConfig);
+    /// Called before code of the units linked so far may run
+    /// ([`Session::lookup`](crate::session::Session::lookup),
+    /// [`Session::prepare_to_run`](crate::session::Session::prepare_to_run)):
+    /// plugins that batch work across links (deferred debugger registration)
+    /// finish it here.
+    fn before_run(&self, _executor: &dyn ExecutorControl) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Wall time of each phase of one link.

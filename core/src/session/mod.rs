@@ -185,9 +185,25 @@ impl Session {
         &self.executor
     }
 
-    /// Looks a symbol up among the units linked so far.
+    /// Looks a symbol up among the units linked so far, ready to call: what
+    /// plugins deferred is done first (see [`Session::prepare_to_run`]).
     pub fn lookup(&self, name: &str) -> Option<ExecutorAddr> {
+        if let Err(e) = self.prepare_to_run() {
+            log::warn!("before lookup of `{name}`: {e}");
+        }
         self.lock_dylib().lookup(name).map(|s| s.addr)
+    }
+
+    /// Makes the units linked so far ready to run: plugins finish what they
+    /// batched across links (with batched debugger registration, the pending
+    /// units' debug objects are registered, merged). Call it before calling
+    /// an address taken from [`LinkedUnit::lookup`] or running initializers;
+    /// [`Session::lookup`] calls it.
+    pub fn prepare_to_run(&self) -> Result<()> {
+        for plugin in &self.plugins {
+            plugin.before_run(self.executor.as_ref())?;
+        }
+        Ok(())
     }
 
     fn lock_dylib(&self) -> std::sync::MutexGuard<'_, JitDylib> {

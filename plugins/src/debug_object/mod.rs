@@ -8,6 +8,8 @@
 //! by a finalize allocation action and unregistered by the dealloc action.
 
 mod elf_writer;
+mod frame_convert;
+pub mod merge;
 mod tls_dwarf;
 mod tls_locations;
 
@@ -21,8 +23,11 @@ use lantern_core::graph::{
 use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
 
-use crate::gdb_jit;
+use crate::gdb_jit::{self, Registration};
 use elf_writer::{OutSection, OutSymbol};
+use lantern_core::arch::x86_64::EdgeKind;
+use lantern_core::executor::ExecutorControl;
+pub use merge::{DebugPart, DwarfSite};
 
 const SHF_WRITE: u64 = 1;
 const SHF_ALLOC: u64 = 2;
@@ -32,6 +37,11 @@ const MAX_SECTIONS: usize = 0xfe00;
 
 /// Builds the debug object of a linked (fixed-up) graph.
 pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
+    Ok(build_part(graph)?.object.into_vec())
+}
+
+/// The debug object of a linked graph, with the DWARF sites a merge moves.
+pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     let mut sections: Vec<OutSection<'_>> = Vec::new();
     let mut section_index: HashMap<SectionId, usize> = HashMap::new();
     for id in graph.section_ids() {
@@ -99,7 +109,13 @@ pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
     }
     // Thread-local variables located through the TLS image's symbols.
     let tls_dwarf = tls_locations::rewrite(graph);
+    let mut dwarf_index: HashMap<&str, u16> = HashMap::new();
     for output in &graph.noalloc_outputs {
+        // ELF index 0 is the null section.
+        dwarf_index.insert(
+            &output.name,
+            (sections.len() + 1).min(usize::from(u16::MAX)) as u16,
+        );
         let data = match (&tls_dwarf, output.name.as_str()) {
             (Some(tls), ".debug_info") => &tls.info,
             (Some(tls), ".debug_abbrev") => &tls.abbrev,
@@ -159,7 +175,52 @@ pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
         }
     }
     locals.extend(globals);
-    Ok(elf_writer::write(&sections, &locals))
+    Ok(DebugPart {
+        object: elf_writer::write(&sections, &locals).into_boxed_slice(),
+        sites: dwarf_sites(graph, &dwarf_index),
+    })
+}
+
+/// Every DWARF field that holds an offset into one of the unit's DWARF
+/// sections, for [`merge::merge`]; `None` when one cannot be moved (an edge
+/// kind other than a 32- or 64-bit pointer), which keeps the unit unmerged.
+fn dwarf_sites(graph: &LinkGraph, dwarf_index: &HashMap<&str, u16>) -> Option<Vec<DwarfSite>> {
+    let mut sites = Vec::new();
+    for id in graph.section_ids() {
+        let section = graph.section(id);
+        if section.lifetime != MemLifetime::NoAlloc {
+            continue;
+        }
+        let source = *dwarf_index.get(section.name.as_str())?;
+        for &block_id in &section.blocks {
+            let block = graph.block(block_id);
+            if !block.live {
+                continue;
+            }
+            for edge in &block.edges {
+                let SymbolDef::Defined { block: target, .. } = graph.symbol(edge.target).def else {
+                    continue;
+                };
+                if !graph.is_noalloc(target) || !graph.block(target).live {
+                    continue;
+                }
+                let width = match edge.kind {
+                    EdgeKind::Pointer64 => 8,
+                    EdgeKind::Pointer32 | EdgeKind::Pointer32Signed => 4,
+                    _ => return None,
+                };
+                let target_name = graph.section(graph.block(target).section).name.as_str();
+                sites.push(DwarfSite {
+                    section: source,
+                    target: *dwarf_index.get(target_name)?,
+                    width,
+                    // NoAlloc blocks' addresses are their offsets in the output section.
+                    offset: block.addr.0 + edge.offset,
+                });
+            }
+        }
+    }
+    Some(sites)
 }
 
 /// The key a unit's registration is known by: its lowest allocated address.
@@ -179,19 +240,35 @@ fn unit_key(graph: &LinkGraph) -> u64 {
 
 /// Builds each unit's debug object after fixups and registers it with
 /// debuggers (unless told only to keep copies).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct DebugObjectPlugin {
     register: bool,
+    registration: Registration,
     copies: Option<Arc<Mutex<Vec<Vec<u8>>>>>,
 }
 
 impl DebugObjectPlugin {
-    /// Registers every unit's debug object with gdb and lldb.
+    /// Registers every unit's debug object with gdb and lldb as the unit is
+    /// finalized: one object file per unit.
     pub fn registering() -> Self {
         DebugObjectPlugin {
             register: true,
+            registration: Registration::PerUnit,
             copies: None,
         }
+    }
+
+    /// Registers units when code may next run ([`Session::lookup`],
+    /// [`Session::prepare_to_run`]) instead of one by one: the units linked
+    /// since are merged into one object file, which debuggers read much faster
+    /// than many. Code called through an address from `LinkedUnit::lookup`
+    /// needs `prepare_to_run` first, or its breakpoints are not hit.
+    ///
+    /// [`Session::lookup`]: lantern_core::session::Session::lookup
+    /// [`Session::prepare_to_run`]: lantern_core::session::Session::prepare_to_run
+    pub fn batched(mut self) -> Self {
+        self.registration = Registration::Batched;
+        self
     }
 
     /// Also keeps a copy of every debug object built (for `lantern debug-object`).
@@ -228,30 +305,37 @@ impl Plugin for DebugObjectPlugin {
         }));
         let this = self.clone();
         config.post_fixup.push(Box::new(move |graph| {
-            let bytes = build_debug_object(graph)?;
+            let part = build_part(graph)?;
             if let Some(copies) = &this.copies {
                 copies
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(bytes.clone());
+                    .push(part.object.to_vec());
             }
             if this.register {
-                let key = unit_key(graph).to_le_bytes();
-                let mut arg = Vec::with_capacity(8 + bytes.len());
-                arg.extend_from_slice(&key);
-                arg.extend_from_slice(&bytes);
+                let key = unit_key(graph);
                 graph.alloc_actions.push(AllocAction {
                     finalize: Some(WrapperCall {
-                        function: ExecutorAddr(gdb_jit::register_wrapper as *const () as u64),
-                        arg,
+                        function: ExecutorAddr(gdb_jit::add_wrapper as *const () as u64),
+                        arg: gdb_jit::add_arg(key, this.registration, &part),
                     }),
                     dealloc: Some(WrapperCall {
-                        function: ExecutorAddr(gdb_jit::unregister_wrapper as *const () as u64),
-                        arg: key.to_vec(),
+                        function: ExecutorAddr(gdb_jit::remove_wrapper as *const () as u64),
+                        arg: key.to_le_bytes().to_vec(),
                     }),
                 });
             }
             Ok(())
         }));
+    }
+
+    fn before_run(&self, executor: &dyn ExecutorControl) -> Result<()> {
+        if !self.register || self.registration != Registration::Batched {
+            return Ok(());
+        }
+        executor.run_wrapper(&WrapperCall {
+            function: ExecutorAddr(gdb_jit::flush_wrapper as *const () as u64),
+            arg: Vec::new(),
+        })
     }
 }
