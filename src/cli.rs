@@ -131,6 +131,11 @@ struct DebugObjectArgs {
     /// Directory to write the debug object to (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Also write STEM.merged.debug.o: every unit's debug object merged into
+    /// one, as `lantern run` registers units linked before the program starts
+    /// (see --separate-units).
+    #[arg(long)]
+    merged: bool,
 }
 
 #[derive(Args)]
@@ -468,10 +473,21 @@ fn debug_object(args: DebugObjectArgs) -> Result<(), String> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "unit".into());
-    for (index, bytes) in plugin.copies().iter().enumerate() {
-        let path = args.out.join(format!("{stem}.{index}.debug.o"));
+    let parts = plugin.parts();
+    let write = |name: String, bytes: &[u8]| {
+        let path = args.out.join(name);
         std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("{} ({} bytes)", path.display(), bytes.len());
+        Ok::<_, String>(())
+    };
+    for (index, part) in parts.iter().enumerate() {
+        write(format!("{stem}.{index}.debug.o"), &part.object)?;
+    }
+    if args.merged {
+        let refs: Vec<_> = parts.iter().collect();
+        let merged = lantern_plugins::debug_object::merge::merge(&refs)
+            .map_err(|e| format!("merging the debug objects: {e}"))?;
+        write(format!("{stem}.merged.debug.o"), &merged)?;
     }
     Ok(())
 }

@@ -1080,30 +1080,46 @@ fn verify_debug_object(dir: &Path, compiler: &str, flags: &[&str]) -> bool {
     ));
     assert!(listing.contains("debug.o"), "{listing}");
 
-    let bytes = std::fs::read(&object).unwrap();
-    let file = object::read::elf::ElfFile64::<object::LittleEndian>::parse(&*bytes).unwrap();
-    use object::{Object, ObjectSection, SectionFlags};
-    for section in file.sections() {
-        if let SectionFlags::Elf { sh_flags, .. } = section.flags() {
-            if sh_flags.0 & object::elf::SHF_ALLOC.0 != 0 {
-                assert_ne!(
-                    section.address(),
-                    0,
-                    "{name}: section {:?} at address 0",
-                    section.name()
-                );
+    let mut objects_to_check = vec![object];
+    // The object batched registration registers when each file is its own
+    // unit (all the units merged): where some order of the files links that
+    // way (definitions before uses).
+    if !lib_dir.is_dir() && objects.len() > 1 {
+        let forward: Vec<&PathBuf> = objects.iter().collect();
+        let reversed: Vec<&PathBuf> = objects.iter().rev().collect();
+        for order in [reversed, forward] {
+            let merged_dir = out.join("merged");
+            let linked = Command::new(lantern())
+                .args([
+                    "debug-object",
+                    "--separate-units",
+                    "--merged",
+                    "-l",
+                    "m",
+                    "--out",
+                ])
+                .arg(&merged_dir)
+                .args(&order)
+                .output()
+                .unwrap();
+            if linked.status.success() {
+                let stem = order[0].file_stem().unwrap().to_string_lossy().into_owned();
+                objects_to_check.push(merged_dir.join(format!("{stem}.merged.debug.o")));
+                MERGED_CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                break;
             }
         }
-        let section_name = section.name().unwrap_or("");
-        assert!(
-            !section_name.starts_with(".rela"),
-            "{name}: the debug object has {section_name}"
-        );
     }
-
-    let Err(problem) = dwarfdump_verify(&object) else {
+    let mut problems = Vec::new();
+    for object in &objects_to_check {
+        check_sections(&name, object);
+        if let Err(problem) = dwarfdump_verify(object) {
+            problems.push(format!("{}:\n{problem}", object.display()));
+        }
+    }
+    if problems.is_empty() {
         return true;
-    };
+    }
     // The oracle: the natively linked program. llvm-dwarfdump-19 has inputs it
     // cannot judge (it loops forever on some of gcc's -O2 DWARF 5); the debug
     // object must verify wherever the native program does.
@@ -1117,11 +1133,40 @@ fn verify_debug_object(dir: &Path, compiler: &str, flags: &[&str]) -> bool {
     )
     .unwrap();
     match dwarfdump_verify(&native) {
-        Ok(()) => panic!("{name} {compiler} {flags:?}: llvm-dwarfdump-19 --verify fails on {} but not on the native program:\n{problem}", object.display()),
+        Ok(()) => panic!("{name} {compiler} {flags:?}: llvm-dwarfdump-19 --verify fails on a debug object but not on the native program:\n{}", problems.join("\n")),
         Err(_) => {
             eprintln!("note: {name} {compiler} {flags:?}: llvm-dwarfdump-19 --verify cannot judge the native program either; not counted");
             false
         }
+    }
+}
+
+/// How many merged debug objects `verify_debug_object` checked.
+static MERGED_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A debug object has no `.rela` section and no allocated section at address 0.
+fn check_sections(name: &str, object: &Path) {
+    let bytes = std::fs::read(object).unwrap();
+    let file = object::read::elf::ElfFile64::<object::LittleEndian>::parse(&*bytes).unwrap();
+    use object::{Object, ObjectSection, SectionFlags};
+    for section in file.sections() {
+        if let SectionFlags::Elf { sh_flags, .. } = section.flags() {
+            if sh_flags.0 & object::elf::SHF_ALLOC.0 != 0 {
+                assert_ne!(
+                    section.address(),
+                    0,
+                    "{name}: section {:?} of {} at address 0",
+                    section.name(),
+                    object.display()
+                );
+            }
+        }
+        let section_name = section.name().unwrap_or("");
+        assert!(
+            !section_name.starts_with(".rela"),
+            "{name}: {} has {section_name}",
+            object.display()
+        );
     }
 }
 
@@ -1192,6 +1237,16 @@ fn debug_objects_verify_and_have_real_addresses() {
     assert!(
         verified * 10 >= cases.len() * 9,
         "only {verified} of {} debug objects could be verified",
+        cases.len()
+    );
+    let merged = MERGED_CHECKED.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "{merged} of {} cases also had a merged debug object checked",
+        cases.len()
+    );
+    assert!(
+        merged * 4 >= cases.len(),
+        "only {merged} of {} cases link as separate units for a merged debug object",
         cases.len()
     );
 }

@@ -368,33 +368,46 @@ fn lldb_check_without_objects() {
     }
 }
 
-/// With `--separate-units` each object is its own unit: two entries, newest
-/// first, linked both ways, each with its own functions.
+/// With `--separate-units` each object is its own unit. Registered one by
+/// one: two entries, newest first, linked both ways, each with its own
+/// functions. Batched (the default): one merged entry with all of them.
 #[test]
 fn gdb_lists_every_unit() {
     if !have(&[(&["gdb"], "gdb"), (&["gcc"], "gcc")]) {
         return;
     }
     let shapes = build_shapes("gdb-units");
-    // shapes.o first: main.o uses what it defines.
-    let mut program = shapes.lantern_run(&["--separate-units"]);
-    program.truncate(3);
-    program.extend(shapes.objects.iter().rev().map(|o| o.display().to_string()));
-    let script = format!(
-        "{}lantern-jit list\nlantern-jit check\n{}",
-        prologue("gdb", "scaled_sides"),
-        echo_done("gdb")
-    );
-    let out = run_debugger("gdb", &shapes.dir, "units", &script, &program);
-    assert!(done(&out) > 0, "{out}");
-    let listed = parse_list(&out);
-    assert_eq!(listed.len(), 2, "{out}");
-    // main.o: main, accumulate; shapes.o: perimeter, scaled_sides, side_length.
-    assert_eq!((listed[0].functions, listed[1].functions), (2, 3), "{out}");
-    assert!(
-        out.contains("lantern-jit check: 2 objects, all well formed"),
-        "{out}"
-    );
+    for (mode, expected) in [("per-unit", &[2, 3][..]), ("batched", &[5][..])] {
+        // shapes.o first: main.o uses what it defines.
+        let registration = format!("--debug-registration={mode}");
+        let mut program = shapes.lantern_run(&["--separate-units", &registration]);
+        program.truncate(4);
+        program.extend(shapes.objects.iter().rev().map(|o| o.display().to_string()));
+        let script = format!(
+            "{}lantern-jit list\nlantern-jit check\n{}",
+            prologue("gdb", "scaled_sides"),
+            echo_done("gdb")
+        );
+        let out = run_debugger(
+            "gdb",
+            &shapes.dir,
+            &format!("units-{mode}"),
+            &script,
+            &program,
+        );
+        assert!(done(&out) > 0, "{out}");
+        let listed = parse_list(&out);
+        // main.o: main, accumulate; shapes.o: perimeter, scaled_sides, side_length.
+        let functions: Vec<usize> = listed.iter().map(|l| l.functions).collect();
+        assert_eq!(functions, expected, "{mode}:\n{out}");
+        assert!(
+            out.contains(&match expected.len() {
+                1 => "lantern-jit check: 1 object, all well formed".to_string(),
+                n => format!("lantern-jit check: {n} objects, all well formed"),
+            }),
+            "{mode}:\n{out}"
+        );
+    }
 }
 
 /// Writes `bytes` with `patch` applied to `dir/name`.

@@ -244,7 +244,7 @@ fn unit_key(graph: &LinkGraph) -> u64 {
 pub struct DebugObjectPlugin {
     register: bool,
     registration: Registration,
-    copies: Option<Arc<Mutex<Vec<Vec<u8>>>>>,
+    copies: Option<Arc<Mutex<Vec<DebugPart>>>>,
 }
 
 impl DebugObjectPlugin {
@@ -284,6 +284,14 @@ impl DebugObjectPlugin {
     }
 
     pub fn copies(&self) -> Vec<Vec<u8>> {
+        self.parts()
+            .into_iter()
+            .map(|p| p.object.into_vec())
+            .collect()
+    }
+
+    /// The kept debug objects with their DWARF sites, for [`merge::merge`].
+    pub fn parts(&self) -> Vec<DebugPart> {
         self.copies
             .as_ref()
             .map(|c| c.lock().unwrap_or_else(|e| e.into_inner()).clone())
@@ -310,7 +318,7 @@ impl Plugin for DebugObjectPlugin {
                 copies
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(part.object.to_vec());
+                    .push(part.clone());
             }
             if this.register {
                 let key = unit_key(graph);
