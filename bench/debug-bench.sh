@@ -63,7 +63,9 @@ side by side in one run. Two parts:
          for PROG =
            native       the program linked by gcc -o prog (no JIT registration)
            lantern      lantern run f_0.o ... f_{N-1}.o main.o (one unit: 1 registration)
-           lantern-sep  lantern run --separate-units f_0.o ... main.o (N+1 units and registrations)
+           lantern-sep  lantern run --separate-units f_0.o ... main.o (N+1 units, registered
+                        batched: merged into 1 object file before main runs)
+           lantern-per-unit  the same with --debug-registration=per-unit (N+1 registrations)
            llvm-jitlink llvm-jitlink-19 f_0.o ... main.o (one registration per object: N+1)
          and, for reference, the same programs without a debugger (hyperfine).
          A session counts only if it reached the breakpoint; otherwise the row
@@ -175,7 +177,8 @@ results, parts, timeout, orig_stack = sys.argv[1], sys.argv[2].split(), sys.argv
 LABEL = {
     "native": "native (gcc -o prog)",
     "lantern": "lantern run (1 unit)",
-    "lantern-sep": "lantern run --separate-units",
+    "lantern-sep": "lantern run --separate-units (batched)",
+    "lantern-per-unit": "lantern run --separate-units --debug-registration=per-unit",
     "llvm-jitlink": "llvm-jitlink-19",
 }
 def ratio(a, b):
@@ -264,7 +267,7 @@ if "scale" in parts and os.path.exists(scale_tsv):
         status = dict(l.rstrip("\n").split("\t", 1) for l in open(sf) if l.strip()) if os.path.exists(sf) else {}
         res = json.load(open(jf))["results"] if os.path.exists(jf) else []
         for t in LABEL:
-            regs = 0 if t == "native" else 1 if t == "lantern" else n + 1
+            regs = 0 if t == "native" else 1 if t in ("lantern", "lantern-sep") else n + 1
             if t in tools:
                 data[(n, "none", t)] = dict(regs=regs, status="ok", times=res[tools.index(t)]["times"], rss=[])
             else:
@@ -311,7 +314,7 @@ if "scale" in parts and os.path.exists(scale_tsv):
     for d in debuggers:
         if d == "none":
             continue
-        for t in ("lantern-sep", "llvm-jitlink"):
+        for t in ("lantern-per-unit", "llvm-jitlink"):
             prev, first = None, None
             for n in sizes:
                 m, nat = med(n, d, t), med(n, d, "native")
@@ -617,7 +620,7 @@ PY
 fi
 
 # ------------------------------------------------------------------ part 2: scale
-TOOLS=(native lantern lantern-sep llvm-jitlink)
+TOOLS=(native lantern lantern-sep lantern-per-unit llvm-jitlink)
 
 # tool_argv N TOOL: the program ARGV of TOOL for units-N, run from its directory.
 tool_argv() {
@@ -625,6 +628,7 @@ tool_argv() {
         native) ARGV=(./prog) ;;
         lantern) ARGV=("$LANTERN" run @objs.rsp) ;;
         lantern-sep) ARGV=("$LANTERN" run --separate-units @objs.rsp) ;;
+        lantern-per-unit) ARGV=("$LANTERN" run --separate-units --debug-registration=per-unit @objs.rsp) ;;
         llvm-jitlink) ARGV=("$JITLINK" @objs.rsp) ;;
     esac
 }
@@ -673,7 +677,7 @@ if has_part scale; then
         declare -A ST=()
         JL_STACK=
         for t in "${TOOLS[@]}"; do
-            if [ "$t" = lantern-sep ] && [ "$HAVE_SEPARATE" = 0 ]; then ST[$t]=missing; continue; fi
+            if [ "${t#lantern-}" != "$t" ] && [ "$HAVE_SEPARATE" = 0 ]; then ST[$t]=missing; continue; fi
             tool_argv "$n" "$t"
             in_group "$dir" "$dir/$t.log" "${ARGV[@]}"
             if [ "$t" = llvm-jitlink ] && [ "$RC" = 139 ] && [ "$JITLINK_STACK" -gt 0 ]; then
@@ -757,7 +761,7 @@ if has_part scale; then
         done
         for d in $DEBUGGERS; do
             for t in "${TOOLS[@]}"; do
-                case $t in native) regs=0 ;; lantern) regs=1 ;; *) regs=$((n + 1)) ;; esac
+                case $t in native) regs=0 ;; lantern | lantern-sep) regs=1 ;; *) regs=$((n + 1)) ;; esac
                 stack=
                 [ "$t" != llvm-jitlink ] || stack=$JL_STACK
                 printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$d" "$t" "$regs" "${SST[$d/$t]}" \

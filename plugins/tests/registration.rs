@@ -21,12 +21,16 @@ fn compile(name: &str, source: &str) -> Option<PathBuf> {
 }
 
 fn session(extra: Option<Arc<dyn Plugin>>) -> Session {
+    session_with(DebugObjectPlugin::registering(), extra)
+}
+
+fn session_with(plugin: DebugObjectPlugin, extra: Option<Arc<dyn Plugin>>) -> Session {
     let options = SessionOptions {
         debug_info: true,
         ..SessionOptions::default()
     };
     let mut session = Session::new(Arc::new(InProcessExecutor::new()), options);
-    session.add_plugin(Arc::new(DebugObjectPlugin::registering()));
+    session.add_plugin(Arc::new(plugin));
     if let Some(plugin) = extra {
         session.add_plugin(plugin);
     }
@@ -126,4 +130,232 @@ fn failing_finalize_action_undoes_the_registration() {
         "no half-registered object is left behind"
     );
     assert!(session.lookup("thrice").is_none());
+}
+
+/// The functions a registered object names, with their addresses, and the
+/// names of the compile units its DWARF describes.
+fn described(addr: u64, size: u64) -> (Vec<(String, u64)>, Vec<String>) {
+    let bytes = registered_bytes(addr, size);
+    let file = object::File::parse(&*bytes).expect("the debug object is ELF");
+    let mut functions: Vec<(String, u64)> = file
+        .symbols()
+        .filter(|s| s.kind() == object::SymbolKind::Text)
+        .map(|s| {
+            let section = file.section_by_index(s.section_index().unwrap()).unwrap();
+            (
+                s.name().unwrap().to_string(),
+                section.address() + s.address(),
+            )
+        })
+        .collect();
+    functions.sort();
+    let dwarf = gimli::Dwarf::load(|id| -> Result<_, gimli::Error> {
+        let data = file
+            .section_by_name(id.name())
+            .and_then(|s| s.data().ok())
+            .unwrap_or(&[]);
+        Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
+    })
+    .unwrap();
+    let mut units = Vec::new();
+    let mut headers = dwarf.units();
+    while let Some(header) = headers.next().unwrap() {
+        let unit = dwarf.unit(header).expect("every unit parses");
+        // Every unit's line table and strings are where its offsets say.
+        let program = unit.line_program.clone().expect("a line table");
+        let mut rows = program.rows();
+        while rows.next_row().unwrap().is_some() {}
+        // gimli resolved DW_AT_name through the (moved) string offsets.
+        let name = unit.name.expect("a unit name");
+        units.push(String::from_utf8_lossy(&name).into_owned());
+    }
+    (functions, units)
+}
+
+/// Batched: units wait until code may run, then share one object file; a
+/// unit removed from it leaves the others registered, and one removed while
+/// waiting is never registered.
+#[test]
+fn batched_units_share_one_registration_until_removed() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let sources = [
+        (
+            "batch_a",
+            "int a_fn(int x) { return x + 1; }\nconst char *a_name = \"a\";\n",
+        ),
+        (
+            "batch_b",
+            "int a_fn(int);\nint b_fn(int x) { return a_fn(x) * 2; }\n",
+        ),
+        (
+            "batch_c",
+            "int b_fn(int);\nint c_fn(int x) { return b_fn(x) - 3; }\n",
+        ),
+        ("batch_d", "int d_fn(int x) { return -x; }\n"),
+    ];
+    let mut objects = Vec::new();
+    for (name, source) in sources {
+        let Some(obj) = compile(name, source) else {
+            return;
+        };
+        objects.push(obj);
+    }
+    let before = gdb_jit::registered_objects();
+    let session = session_with(DebugObjectPlugin::registering().batched(), None);
+    let mut linked: Vec<_> = objects[..3]
+        .iter()
+        .map(|o| session.link(unit(o)).unwrap())
+        .collect();
+    assert_eq!(
+        gdb_jit::registered_objects(),
+        before,
+        "nothing before code may run"
+    );
+
+    let c_fn = session.lookup("c_fn").expect("c_fn");
+    let after = gdb_jit::registered_objects();
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "three units, one object file"
+    );
+    let (functions, units) = described(after[0].0, after[0].1);
+    let expected: Vec<(String, u64)> = [("a_fn", 0), ("b_fn", 1), ("c_fn", 2)]
+        .iter()
+        .map(|&(name, unit)| (name.to_string(), linked[unit].lookup(name).unwrap().0))
+        .collect();
+    assert_eq!(functions, expected);
+    assert_eq!(c_fn, linked[2].lookup("c_fn").unwrap());
+    let unit_names: Vec<bool> = ["batch_a", "batch_b", "batch_c"]
+        .iter()
+        .map(|n| units.iter().any(|u| u.contains(n)))
+        .collect();
+    assert_eq!(unit_names, [true, true, true], "{units:?}");
+    // SAFETY: c_fn is `int c_fn(int)`, linked and finalized in this process.
+    let call: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(c_fn.0 as usize) };
+    assert_eq!(call(4), 7);
+
+    // A unit linked and removed before code runs is never registered.
+    let d = session.link(unit(&objects[3])).unwrap();
+    session.remove(d).unwrap();
+    session.prepare_to_run().unwrap();
+    assert_eq!(gdb_jit::registered_objects().len(), before.len() + 1);
+
+    // Removing the middle unit re-registers the other two, merged.
+    session.remove(linked.remove(1)).unwrap();
+    let after = gdb_jit::registered_objects();
+    assert_eq!(after.len(), before.len() + 1);
+    let (functions, units) = described(after[0].0, after[0].1);
+    let names: Vec<&str> = functions.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["a_fn", "c_fn"]);
+    assert!(!units.iter().any(|u| u.contains("batch_b")), "{units:?}");
+
+    for unit in linked {
+        session.remove(unit).unwrap();
+    }
+    assert_eq!(
+        gdb_jit::registered_objects(),
+        before,
+        "all removed, all unregistered"
+    );
+}
+
+/// The unwind rows of every FDE in an `.eh_frame` or `.debug_frame`, by
+/// function start: (start, length, rows as text).
+fn unwind_rows<S: gimli::UnwindSection<gimli::EndianSlice<'static, gimli::LittleEndian>>>(
+    section: &S,
+    bases: &gimli::BaseAddresses,
+) -> Vec<(u64, u64, String)>
+where
+    S::Offset: gimli::UnwindOffset<usize>,
+{
+    let mut fdes = Vec::new();
+    let mut entries = section.entries(bases);
+    let mut ctx = gimli::UnwindContext::new();
+    while let Some(entry) = entries.next().unwrap() {
+        let gimli::CieOrFde::Fde(partial) = entry else {
+            continue;
+        };
+        let fde = partial.parse(S::cie_from_offset).unwrap();
+        let mut table = fde.rows(section, bases, &mut ctx).unwrap();
+        let mut rows = String::new();
+        while let Some(row) = table.next_row().unwrap() {
+            let registers: Vec<_> = row.registers().collect();
+            rows.push_str(&format!(
+                "{:#x}..{:#x} cfa={:?} {:?}\n",
+                row.start_address(),
+                row.end_address(),
+                row.cfa(),
+                registers
+            ));
+        }
+        fdes.push((fde.initial_address(), fde.len(), rows));
+    }
+    fdes.sort();
+    fdes
+}
+
+/// A merged object's `.debug_frame` unwinds every function exactly as the
+/// units' own `.eh_frame` do, for CIEs with a personality and FDEs with an LSDA too.
+#[test]
+fn merged_frames_unwind_as_the_units_eh_frames() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let flags = ["-g", "-O2", "-fexceptions"];
+    let cleanup = "void note(int *);\n\
+                   static void release(int *p) { note(p); }\n\
+                   int step(int (*f)(int), int x) {\n\
+                     __attribute__((cleanup(release))) int guard = x;\n\
+                     return f(guard) + guard;\n\
+                   }\n";
+    let plain = "int noted;\n\
+                 void note(int *p) { noted += *p; }\n\
+                 int twice(int x) { return 2 * x; }\n";
+    let (Some(a), Some(b)) = (
+        support::compile("gcc", "plugins-frames", "cleanup", cleanup, &flags),
+        support::compile("gcc", "plugins-frames", "plain", plain, &flags),
+    ) else {
+        return;
+    };
+    let plugin = DebugObjectPlugin::registering()
+        .not_registering()
+        .keeping_copies();
+    let session = session_with(plugin.clone(), None);
+    // plain.o first: cleanup.o uses its `note`.
+    let _units: Vec<_> = [&b, &a]
+        .iter()
+        .map(|o| session.link(unit(o)).unwrap())
+        .collect();
+    let parts = plugin.parts();
+    assert_eq!(parts.len(), 2);
+
+    let leak = |bytes: Vec<u8>| -> &'static [u8] { Box::leak(bytes.into_boxed_slice()) };
+    let mut expected = Vec::new();
+    let mut personality = false;
+    for part in &parts {
+        let file = object::File::parse(&*part.object).unwrap();
+        let eh = file.section_by_name(".eh_frame").expect("an .eh_frame");
+        let data = leak(eh.data().unwrap().to_vec());
+        personality |= data.windows(4).any(|w| w == b"zPLR");
+        let bases = gimli::BaseAddresses::default().set_eh_frame(eh.address());
+        let section = gimli::EhFrame::new(data, gimli::LittleEndian);
+        expected.extend(unwind_rows(&section, &bases));
+    }
+    assert!(personality, "the cleanup unit has a personality and LSDAs");
+    expected.sort();
+
+    let refs: Vec<_> = parts.iter().collect();
+    let merged = leak(lantern_plugins::debug_object::merge::merge(&refs).unwrap());
+    let file = object::File::parse(merged).unwrap();
+    assert!(file.section_by_name(".eh_frame").is_none());
+    let frame = file
+        .section_by_name(".debug_frame")
+        .expect("a .debug_frame");
+    let mut section = gimli::DebugFrame::new(frame.data().unwrap(), gimli::LittleEndian);
+    section.set_address_size(8);
+    let got = unwind_rows(&section, &gimli::BaseAddresses::default());
+    assert!(
+        got.len() >= 3,
+        "note, twice, step (and its cold part): {got:?}"
+    );
+    assert_eq!(got, expected);
 }

@@ -4,8 +4,9 @@
 //! at its final address (no copy of the code: debuggers read it from the
 //! process), `.eh_frame` with its fixed-up bytes, the unit's DWARF already
 //! relocated in controller memory (no `.rela` sections), and a `.symtab` of
-//! the graph's named symbols. It is registered through the GDB JIT interface
-//! by a finalize allocation action and unregistered by the dealloc action.
+//! the graph's named symbols. A finalize allocation action hands it to the
+//! GDB JIT registry ([`gdb_jit`]), which registers it at once or, batched,
+//! merged with other units' ([`merge`]); the dealloc action removes it.
 
 mod elf_writer;
 mod frame_convert;
