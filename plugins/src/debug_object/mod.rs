@@ -45,6 +45,7 @@ pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
 pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     let mut sections: Vec<OutSection<'_>> = Vec::new();
     let mut section_index: HashMap<SectionId, usize> = HashMap::new();
+    let mut standard: Vec<bool> = Vec::new();
     for id in graph.section_ids() {
         let section = graph.section(id);
         if section.lifetime == MemLifetime::NoAlloc || section.tls {
@@ -84,6 +85,7 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
                 MemProt::Read => 0,
             };
         section_index.insert(id, sections.len());
+        standard.push(section.lifetime == MemLifetime::Standard);
         sections.push(OutSection {
             name: section.name.trim_start_matches('$').to_string(),
             sh_type: elf_writer::SHT_NOBITS,
@@ -93,6 +95,10 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
             align,
             data: &[],
         });
+    }
+    let (mut sections, moved) = coalesce(sections, &standard);
+    for index in section_index.values_mut() {
+        *index = moved[*index];
     }
 
     // .eh_frame: the layout places every .eh_frame block side by side.
@@ -180,6 +186,45 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         object: elf_writer::write(&sections, &locals).into_boxed_slice(),
         sites: dwarf_sites(graph, &dwarf_index),
     })
+}
+
+/// Joins sections of one protection that follow each other in the unit's
+/// memory (the `.text` of every object, the stubs after them) into one, named
+/// after the first, as a static link does: debuggers pay per section (lldb
+/// most), and a unit of a thousand objects has a thousand `.text` sections.
+/// Only `Standard` sections join: they share the unit's segment of that
+/// protection, so nothing of another unit lies between them. Returns the
+/// sections in address order and where each input section went.
+fn coalesce<'a>(
+    sections: Vec<OutSection<'a>>,
+    standard: &[bool],
+) -> (Vec<OutSection<'a>>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..sections.len()).collect();
+    order.sort_by_key(|&i| sections[i].addr);
+    let mut moved = vec![0; sections.len()];
+    let mut out: Vec<OutSection<'a>> = Vec::with_capacity(sections.len());
+    // Whether the last output section may take more.
+    let mut open = false;
+    let mut slots: Vec<Option<OutSection<'a>>> = sections.into_iter().map(Some).collect();
+    for i in order {
+        let section = slots[i].take().expect("each section once");
+        if let Some(last) = out.last_mut().filter(|_| open && standard[i]) {
+            let end = last.addr + last.size;
+            if last.flags == section.flags
+                && section.addr >= end
+                && section.addr - end < section.align.max(1)
+            {
+                last.size = section.addr + section.size - last.addr;
+                last.align = last.align.max(section.align);
+                moved[i] = out.len() - 1;
+                continue;
+            }
+        }
+        open = standard[i];
+        moved[i] = out.len();
+        out.push(section);
+    }
+    (out, moved)
 }
 
 /// Every DWARF field that holds an offset into one of the unit's DWARF
