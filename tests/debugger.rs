@@ -1342,3 +1342,110 @@ fn dead_stripped_code_gets_tombstones() {
         }
     }
 }
+
+/// The `batched` example (built by `cargo test` with the other examples).
+fn batched_example() -> PathBuf {
+    let path = lantern().parent().unwrap().join("examples").join("batched");
+    assert!(
+        path.exists(),
+        "{} is missing: run the whole `cargo test` (it builds the examples) or `cargo build --examples`",
+        path.display()
+    );
+    path
+}
+
+/// Units registered batched share one object file; removing units from it
+/// registers it again without them, and a breakpoint in the unit that stays
+/// is hit again, while the removed functions are gone from the debugger.
+#[test]
+fn removing_units_from_a_merged_object_keeps_breakpoints() {
+    if !have(&[
+        (&["gdb"], "gdb"),
+        (&["lldb-19"], "lldb-19"),
+        (&["gcc"], "gcc"),
+    ]) {
+        return;
+    }
+    let dir = scratch("debugger-merged-removal");
+    let sources = [
+        ("gone_one", "int gone_one(int x) { return x + 100; }\n"),
+        (
+            "keep",
+            "int kept(int x) {\n  int y = x * 3;\n  return y + 1;\n}\n",
+        ),
+        ("gone_two", "int gone_two(int x) { return x - 100; }\n"),
+    ];
+    let mut objects = Vec::new();
+    for (name, source) in sources {
+        std::fs::write(dir.join(format!("{name}.c")), source).unwrap();
+        check(
+            Command::new("gcc")
+                .args(["-g", "-O0", "-c"])
+                .arg(format!("{name}.c"))
+                .current_dir(&dir),
+        )
+        .unwrap();
+        objects.push(dir.join(format!("{name}.o")));
+    }
+    let example = batched_example();
+    let mut program: Vec<&Path> = vec![example.as_path(), Path::new("kept")];
+    program.extend(objects.iter().map(PathBuf::as_path));
+
+    let gdb = dir.join("script.gdb");
+    std::fs::write(
+        &gdb,
+        "set breakpoint pending on\nbreak kept\nrun\ninfo functions ^gone_\necho ---\\n\n\
+         continue\ninfo functions ^gone_\nnext\nprint y\ncontinue\n",
+    )
+    .unwrap();
+    let out = run_debugger("gdb", &gdb, &program);
+    for needle in [
+        "3 units, 1 object file(s) registered",
+        "Breakpoint 1, kept (x=1) at keep.c:2",
+        "1 unit(s), 1 object file(s) registered",
+        "Breakpoint 1, kept (x=2) at keep.c:2",
+        "$1 = 6",
+        "kept(2) = 7",
+    ] {
+        assert!(out.contains(needle), "gdb session lacks {needle:?}:\n{out}");
+    }
+    let (before, after) = out.split_once("---").expect("the marker");
+    for function in ["int gone_one(int);", "int gone_two(int);"] {
+        assert!(
+            before.contains(function),
+            "{function} before the removal:\n{out}"
+        );
+        assert!(
+            !after.contains(function),
+            "{function} after the removal:\n{out}"
+        );
+    }
+
+    let lldb = dir.join("script.lldb");
+    std::fs::write(
+        &lldb,
+        "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set --name kept\n\
+         process launch\nimage lookup -n gone_two\ncontinue\nthread step-over\n\
+         frame variable y\nimage lookup -n gone_two\n",
+    )
+    .unwrap();
+    let out = run_debugger("lldb", &lldb, &program);
+    let stops: Vec<&str> = out.lines().filter(|l| l.contains("`kept(x=")).collect();
+    assert!(
+        stops.len() >= 2
+            && stops[0].contains("kept(x=1) at keep.c:2")
+            && stops[1].contains("kept(x=2) at keep.c:2"),
+        "lldb stops twice in kept:\n{out}"
+    );
+    assert!(
+        out.split_once("`kept(x=2)")
+            .is_some_and(|(before, _)| before.contains("1 match found in")),
+        "gone_two is found before the removal:\n{out}"
+    );
+    assert!(out.contains("(int) y = 6"), "{out}");
+    let after = out.split_once("`kept(x=2)").expect("the second stop").1;
+    assert!(
+        after.contains("(lldb) image lookup -n gone_two") && !after.contains("match found"),
+        "gone_two is not found after the removal:\n{out}"
+    );
+}
