@@ -70,22 +70,40 @@ extern "C" {
     static mut __jit_debug_descriptor: JitDescriptor;
 }
 
+/// A unit in the registry: its key, its debug object, and how many sections
+/// it adds to a merged object.
+struct Unit {
+    key: u64,
+    part: DebugPart,
+    sections: usize,
+}
+
 /// A registered object file: the units whose debug objects it holds, and
 /// its entry in the descriptor's list.
 struct Group {
-    parts: Vec<(u64, DebugPart)>,
-    /// The merged object, when the group has more than one part (otherwise
-    /// the entry points at the part's own object).
-    _merged: Option<Box<[u8]>>,
+    units: Vec<Unit>,
+    /// Whether [`compact`] may merge it with another group (batched units
+    /// whose DWARF can move).
+    compactable: bool,
+    /// The merged object, when the group has more than one unit (otherwise
+    /// the entry points at the unit's own object).
+    merged: Option<Box<[u8]>>,
     entry: *mut JitCodeEntry,
 }
 
 // SAFETY: the entry is owned by the registry and only touched under REGISTRY's lock.
 unsafe impl Send for Group {}
 
-/// Units whose registration waits for the next flush, and registered groups.
+impl Group {
+    fn sections(&self) -> usize {
+        self.units.iter().map(|u| u.sections).sum()
+    }
+}
+
+/// Units whose registration waits for the next flush, and registered groups
+/// (oldest first).
 struct Registry {
-    pending: Vec<(u64, DebugPart)>,
+    pending: Vec<Unit>,
     groups: Vec<Group>,
 }
 
@@ -94,6 +112,10 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     pending: Vec::new(),
     groups: Vec::new(),
 });
+
+/// The sections a merged object may take from its units, with room left for
+/// the DWARF sections and the symbol and string tables.
+const SECTION_BUDGET: usize = merge::MAX_MERGED_SECTIONS - 64;
 
 fn lock() -> std::sync::MutexGuard<'static, Registry> {
     REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
@@ -155,57 +177,124 @@ fn unlink(entry: *mut JitCodeEntry) {
     }
 }
 
-/// Registers `parts` as one object file (merged when there are several); if
-/// they cannot be merged, each is registered alone.
-fn register(registry: &mut Registry, parts: Vec<(u64, DebugPart)>) {
-    if parts.len() > 1 {
-        let objects: Vec<&DebugPart> = parts.iter().map(|(_, p)| p).collect();
+/// Registers `units` as one object file, merged when there are several;
+/// gives them back if they cannot be merged.
+fn register_group(units: Vec<Unit>, batched: bool) -> Result<Group, Vec<Unit>> {
+    let merged = if units.len() > 1 {
+        let objects: Vec<&DebugPart> = units.iter().map(|u| &u.part).collect();
         match merge::merge(&objects) {
-            Ok(merged) => {
-                let merged = merged.into_boxed_slice();
-                let entry = link(&merged);
-                registry.groups.push(Group {
-                    parts,
-                    _merged: Some(merged),
-                    entry,
-                });
+            Ok(merged) => Some(merged.into_boxed_slice()),
+            Err(e) => {
+                log::warn!(
+                    "debugger registration: {} units registered one by one, as merging them failed: {e}",
+                    units.len()
+                );
+                return Err(units);
+            }
+        }
+    } else {
+        None
+    };
+    let entry = match (&merged, units.first()) {
+        (Some(merged), _) => link(merged),
+        (None, Some(unit)) => link(&unit.part.object),
+        (None, None) => return Err(units),
+    };
+    let compactable = batched && units.iter().all(|u| u.part.sites.is_some());
+    Ok(Group {
+        units,
+        compactable,
+        merged,
+        entry,
+    })
+}
+
+/// Registers `units` merged (or one by one if they cannot be) as groups
+/// inserted at `at` in the registry's list.
+fn register_at(registry: &mut Registry, at: usize, units: Vec<Unit>, batched: bool) {
+    let groups = match register_group(units, batched) {
+        Ok(group) => vec![group],
+        Err(units) => units
+            .into_iter()
+            .filter_map(|unit| register_group(vec![unit], batched).ok())
+            .collect(),
+    };
+    registry.groups.splice(at..at, groups);
+}
+
+/// Unregisters a group taken out of the registry (its units may live on in
+/// another group, which is registered first, so no code is ever unknown).
+fn unregister(group: Group) {
+    unlink(group.entry);
+    drop(group.merged);
+}
+
+/// Keeps the number of object files from batched registrations logarithmic
+/// in the number of units, for a runtime that runs code after every unit
+/// (one flush each): while the two newest compactable groups are of similar
+/// size (neither more than twice the other), they are replaced by one, as a
+/// binary counter carries. Each unit is merged again about log2(N) times, and
+/// debuggers, whose cost per registration grows with the number of object
+/// files, see a handful of them instead of N.
+fn compact(registry: &mut Registry) {
+    loop {
+        let newest: Vec<usize> = (0..registry.groups.len())
+            .rev()
+            .filter(|&i| registry.groups[i].compactable)
+            .take(2)
+            .collect();
+        let [newer, older] = newest[..] else {
+            return;
+        };
+        let (a, b) = (
+            registry.groups[older].units.len(),
+            registry.groups[newer].units.len(),
+        );
+        let sections = registry.groups[older].sections() + registry.groups[newer].sections();
+        if a > 2 * b || b > 2 * a || sections > SECTION_BUDGET {
+            return;
+        }
+        let mut newer_group = registry.groups.remove(newer);
+        let mut older_group = registry.groups.remove(older);
+        let split = older_group.units.len();
+        let mut units = std::mem::take(&mut older_group.units);
+        units.append(&mut newer_group.units);
+        match register_group(units, true) {
+            Ok(group) => {
+                registry.groups.push(group);
+                unregister(older_group);
+                unregister(newer_group);
+            }
+            Err(mut units) => {
+                // Leave both as they were, and out of later merges.
+                newer_group.units = units.split_off(split);
+                older_group.units = units;
+                older_group.compactable = false;
+                newer_group.compactable = false;
+                registry.groups.insert(older, older_group);
+                registry.groups.insert(newer, newer_group);
                 return;
             }
-            Err(e) => log::warn!(
-                "debugger registration: {} units registered one by one, as merging them failed: {e}",
-                parts.len()
-            ),
         }
-    }
-    for part in parts {
-        let entry = link(&part.1.object);
-        registry.groups.push(Group {
-            parts: vec![part],
-            _merged: None,
-            entry,
-        });
     }
 }
 
-/// Splits pending parts into batches a merged object can hold.
-fn batches(pending: Vec<(u64, DebugPart)>) -> Vec<Vec<(u64, DebugPart)>> {
-    // Room for the DWARF sections and the symbol and string tables.
-    let budget = merge::MAX_MERGED_SECTIONS - 64;
-    let mut batches: Vec<Vec<(u64, DebugPart)>> = Vec::new();
+/// Splits pending units into batches a merged object can hold.
+fn batches(pending: Vec<Unit>) -> Vec<Vec<Unit>> {
+    let mut batches: Vec<Vec<Unit>> = Vec::new();
     let mut used = usize::MAX;
-    for part in pending {
-        if part.1.sites.is_none() {
-            batches.push(vec![part]);
+    for unit in pending {
+        if unit.part.sites.is_none() {
+            batches.push(vec![unit]);
             used = usize::MAX;
             continue;
         }
-        let sections = part.1.allocated_sections();
-        if used.saturating_add(sections) > budget {
+        if used.saturating_add(unit.sections) > SECTION_BUDGET {
             batches.push(Vec::new());
             used = 0;
         }
-        used += sections;
-        batches.last_mut().expect("pushed above").push(part);
+        used += unit.sections;
+        batches.last_mut().expect("pushed above").push(unit);
     }
     batches
 }
@@ -258,11 +347,17 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
         return 1;
     };
     let key = u64::from_le_bytes(key.try_into().expect("8 bytes"));
+    let unit = Unit {
+        key,
+        sections: part.allocated_sections(),
+        part,
+    };
     let mut registry = lock();
     if batched[0] == 1 {
-        registry.pending.push((key, part));
+        registry.pending.push(unit);
     } else {
-        register(&mut registry, vec![(key, part)]);
+        let at = registry.groups.len();
+        register_at(&mut registry, at, vec![unit], false);
     }
     0
 }
@@ -275,7 +370,9 @@ pub unsafe extern "C" fn flush_wrapper(_arg: *const u8, _len: usize) -> u64 {
     let mut registry = lock();
     let pending = std::mem::take(&mut registry.pending);
     for batch in batches(pending) {
-        register(&mut registry, batch);
+        let at = registry.groups.len();
+        register_at(&mut registry, at, batch, true);
+        compact(&mut registry);
     }
     0
 }
@@ -292,23 +389,28 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
     };
     let key = u64::from_le_bytes(arg.try_into().expect("8 bytes"));
     let mut registry = lock();
-    if let Some(position) = registry.pending.iter().position(|(k, _)| *k == key) {
+    if let Some(position) = registry.pending.iter().position(|u| u.key == key) {
         registry.pending.remove(position);
         return 0;
     }
     let Some(position) = registry
         .groups
         .iter()
-        .position(|g| g.parts.iter().any(|(k, _)| *k == key))
+        .position(|g| g.units.iter().any(|u| u.key == key))
     else {
         return 2;
     };
-    let group = registry.groups.swap_remove(position);
-    unlink(group.entry);
-    let rest: Vec<_> = group.parts.into_iter().filter(|(k, _)| *k != key).collect();
+    let mut group = registry.groups.remove(position);
+    // The removed unit's object stays alive until its entry is unlinked.
+    let (_removed, rest): (Vec<Unit>, Vec<Unit>) = std::mem::take(&mut group.units)
+        .into_iter()
+        .partition(|u| u.key == key);
+    // The others first, so their code is never unknown to the debugger.
     if !rest.is_empty() {
-        register(&mut registry, rest);
+        let batched = group.compactable;
+        register_at(&mut registry, position, rest, batched);
     }
+    unregister(group);
     0
 }
 

@@ -359,3 +359,76 @@ fn merged_frames_unwind_as_the_units_eh_frames() {
     );
     assert_eq!(got, expected);
 }
+
+/// The function symbols of every registered object added since `before`.
+fn registered_functions(before: &[(u64, u64)]) -> (usize, Vec<String>) {
+    let objects: Vec<(u64, u64)> = gdb_jit::registered_objects()
+        .into_iter()
+        .filter(|o| !before.contains(o))
+        .collect();
+    let mut names: Vec<String> = objects
+        .iter()
+        .flat_map(|&(addr, size)| described(addr, size).0)
+        .map(|(name, _)| name)
+        .collect();
+    names.sort();
+    (objects.len(), names)
+}
+
+/// A REPL runs code after every unit: batched registration then flushes one
+/// unit at a time, and merges object files of similar size as it goes, so
+/// debuggers see a few object files instead of one per unit. Every function
+/// stays registered exactly once, through removals too.
+#[test]
+fn one_unit_at_a_time_keeps_few_object_files() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut objects = Vec::new();
+    for i in 0..16 {
+        let source = format!("int step_{i:02}(int x) {{ return x + {i}; }}\n");
+        let Some(obj) = compile(&format!("repl_{i}"), &source) else {
+            return;
+        };
+        objects.push(obj);
+    }
+    let before = gdb_jit::registered_objects();
+    let session = session_with(DebugObjectPlugin::registering().batched(), None);
+    let mut linked = Vec::new();
+    let mut counts = Vec::new();
+    for obj in &objects {
+        linked.push(session.link(unit(obj)).unwrap());
+        session.prepare_to_run().unwrap();
+        counts.push(registered_functions(&before).0);
+    }
+    // Never more than log2(units) + 1 object files on the way (the sizes
+    // grow as Fibonacci numbers: 16 units end as 13 + 3).
+    assert_eq!(counts[15], 2, "{counts:?}");
+    for (i, &count) in counts.iter().enumerate() {
+        let bound = (i + 1).ilog2() as usize + 1;
+        assert!(
+            count <= bound,
+            "{} units in {count} object files: {counts:?}",
+            i + 1
+        );
+    }
+    let all: Vec<String> = (0..16).map(|i| format!("step_{i:02}")).collect();
+    assert_eq!(registered_functions(&before).1, all);
+
+    // Remove every third unit: the rest stay registered, each once.
+    let mut kept = Vec::new();
+    for (i, unit) in linked.into_iter().enumerate() {
+        if i % 3 == 0 {
+            session.remove(unit).unwrap();
+        } else {
+            kept.push(unit);
+        }
+    }
+    let rest: Vec<String> = (0..16)
+        .filter(|i| i % 3 != 0)
+        .map(|i| format!("step_{i:02}"))
+        .collect();
+    assert_eq!(registered_functions(&before).1, rest);
+    for unit in kept {
+        session.remove(unit).unwrap();
+    }
+    assert_eq!(gdb_jit::registered_objects(), before);
+}
