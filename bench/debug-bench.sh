@@ -27,6 +27,7 @@ QUICK=0
 PARTS="size scale"
 INPUTS="big multi shapes"
 DEBUGGERS="gdb lldb"
+TOOLS_LIST="native lantern lantern-sep lantern-per-unit lantern-repl llvm-jitlink"
 JOBS=$(nproc 2>/dev/null || echo 2)
 REGEN=0
 SUMMARY_ONLY=0
@@ -66,6 +67,9 @@ side by side in one run. Two parts:
            lantern-sep  lantern run --separate-units f_0.o ... main.o (N+1 units, registered
                         batched: merged into 1 object file before main runs)
            lantern-per-unit  the same with --debug-registration=per-unit (N+1 registrations)
+           lantern-repl examples/repl @objs.rsp: a unit per file, registered (batched) after
+                        each link as a REPL that runs every entry would; the registry
+                        merges object files of similar size as it goes (N+1 flushes)
            llvm-jitlink llvm-jitlink-19 f_0.o ... main.o (one registration per object: N+1)
          and, for reference, the same programs without a debugger (hyperfine).
          A session counts only if it reached the breakpoint; otherwise the row
@@ -86,6 +90,9 @@ Options:
   --parts LIST      comma-separated subset of: size,scale (default: size,scale)
   --inputs LIST     size-part inputs, subset of: big,multi,shapes (default: all)
   --debuggers LIST  comma-separated subset of: gdb,lldb (default: gdb,lldb)
+  --tools LIST      scale-part programs, subset of: native,lantern,lantern-sep,
+                    lantern-per-unit,lantern-repl,llvm-jitlink (default: all; lantern-repl
+                    needs \`cargo build --release --examples\`)
   --lantern PATH    the lantern binary (default: <repo>/target/release/lantern)
   --llvm-jitlink P  the llvm-jitlink binary (default: llvm-jitlink-19 on PATH)
   --gdb PATH        the gdb binary (default: gdb on PATH)
@@ -126,6 +133,7 @@ while [ $# -gt 0 ]; do
         --parts) [ $# -ge 2 ] || die "--parts needs a list"; PARTS=${2//,/ }; shift 2 ;;
         --inputs) [ $# -ge 2 ] || die "--inputs needs a list"; INPUTS=${2//,/ }; shift 2 ;;
         --debuggers) [ $# -ge 2 ] || die "--debuggers needs a list"; DEBUGGERS=${2//,/ }; shift 2 ;;
+        --tools) [ $# -ge 2 ] || die "--tools needs a list"; TOOLS_LIST=${2//,/ }; shift 2 ;;
         --lantern) [ $# -ge 2 ] || die "--lantern needs a path"; LANTERN=$2; shift 2 ;;
         --llvm-jitlink) [ $# -ge 2 ] || die "--llvm-jitlink needs a path"; JITLINK=$2; shift 2 ;;
         --gdb) [ $# -ge 2 ] || die "--gdb needs a path"; GDB=$2; shift 2 ;;
@@ -179,6 +187,7 @@ LABEL = {
     "lantern": "lantern run (1 unit)",
     "lantern-sep": "lantern run --separate-units (batched)",
     "lantern-per-unit": "lantern run --separate-units --debug-registration=per-unit",
+    "lantern-repl": "examples/repl (a unit per file, registered after each)",
     "llvm-jitlink": "llvm-jitlink-19",
 }
 def ratio(a, b):
@@ -268,6 +277,8 @@ if "scale" in parts and os.path.exists(scale_tsv):
         res = json.load(open(jf))["results"] if os.path.exists(jf) else []
         for t in LABEL:
             regs = 0 if t == "native" else 1 if t in ("lantern", "lantern-sep") else n + 1
+            if t not in tools and t not in status:
+                continue
             if t in tools:
                 data[(n, "none", t)] = dict(regs=regs, status="ok", times=res[tools.index(t)]["times"], rss=[])
             else:
@@ -314,7 +325,7 @@ if "scale" in parts and os.path.exists(scale_tsv):
     for d in debuggers:
         if d == "none":
             continue
-        for t in ("lantern-per-unit", "llvm-jitlink"):
+        for t in ("lantern-per-unit", "lantern-repl", "llvm-jitlink"):
             prev, first = None, None
             for n in sizes:
                 m, nat = med(n, d, t), med(n, d, "native")
@@ -620,7 +631,13 @@ PY
 fi
 
 # ------------------------------------------------------------------ part 2: scale
-TOOLS=(native lantern lantern-sep lantern-per-unit llvm-jitlink)
+read -r -a TOOLS <<<"$TOOLS_LIST"
+for t in "${TOOLS[@]}"; do
+    case $t in native | lantern | lantern-sep | lantern-per-unit | lantern-repl | llvm-jitlink) ;;
+        *) die "--tools: unknown program '$t'" ;;
+    esac
+done
+REPL=$(dirname "$LANTERN")/examples/repl
 
 # tool_argv N TOOL: the program ARGV of TOOL for units-N, run from its directory.
 tool_argv() {
@@ -629,6 +646,7 @@ tool_argv() {
         lantern) ARGV=("$LANTERN" run @objs.rsp) ;;
         lantern-sep) ARGV=("$LANTERN" run --separate-units @objs.rsp) ;;
         lantern-per-unit) ARGV=("$LANTERN" run --separate-units --debug-registration=per-unit @objs.rsp) ;;
+        lantern-repl) ARGV=("$REPL" @objs.rsp) ;;
         llvm-jitlink) ARGV=("$JITLINK" @objs.rsp) ;;
     esac
 }
@@ -678,6 +696,11 @@ if has_part scale; then
         JL_STACK=
         for t in "${TOOLS[@]}"; do
             if [ "${t#lantern-}" != "$t" ] && [ "$HAVE_SEPARATE" = 0 ]; then ST[$t]=missing; continue; fi
+            if [ "$t" = lantern-repl ] && [ ! -x "$REPL" ]; then
+                note "N=$n: $REPL is missing (cargo build --release --examples): lantern-repl rows say 'missing'"
+                ST[$t]=missing
+                continue
+            fi
             tool_argv "$n" "$t"
             in_group "$dir" "$dir/$t.log" "${ARGV[@]}"
             if [ "$t" = llvm-jitlink ] && [ "$RC" = 139 ] && [ "$JITLINK_STACK" -gt 0 ]; then

@@ -229,54 +229,94 @@ fn unregister(group: Group) {
     drop(group.merged);
 }
 
+/// How many object files of similar size [`compact`] merges into one.
+const FANOUT: usize = 8;
+
 /// Keeps the number of object files from batched registrations logarithmic
 /// in the number of units, for a runtime that runs code after every unit
-/// (one flush each): while the two newest compactable groups are of similar
-/// size (neither more than twice the other), they are replaced by one, as a
-/// binary counter carries. Each unit is merged again about log2(N) times, and
-/// debuggers, whose cost per registration grows with the number of object
-/// files, see a handful of them instead of N.
+/// (one flush each): while the [`FANOUT`] newest compactable groups are of
+/// similar size (none more than twice another), they are replaced by one, as
+/// a counter in base 8 carries. Each unit is merged again about log8(N)
+/// times, there are at most about 7·log8(N) object files, and debuggers see
+/// about 2.3 registrations or unregistrations per unit.
+///
+/// That pays under gdb, whose cost per registration grows with the number of
+/// object files (it re-sets breakpoints over all of them): 1,000 units take
+/// it 1.8 s instead of 4.2 s, 5,000 units 15 s instead of 107 s. lldb's cost
+/// per registration hardly grows, so the extra registrations cost it more
+/// than they save: with lldb attached (`lldb-server` traces the process),
+/// nothing is merged after the flush.
 fn compact(registry: &mut Registry) {
+    if traced_by_lldb() {
+        return;
+    }
     loop {
-        let newest: Vec<usize> = (0..registry.groups.len())
+        let mut newest: Vec<usize> = (0..registry.groups.len())
             .rev()
             .filter(|&i| registry.groups[i].compactable)
-            .take(2)
+            .take(FANOUT)
             .collect();
-        let [newer, older] = newest[..] else {
-            return;
-        };
-        let (a, b) = (
-            registry.groups[older].units.len(),
-            registry.groups[newer].units.len(),
-        );
-        let sections = registry.groups[older].sections() + registry.groups[newer].sections();
-        if a > 2 * b || b > 2 * a || sections > SECTION_BUDGET {
+        if newest.len() < FANOUT {
             return;
         }
-        let mut newer_group = registry.groups.remove(newer);
-        let mut older_group = registry.groups.remove(older);
-        let split = older_group.units.len();
-        let mut units = std::mem::take(&mut older_group.units);
-        units.append(&mut newer_group.units);
+        newest.reverse();
+        let sizes: Vec<usize> = newest
+            .iter()
+            .map(|&i| registry.groups[i].units.len())
+            .collect();
+        let (smallest, largest) = (
+            sizes.iter().copied().min().unwrap_or(0),
+            sizes.iter().copied().max().unwrap_or(0),
+        );
+        let sections: usize = newest.iter().map(|&i| registry.groups[i].sections()).sum();
+        if largest > 2 * smallest || sections > SECTION_BUDGET {
+            return;
+        }
+        // Take them out, newest first so the other indices stay valid.
+        let mut old: Vec<Group> = newest
+            .iter()
+            .rev()
+            .map(|&i| registry.groups.remove(i))
+            .collect();
+        old.reverse();
+        let units: Vec<Unit> = old
+            .iter_mut()
+            .flat_map(|g| std::mem::take(&mut g.units))
+            .collect();
         match register_group(units, true) {
             Ok(group) => {
                 registry.groups.push(group);
-                unregister(older_group);
-                unregister(newer_group);
+                old.into_iter().for_each(unregister);
             }
             Err(mut units) => {
-                // Leave both as they were, and out of later merges.
-                newer_group.units = units.split_off(split);
-                older_group.units = units;
-                older_group.compactable = false;
-                newer_group.compactable = false;
-                registry.groups.insert(older, older_group);
-                registry.groups.insert(newer, newer_group);
+                // Leave them as they were, and out of later merges.
+                for (group, size) in old.iter_mut().zip(&sizes) {
+                    let rest = units.split_off(*size);
+                    group.units = std::mem::replace(&mut units, rest);
+                    group.compactable = false;
+                }
+                for (group, at) in old.into_iter().zip(newest) {
+                    registry.groups.insert(at, group);
+                }
                 return;
             }
         }
     }
+}
+
+/// Whether lldb (through `lldb-server`) traces this process now.
+fn traced_by_lldb() -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    let tracer = status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .map(str::trim)
+        .unwrap_or("0");
+    tracer != "0"
+        && std::fs::read_to_string(format!("/proc/{tracer}/comm"))
+            .is_ok_and(|comm| comm.starts_with("lldb"))
 }
 
 /// Splits pending units into batches a merged object can hold.

@@ -378,7 +378,8 @@ fn registered_functions(before: &[(u64, u64)]) -> (usize, Vec<String>) {
 /// A REPL runs code after every unit: batched registration then flushes one
 /// unit at a time, and merges object files of similar size as it goes, so
 /// debuggers see a few object files instead of one per unit. Every function
-/// stays registered exactly once, through removals too.
+/// stays registered exactly once, through removals too. (Not under lldb,
+/// which the registry leaves unmerged; the test process is not traced.)
 #[test]
 fn one_unit_at_a_time_keeps_few_object_files() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -399,17 +400,11 @@ fn one_unit_at_a_time_keeps_few_object_files() {
         session.prepare_to_run().unwrap();
         counts.push(registered_functions(&before).0);
     }
-    // Never more than log2(units) + 1 object files on the way (the sizes
-    // grow as Fibonacci numbers: 16 units end as 13 + 3).
+    // Eight object files of one unit become one of eight, and so on: 16
+    // units end in two object files, and there are never more than 8.
+    assert_eq!(counts[7], 1, "{counts:?}");
     assert_eq!(counts[15], 2, "{counts:?}");
-    for (i, &count) in counts.iter().enumerate() {
-        let bound = (i + 1).ilog2() as usize + 1;
-        assert!(
-            count <= bound,
-            "{} units in {count} object files: {counts:?}",
-            i + 1
-        );
-    }
+    assert!(counts.iter().all(|&c| c <= 8), "{counts:?}");
     let all: Vec<String> = (0..16).map(|i| format!("step_{i:02}")).collect();
     assert_eq!(registered_functions(&before).1, all);
 
