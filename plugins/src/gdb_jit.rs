@@ -17,8 +17,9 @@
 //! which merges every waiting unit into one object file
 //! ([`merge`](crate::debug_object::merge)): debuggers pay per object file, so
 //! a thousand units added one by one then cost about what one unit of a
-//! thousand objects does. Removing a merged unit registers its group again
-//! without it.
+//! thousand objects does. When flushes come one unit at a time (a REPL that
+//! runs every entry), `compact` merges object files of similar size as it
+//! goes. Removing a merged unit registers its group again without it.
 
 use std::sync::Mutex;
 
