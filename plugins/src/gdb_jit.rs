@@ -224,7 +224,7 @@ fn register_at(registry: &mut Registry, at: usize, units: Vec<Unit>, batched: bo
 }
 
 /// Unregisters a group taken out of the registry (its units may live on in
-/// another group, which is registered first, so no code is ever unknown).
+/// another group, registered before or after: see `remove_wrapper`).
 fn unregister(group: Group) {
     unlink(group.entry);
     drop(group.merged);
@@ -446,12 +446,22 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
     let (_removed, rest): (Vec<Unit>, Vec<Unit>) = std::mem::take(&mut group.units)
         .into_iter()
         .partition(|u| u.key == key);
-    // The others first, so their code is never unknown to the debugger.
-    if !rest.is_empty() {
-        let batched = group.compactable;
-        register_at(&mut registry, position, rest, batched);
+    let batched = group.compactable;
+    if traced_by_lldb() {
+        // lldb unloads an object's sections by address: unregistered after
+        // a new object at the same addresses, the old one takes the new
+        // one's sections with it. So under lldb the old object goes first.
+        unregister(group);
+        if !rest.is_empty() {
+            register_at(&mut registry, position, rest, batched);
+        }
+    } else {
+        // The others first, so their code is never unknown to gdb.
+        if !rest.is_empty() {
+            register_at(&mut registry, position, rest, batched);
+        }
+        unregister(group);
     }
-    unregister(group);
     0
 }
 
