@@ -15,7 +15,7 @@
 //! so every change of the list calls the hook at once, under a process-wide
 //! lock. A unit added [`Registration::Batched`] waits for [`flush_wrapper`],
 //! which merges every waiting unit into one object file
-//! ([`merge`](crate::debug_object::merge)): debuggers pay per object file, so
+//! ([`merge`]): debuggers pay per object file, so
 //! a thousand units added one by one then cost about what one unit of a
 //! thousand objects does. When flushes come one unit at a time (a REPL that
 //! runs every entry), `compact` merges object files of similar size as it
