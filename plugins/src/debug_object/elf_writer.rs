@@ -13,6 +13,21 @@ pub struct OutSection<'a> {
     pub data: &'a [u8],
 }
 
+impl<'a> OutSection<'a> {
+    /// A non-allocated section with contents (DWARF), at address 0.
+    pub fn unallocated(name: String, data: &'a [u8]) -> Self {
+        OutSection {
+            name,
+            sh_type: PROGBITS,
+            flags: 0,
+            addr: 0,
+            size: data.len() as u64,
+            align: 1,
+            data,
+        }
+    }
+}
+
 /// One symbol; `section` is an index into the sections passed to [`write`].
 pub struct OutSymbol {
     pub name: String,

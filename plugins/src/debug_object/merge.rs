@@ -82,8 +82,24 @@ impl DebugPart {
 
     /// How many sections the part adds to a merged object (its allocated ones).
     pub fn allocated_sections(&self) -> usize {
-        parse(&self.object).map_or(0, |p| p.allocated.len())
+        // The section headers only: a full parse would also copy the symbols.
+        let Ok(header) = FileHeader64::<LE>::parse(&*self.object) else {
+            return 0;
+        };
+        let Ok(endian) = header.endian() else {
+            return 0;
+        };
+        header
+            .sections(endian, &*self.object)
+            .map_or(0, |sections| {
+                sections.iter().filter(|s| is_allocated(s, endian)).count()
+            })
     }
+}
+
+/// The sections a debug object declares at their final addresses (NOBITS, SHF_ALLOC).
+fn is_allocated(section: &object::elf::SectionHeader64<LE>, endian: LE) -> bool {
+    section.sh_type(endian) == SHT_NOBITS && section.sh_flags(endian).0 & SHF_ALLOC.0 != 0
 }
 
 /// A parsed debug object: what the merge takes from it.
@@ -114,7 +130,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
         let name = sections.section_name(endian, section).map_err(err)?;
         let name = std::str::from_utf8(name).map_err(|_| "section name is not UTF-8")?;
         let flags = section.sh_flags(endian).0;
-        if section.sh_type(endian) == SHT_NOBITS && flags & SHF_ALLOC.0 != 0 {
+        if is_allocated(section, endian) {
             allocated_at.insert(index, parsed.allocated.len());
             parsed.allocated.push((
                 index,
@@ -245,16 +261,7 @@ pub fn merge(parts: &[&DebugPart]) -> Result<Vec<u8>, String> {
         }
     }
     for name in &names {
-        let data = &contents[name];
-        sections.push(OutSection {
-            name: name.to_string(),
-            sh_type: elf_writer::PROGBITS,
-            flags: 0,
-            addr: 0,
-            size: data.len() as u64,
-            align: 1,
-            data,
-        });
+        sections.push(OutSection::unallocated(name.to_string(), &contents[name]));
     }
     if sections.len() > MAX_MERGED_SECTIONS {
         return Err(format!(

@@ -128,15 +128,7 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
             (Some(tls), ".debug_abbrev") => &tls.abbrev,
             _ => &output.bytes,
         };
-        sections.push(OutSection {
-            name: output.name.clone(),
-            sh_type: elf_writer::PROGBITS,
-            flags: 0,
-            addr: 0,
-            size: data.len() as u64,
-            align: 1,
-            data,
-        });
+        sections.push(OutSection::unallocated(output.name.clone(), data));
     }
     if sections.len() > MAX_SECTIONS {
         return Err(Error::Other(format!(
