@@ -447,22 +447,47 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
         .into_iter()
         .partition(|u| u.key == key);
     let batched = group.compactable;
-    if traced_by_lldb() {
-        // lldb unloads an object's sections by address: unregistered after
-        // a new object at the same addresses, the old one takes the new
-        // one's sections with it. So under lldb the old object goes first.
-        unregister(group);
-        if !rest.is_empty() {
-            register_at(&mut registry, position, rest, batched);
-        }
-    } else {
-        // The others first, so their code is never unknown to gdb.
-        if !rest.is_empty() {
-            register_at(&mut registry, position, rest, batched);
-        }
-        unregister(group);
+    // The old object goes first. lldb unloads an object's sections by
+    // address: unregistered after a new object at the same addresses, the
+    // old one would take the new one's sections with it. gdb re-sets its
+    // breakpoints only when an object is registered, so a registration must
+    // follow while the removed code is still mapped: see `resync_breakpoints`.
+    unregister(group);
+    if !rest.is_empty() {
+        register_at(&mut registry, position, rest, batched);
+    } else if !traced_by_lldb() {
+        resync_breakpoints();
     }
     0
+}
+
+/// Makes gdb re-set its breakpoints now, by registering and unregistering
+/// an object file with nothing in it.
+///
+/// gdb drops an unregistered object's symbols but keeps its breakpoint
+/// locations, still inserted, until the next registration. By then the
+/// code is unmapped; if new code lands at the same address (the memory
+/// manager reuses freed ranges), the new location inherits the "inserted"
+/// state of the old one, no breakpoint instruction is written into the new
+/// code, and the breakpoint is never hit again. Re-set while the removed
+/// code is still mapped, gdb takes its breakpoint instructions out, and the
+/// next registration inserts them into the new code.
+///
+/// The caller holds REGISTRY's lock.
+fn resync_breakpoints() {
+    static EMPTY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let empty = EMPTY.get_or_init(|| {
+        object::write::Object::new(
+            object::BinaryFormat::Elf,
+            object::Architecture::X86_64,
+            object::Endianness::Little,
+        )
+        .write()
+        .unwrap_or_default()
+    });
+    if !empty.is_empty() {
+        unlink(link(empty));
+    }
 }
 
 /// The objects currently in the descriptor's list, as (address, size), walking
