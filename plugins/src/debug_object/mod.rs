@@ -26,6 +26,7 @@ use lantern_core::memory::{AllocAction, WrapperCall};
 
 use crate::gdb_jit::{self, Registration};
 use elf_writer::{OutSection, OutSymbol};
+use lantern_core::arch::x86_64::tables::GOT_SECTION;
 use lantern_core::arch::x86_64::EdgeKind;
 use lantern_core::executor::ExecutorControl;
 pub use merge::{DebugPart, DwarfSite};
@@ -60,7 +61,10 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         if live.is_empty() {
             continue;
         }
-        if section.name == crate::eh_frame::EH_FRAME {
+        // The GOT holds addresses that only the unit's own stubs and loads
+        // read: no symbol or DWARF points into it, and debuggers pay per
+        // section (lldb most: a unit per function has a GOT each).
+        if section.name == crate::eh_frame::EH_FRAME || section.name == GOT_SECTION {
             continue;
         }
         let start = live
