@@ -322,3 +322,89 @@ fn malformed_eh_frame_is_an_error_not_an_unwinder_crash() {
         ],
     );
 }
+
+/// Where section `name`'s header and symbol `symbol`'s entry start in an
+/// ELF64 relocatable object.
+fn header_offsets(bytes: &[u8], name: &str, symbol: &str) -> (usize, usize) {
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let file = object::File::parse(bytes).unwrap();
+    let shoff = u64::from_le_bytes(bytes[0x28..0x30].try_into().unwrap()) as usize;
+    let section = file.section_by_name(name).unwrap().index().0;
+    let symtab = file.section_by_name(".symtab").unwrap();
+    let sym = file.symbols().find(|s| s.name() == Ok(symbol)).unwrap();
+    let (symtab_offset, _) = symtab.file_range().unwrap();
+    (
+        shoff + section * 64,
+        symtab_offset as usize + sym.index().0 * 24,
+    )
+}
+
+/// Header fields that parse but cannot be true (an alignment of a terabyte,
+/// a symbol larger than its section) are errors naming the file and what is
+/// wrong, in every command that reads objects: a mutation fuzzer found them
+/// making the layout ask for terabytes and the symbolizer overflow.
+#[test]
+fn impossible_alignments_and_symbol_sizes_are_named() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-headers");
+    let good = compile_c(
+        &dir,
+        "good",
+        "int table[4] = {1, 2, 3, 4};\nint pick(int i) { return table[i & 3]; }\nint main(void) { return pick(2) - 3; }\n",
+        &["-g", "-O1"],
+    );
+    let bytes = std::fs::read(&good).unwrap();
+    let (text_header, pick) = header_offsets(&bytes, ".text", "pick");
+    let (abbrev_header, _) = header_offsets(&bytes, ".debug_abbrev", "pick");
+    let patched = |name: &str, at: usize, value: u64| {
+        let mut v = bytes.clone();
+        v[at..at + 8].copy_from_slice(&value.to_le_bytes());
+        let path = dir.join(format!("{name}.o"));
+        std::fs::write(&path, v).unwrap();
+        path
+    };
+    let cases = [
+        (
+            patched("text_align", text_header + 48, 1 << 40),
+            vec!["text_align.o", "section .text", "alignment 0x10000000000"],
+        ),
+        (
+            patched("dwarf_align", abbrev_header + 48, 1 << 63),
+            vec!["dwarf_align.o", "section .debug_abbrev", "alignment"],
+        ),
+        (
+            patched("symbol_size", pick + 16, u64::MAX),
+            vec![
+                "symbol_size.o",
+                "symbol pick",
+                "runs past the end of its section",
+            ],
+        ),
+    ];
+    let out_dir = dir.join("out");
+    for (object, needles) in &cases {
+        let commands: [Vec<&std::ffi::OsStr>; 3] = [
+            vec!["link".as_ref(), object.as_os_str()],
+            vec![
+                "debug-object".as_ref(),
+                object.as_os_str(),
+                "--out".as_ref(),
+                out_dir.as_os_str(),
+            ],
+            vec![
+                "symbolize".as_ref(),
+                object.as_os_str(),
+                "-a".as_ref(),
+                "pick+4".as_ref(),
+            ],
+        ];
+        for args in commands {
+            let out =
+                run_with_timeout(Command::new(lantern()).args(&args), Duration::from_secs(60))
+                    .unwrap();
+            assert_error(&out, needles);
+        }
+    }
+}

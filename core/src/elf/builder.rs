@@ -15,6 +15,11 @@ use crate::graph::{
 
 type FileHeader64 = elf::FileHeader64<LE>;
 
+/// The largest alignment accepted for a section or a common symbol: 256 MiB,
+/// the most gcc and clang let code ask for. More is a corrupt header, and
+/// would have the layout pad by terabytes.
+const MAX_ALIGN: u64 = 1 << 28;
+
 /// What the builder keeps besides allocated sections.
 #[derive(Debug, Clone, Default)]
 pub struct GraphBuilderOptions {
@@ -166,6 +171,12 @@ impl<'a> GraphBuilder<'a> {
                     format!("section {sname}: alignment {align} is not a power of two"),
                 ));
             }
+            if align > MAX_ALIGN {
+                return Err(bad(
+                    name,
+                    format!("section {sname}: alignment {align:#x} is larger than the {MAX_ALIGN:#x} compilers can ask for"),
+                ));
+            }
             let keep = flags & elf::SHF_GNU_RETAIN.0 != 0
                 || is_initializer_section(&sname)
                 || class != SectionClass::Alloc;
@@ -234,9 +245,19 @@ impl<'a> GraphBuilder<'a> {
             } else if shndx == elf::SHN_ABS {
                 SymbolDef::Absolute(sym.st_value(e))
             } else if shndx == elf::SHN_COMMON {
+                let align = sym.st_value(e).max(1);
+                if !align.is_power_of_two() || align > MAX_ALIGN {
+                    return Err(bad(
+                        name,
+                        format!(
+                            "common symbol {}: alignment {align:#x} is not a power of two up to {MAX_ALIGN:#x}",
+                            sym_name.as_deref().unwrap_or("(unnamed)")
+                        ),
+                    ));
+                }
                 SymbolDef::Common {
                     size: sym.st_size(e),
-                    align: sym.st_value(e).max(1),
+                    align,
                 }
             } else {
                 let section_index = symtab
@@ -266,12 +287,26 @@ impl<'a> GraphBuilder<'a> {
                             });
                         }
                         let offset = sym.st_value(e);
-                        if offset > graph.block(block).size {
+                        let block_size = graph.block(block).size;
+                        if offset > block_size {
                             return Err(bad(
                                 name,
                                 format!(
                                     "symbol {}: offset {offset:#x} is past the end of its section",
                                     sym_name.as_deref().unwrap_or("?")
+                                ),
+                            ));
+                        }
+                        if offset
+                            .checked_add(sym.st_size(e))
+                            .is_none_or(|end| end > block_size)
+                        {
+                            return Err(bad(
+                                name,
+                                format!(
+                                    "symbol {}: size {:#x} at offset {offset:#x} runs past the end of its section ({block_size:#x} bytes)",
+                                    sym_name.as_deref().unwrap_or("?"),
+                                    sym.st_size(e)
                                 ),
                             ));
                         }

@@ -143,7 +143,11 @@ fn convert_cie(entry: &mut Cursor<'_>, out: &mut Vec<u8>) -> Result<Cie, String>
     let has_augmentation_data = augmentation.first() == Some(&b'z');
     if has_augmentation_data {
         let length = entry.uleb()? as usize;
-        let data_end = entry.at + length;
+        let data_end = entry
+            .at
+            .checked_add(length)
+            .filter(|&end| end <= entry.bytes.len())
+            .ok_or("augmentation data past the end of the entry")?;
         for &letter in &augmentation[1..] {
             match letter {
                 b'R' => fde_encoding = entry.u8()?,
@@ -299,5 +303,9 @@ mod tests {
         let eh = sample(0);
         let err = append_as_debug_frame(&eh[..30], 0, &mut vec![]).unwrap_err();
         assert!(err.contains("runs past the section"), "{err}");
+        let mut eh = sample(0);
+        eh[15] = 0x7f; // augmentation data length, past the CIE's end
+        let err = append_as_debug_frame(&eh, 0, &mut vec![]).unwrap_err();
+        assert!(err.contains("augmentation data past the end"), "{err}");
     }
 }
