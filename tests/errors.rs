@@ -340,7 +340,7 @@ fn header_offsets(bytes: &[u8], name: &str, symbol: &str) -> (usize, usize) {
 }
 
 /// Header fields that parse but cannot be true (an alignment of a terabyte,
-/// a symbol larger than its section) are errors naming the file and what is
+/// a section larger than the address space, a symbol larger than its section) are errors naming the file and what is
 /// wrong, in every command that reads objects: a mutation fuzzer found them
 /// making the layout ask for terabytes and the symbolizer overflow.
 #[test]
@@ -352,12 +352,13 @@ fn impossible_alignments_and_symbol_sizes_are_named() {
     let good = compile_c(
         &dir,
         "good",
-        "int table[4] = {1, 2, 3, 4};\nint pick(int i) { return table[i & 3]; }\nint main(void) { return pick(2) - 3; }\n",
+        "int table[4] = {1, 2, 3, 4};\nint zeros[8];\nint pick(int i) { return table[i & 3] + zeros[i & 7]; }\nint main(void) { return pick(2) - 3; }\n",
         &["-g", "-O1"],
     );
     let bytes = std::fs::read(&good).unwrap();
     let (text_header, pick) = header_offsets(&bytes, ".text", "pick");
     let (abbrev_header, _) = header_offsets(&bytes, ".debug_abbrev", "pick");
+    let (bss_header, _) = header_offsets(&bytes, ".bss", "pick");
     let patched = |name: &str, at: usize, value: u64| {
         let mut v = bytes.clone();
         v[at..at + 8].copy_from_slice(&value.to_le_bytes());
@@ -373,6 +374,14 @@ fn impossible_alignments_and_symbol_sizes_are_named() {
         (
             patched("dwarf_align", abbrev_header + 48, 1 << 63),
             vec!["dwarf_align.o", "section .debug_abbrev", "alignment"],
+        ),
+        (
+            patched("bss_size", bss_header + 32, u64::MAX),
+            vec![
+                "bss_size.o",
+                "section .bss",
+                "larger than the address space",
+            ],
         ),
         (
             patched("symbol_size", pick + 16, u64::MAX),

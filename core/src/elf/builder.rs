@@ -20,6 +20,11 @@ type FileHeader64 = elf::FileHeader64<LE>;
 /// would have the layout pad by terabytes.
 const MAX_ALIGN: u64 = 1 << 28;
 
+/// The largest section or common symbol accepted: x86-64's user address
+/// space (128 TiB). Anything larger cannot be mapped, and sizes near 2^64
+/// would overflow the layout's arithmetic.
+const MAX_SIZE: u64 = 1 << 47;
+
 /// What the builder keeps besides allocated sections.
 #[derive(Debug, Clone, Default)]
 pub struct GraphBuilderOptions {
@@ -133,6 +138,12 @@ impl<'a> GraphBuilder<'a> {
                 continue;
             }
             let size = shdr.sh_size(e);
+            if size > MAX_SIZE {
+                return Err(bad(
+                    name,
+                    format!("section {sname}: size {size:#x} is larger than the address space"),
+                ));
+            }
             let content = if sh_type == elf::SHT_NOBITS.0 {
                 Content::Zero
             } else {
@@ -246,6 +257,16 @@ impl<'a> GraphBuilder<'a> {
                 SymbolDef::Absolute(sym.st_value(e))
             } else if shndx == elf::SHN_COMMON {
                 let align = sym.st_value(e).max(1);
+                if sym.st_size(e) > MAX_SIZE {
+                    return Err(bad(
+                        name,
+                        format!(
+                            "common symbol {}: size {:#x} is larger than the address space",
+                            sym_name.as_deref().unwrap_or("(unnamed)"),
+                            sym.st_size(e)
+                        ),
+                    ));
+                }
                 if !align.is_power_of_two() || align > MAX_ALIGN {
                     return Err(bad(
                         name,

@@ -130,10 +130,12 @@ pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
                     segments.len() - 1
                 });
                 let seg = &mut segments[index];
-                let offset = seg.size.next_multiple_of(block.align);
-                seg.size = offset
-                    .checked_add(block.size)
-                    .ok_or_else(|| Error::Memory("segment size overflows".into()))?;
+                let overflow = || Error::Memory("segment size overflows".into());
+                let offset = seg
+                    .size
+                    .checked_next_multiple_of(block.align)
+                    .ok_or_else(overflow)?;
+                seg.size = offset.checked_add(block.size).ok_or_else(overflow)?;
                 seg.align = seg.align.max(block.align);
                 slots[block_id.index()] = Some((index, offset));
             }

@@ -139,8 +139,16 @@ impl MemoryManager for InProcessMemoryManager {
             if seg.lifetime == MemLifetime::Finalize && finalize_start.is_none() {
                 finalize_start = Some(offset);
             }
+            let too_large = || {
+                Error::Memory(format!(
+                    "the unit's segments need more than {:#x} bytes",
+                    u64::MAX
+                ))
+            };
             if seg.align > page {
-                offset = align_up(offset, seg.align);
+                offset = offset
+                    .checked_next_multiple_of(seg.align)
+                    .ok_or_else(too_large)?;
             }
             segments[i] = Some(Segment {
                 offset,
@@ -148,7 +156,10 @@ impl MemoryManager for InProcessMemoryManager {
                 prot: seg.prot,
                 lifetime: seg.lifetime,
             });
-            offset = align_up(offset + seg.size, page);
+            offset = offset
+                .checked_add(seg.size)
+                .and_then(|end| end.checked_next_multiple_of(page))
+                .ok_or_else(too_large)?;
         }
         let total = offset.max(page);
         let finalize_start = finalize_start.unwrap_or(total);
