@@ -171,8 +171,13 @@ pub enum SymbolDef {
     },
     /// Not defined here: resolved by name against other graphs, archives and the host.
     External,
-    /// A fixed address: SHN_ABS symbols and resolved host symbols.
+    /// A fixed address from the object itself (`SHN_ABS`), or 0 for an
+    /// undefined weak reference: nothing is known to be there.
     Absolute(u64),
+    /// Resolved outside the unit (a host library or an earlier unit): data
+    /// symbols have `size` readable bytes at the address, which copy
+    /// relocations may copy.
+    Outside(u64),
     /// A tentative definition, turned into zero-fill by resolution.
     Common {
         size: u64,
@@ -353,7 +358,7 @@ impl LinkGraph {
                 let noalloc = self.sections[b.section.index()].lifetime == MemLifetime::NoAlloc;
                 (noalloc || b.addr.0 != 0).then(|| b.addr.0 + offset)
             }
-            SymbolDef::Absolute(addr) => Some(addr),
+            SymbolDef::Absolute(addr) | SymbolDef::Outside(addr) => Some(addr),
             SymbolDef::External | SymbolDef::Common { .. } => None,
         }
     }

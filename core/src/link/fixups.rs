@@ -307,7 +307,7 @@ fn describe_target(graph: &LinkGraph, symbol: crate::graph::SymbolId) -> String 
 fn range_hint(graph: &LinkGraph, edge: &crate::graph::Edge) -> String {
     let target = graph.symbol(edge.target);
     match target.def {
-        SymbolDef::Absolute(_) if edge.kind.is_pc_relative_32() || edge.kind.is_absolute_32() => {
+        SymbolDef::Outside(_) if edge.kind.is_pc_relative_32() || edge.kind.is_absolute_32() => {
             "; the symbol is in the host process, more than 2 GiB from the JIT'd code: \
              recompile with -fPIC so it is reached through the GOT"
                 .into()

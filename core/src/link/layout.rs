@@ -168,7 +168,9 @@ fn placement(graph: &LinkGraph) -> Placement {
                 SymbolDef::Defined { .. } if edge.kind.is_absolute_32() && !edge.kind.is_tls() => {
                     needs_low = true
                 }
-                SymbolDef::Absolute(addr) if addr != 0 && edge.kind.is_pc_relative_32() => {
+                SymbolDef::Absolute(addr) | SymbolDef::Outside(addr)
+                    if addr != 0 && edge.kind.is_pc_relative_32() =>
+                {
                     let (lo, hi) = host_range.unwrap_or((addr, addr));
                     host_range = Some((lo.min(addr), hi.max(addr)));
                 }

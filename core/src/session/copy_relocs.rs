@@ -42,7 +42,9 @@ pub(crate) fn add_copy_relocations(
                 continue;
             }
             let target = graph.symbol(edge.target);
-            let SymbolDef::Absolute(addr) = target.def else {
+            // Only symbols resolved outside the unit are data we can read:
+            // an object's own SHN_ABS symbol is just a number.
+            let SymbolDef::Outside(addr) = target.def else {
                 continue;
             };
             if addr == 0 || target.is_function || target.size == 0 {

@@ -471,7 +471,7 @@ impl Resolver<'_> {
     ) {
         for &id in references {
             let sym = self.graph.symbol_mut(id);
-            sym.def = SymbolDef::Absolute(addr);
+            sym.def = SymbolDef::Outside(addr);
             sym.is_function = is_function;
             sym.size = size;
         }

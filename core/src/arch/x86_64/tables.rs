@@ -300,7 +300,8 @@ impl Tables {
             .map(|e| e.target)
             .filter(|&t| {
                 let sym = graph.symbol(t);
-                sym.is_function && matches!(sym.def, SymbolDef::Absolute(a) if a != 0)
+                sym.is_function
+                    && matches!(sym.def, SymbolDef::Absolute(a) | SymbolDef::Outside(a) if a != 0)
             })
             .collect();
         for block_id in block_ids {
