@@ -98,6 +98,29 @@ fn response_files_supply_files_and_options() {
     assert_eq!(out.status, "exit 9", "{}", out.stderr);
 }
 
+/// An object read from a pipe (`/dev/stdin`, or a shell's `<(zcat x.o.gz)`) links
+/// as a file does: it cannot be mapped, so it is read whole.
+#[test]
+fn objects_can_come_from_a_pipe() {
+    if require_tool(&["gcc"], "gcc").is_none() {
+        return;
+    }
+    let dir = scratch("cli-pipe");
+    let obj = compile_c(&dir, "piped", "int main(void){ return 42; }", &[]);
+    let mut child = Command::new(lantern())
+        .args(["run", "/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(&obj).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, &bytes).unwrap();
+    drop(stdin);
+    let out = outcome(child.wait_with_output().unwrap());
+    assert_eq!(out.status, "exit 42", "{out:?}");
+}
+
 #[test]
 fn entry_option_selects_the_function() {
     if require_tool(&["gcc"], "gcc").is_none() {

@@ -213,6 +213,7 @@ fn missing_entry_point_and_missing_file() {
     assert_error(&lantern_run(&[&obj]), &["entry point `main`"]);
     let missing = dir.join("does-not-exist.o");
     assert_error(&lantern_run(&[&missing]), &["does-not-exist.o"]);
+    assert_error(&lantern_run(&[&dir]), &["err-entry: is a directory"]);
 }
 
 #[test]

@@ -94,8 +94,29 @@ pub fn read_input(path: &Path) -> Result<InputFile> {
         source,
     };
     let file = std::fs::File::open(path).map_err(io_err)?;
-    let len = file.metadata().map_err(io_err)?.len();
-    let data: Arc<dyn AsRef<[u8]> + Send + Sync> = if len == 0 {
+    let metadata = file.metadata().map_err(io_err)?;
+    let name = path.display().to_string();
+    if metadata.is_dir() {
+        return Err(Error::Unsupported {
+            file: name,
+            reason: "is a directory: give objects (.o) and archives (.a)".into(),
+        });
+    }
+    let len = metadata.len();
+    let data: Arc<dyn AsRef<[u8]> + Send + Sync> = if !metadata.is_file() {
+        // A pipe (`<(zcat x.o.gz)`) or a device: cannot be mapped, so read it whole.
+        const LIMIT: u64 = 1 << 32;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(&file, LIMIT), &mut bytes)
+            .map_err(io_err)?;
+        if bytes.len() as u64 == LIMIT {
+            return Err(Error::Unsupported {
+                file: name,
+                reason: "not a regular file, and more than 4 GiB read from it".into(),
+            });
+        }
+        Arc::new(bytes)
+    } else if len == 0 {
         Arc::new(Vec::new())
     } else {
         // SAFETY: the file is mapped read-only and private; if another process
@@ -104,7 +125,7 @@ pub fn read_input(path: &Path) -> Result<InputFile> {
         Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?)
     };
     Ok(InputFile {
-        name: path.display().to_string().into(),
+        name: name.into(),
         data,
     })
 }
