@@ -609,3 +609,45 @@ fn corrupted_headers_and_dwarf_never_crash_any_command() {
         }
     }
 }
+
+/// `extern int x;` in one file and `__thread int x;` in another (or the
+/// other way round) is an error naming both files, as GNU ld makes it, not
+/// a fixup failure in a GOT entry blamed on the first file.
+#[test]
+fn thread_local_and_ordinary_declarations_that_disagree_are_named() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-tls-mismatch");
+    let flags: &[&str] = &["-fPIC"];
+    let ordinary_use = compile_c(
+        &dir,
+        "ordinary_use",
+        "extern int numbers;\nint main(void) { return numbers; }\n",
+        flags,
+    );
+    let tls_def = compile_c(&dir, "tls_def", "__thread int numbers = 3;\n", flags);
+    let tls_use = compile_c(
+        &dir,
+        "tls_use",
+        "extern __thread int numbers;\nint main(void) { return numbers; }\n",
+        flags,
+    );
+    let ordinary_def = compile_c(&dir, "ordinary_def", "int numbers = 3;\n", flags);
+    assert_error(
+        &lantern_run(&[&ordinary_use, &tls_def]),
+        &[
+            "ordinary_use.o",
+            "`numbers` is used as an ordinary variable",
+            "tls_def.o (.tdata) defines it as a thread-local one",
+        ],
+    );
+    assert_error(
+        &lantern_run(&[&tls_use, &ordinary_def]),
+        &[
+            "tls_use.o",
+            "`numbers` is used as a thread-local variable",
+            "ordinary_def.o (.data) defines it as an ordinary one",
+        ],
+    );
+}

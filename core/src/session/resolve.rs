@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::JitDylib;
 use crate::arch::x86_64::tables::{Tables, GOT_BASE_SYMBOL, TLSDESC_RESOLVER_SYMBOL};
+use crate::arch::x86_64::EdgeKind;
 use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
 use crate::error::{Error, Result, Undefined};
 use crate::executor::ExecutorControl;
@@ -556,7 +557,7 @@ impl Resolver<'_> {
             let is_function = self.graph.symbol(def).is_function;
             self.graph.symbol_mut(reference).is_function = is_function;
         }
-        Ok(())
+        check_thread_local_kinds(self.graph)
     }
 
     /// Each missing name with the `file(section)` places that reference it.
@@ -595,4 +596,56 @@ impl Resolver<'_> {
             })
             .collect()
     }
+}
+
+/// A reference and its definition must agree on whether the variable is
+/// thread-local, as a static linker requires (`extern int x;` in one file,
+/// `__thread int x;` in another): otherwise the fixup would compute an
+/// address from a TLS offset, or the other way round.
+fn check_thread_local_kinds(graph: &LinkGraph) -> Result<()> {
+    for block_id in graph.block_ids() {
+        if graph.is_noalloc(block_id) {
+            continue;
+        }
+        for edge in &graph.block(block_id).edges {
+            if matches!(edge.kind, EdgeKind::Size32 | EdgeKind::Size64) {
+                continue;
+            }
+            let target = graph.symbol(edge.target);
+            let (defined_tls, definition) = match target.def {
+                SymbolDef::Defined { block, .. } => {
+                    let (file, section) = graph.block_origin(block);
+                    (
+                        graph.section(graph.block(block).section).tls,
+                        format!("{file} ({section})"),
+                    )
+                }
+                // A host library's thread-local variable (what an earlier
+                // unit's symbols are is not recorded).
+                SymbolDef::Outside(_) if graph.host_tls.contains_key(&edge.target) => {
+                    (true, "a host library".to_string())
+                }
+                _ => continue,
+            };
+            let referenced_tls = edge.kind.targets_thread_local();
+            if referenced_tls == defined_tls {
+                continue;
+            }
+            let (file, section) = graph.block_origin(block_id);
+            let (reference, definition_kind) = if referenced_tls {
+                ("a thread-local", "an ordinary")
+            } else {
+                ("an ordinary", "a thread-local")
+            };
+            return Err(Error::Unsupported {
+                file,
+                reason: format!(
+                    "{section}+{:#x}: `{}` is used as {reference} variable here, but {definition} defines it as {definition_kind} one: the declarations disagree",
+                    edge.offset,
+                    target.display_name()
+                ),
+            });
+        }
+    }
+    Ok(())
 }

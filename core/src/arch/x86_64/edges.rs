@@ -173,6 +173,19 @@ impl EdgeKind {
         )
     }
 
+    /// Its target must be a thread-local variable: a TLS value, or a request
+    /// for a TLS GOT entry or descriptor.
+    pub fn targets_thread_local(self) -> bool {
+        self.is_tls()
+            || matches!(
+                self,
+                EdgeKind::RequestTlsGdAndTransformToDelta32
+                    | EdgeKind::RequestTlsLdAndTransformToDelta32
+                    | EdgeKind::RequestGotTpOffAndTransformToDelta32
+                    | EdgeKind::RequestTlsDescAndTransformToDelta32
+            )
+    }
+
     /// A static TLS model: the TLS block must sit at a fixed offset from the
     /// thread pointer in every thread.
     pub fn is_static_tls(self) -> bool {
