@@ -328,8 +328,10 @@ if "scale" in parts and os.path.exists(scale_tsv):
         for t in ("lantern-per-unit", "lantern-repl", "llvm-jitlink"):
             prev, first = None, None
             for n in sizes:
+                e = data.get((n, d, t))
+                if e is None:  # not among --tools
+                    continue
                 m, nat = med(n, d, t), med(n, d, "native")
-                e = data[(n, d, t)]
                 if m is None or nat is None:
                     rows.append((d, label(n, t), n, e["regs"], "", "", "", ""))
                     prev = None
