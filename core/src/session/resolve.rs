@@ -612,25 +612,24 @@ fn check_thread_local_kinds(graph: &LinkGraph) -> Result<()> {
                 continue;
             }
             let target = graph.symbol(edge.target);
-            let (defined_tls, definition) = match target.def {
-                SymbolDef::Defined { block, .. } => {
-                    let (file, section) = graph.block_origin(block);
-                    (
-                        graph.section(graph.block(block).section).tls,
-                        format!("{file} ({section})"),
-                    )
-                }
+            let defined_tls = match target.def {
+                SymbolDef::Defined { block, .. } => graph.section(graph.block(block).section).tls,
                 // A host library's thread-local variable (what an earlier
                 // unit's symbols are is not recorded).
-                SymbolDef::Outside(_) if graph.host_tls.contains_key(&edge.target) => {
-                    (true, "a host library".to_string())
-                }
+                SymbolDef::Outside(_) if graph.host_tls.contains_key(&edge.target) => true,
                 _ => continue,
             };
             let referenced_tls = edge.kind.targets_thread_local();
             if referenced_tls == defined_tls {
                 continue;
             }
+            let definition = match target.def {
+                SymbolDef::Defined { block, .. } => {
+                    let (file, section) = graph.block_origin(block);
+                    format!("{file} ({section})")
+                }
+                _ => "a host library".to_string(),
+            };
             let (file, section) = graph.block_origin(block_id);
             let (reference, definition_kind) = if referenced_tls {
                 ("a thread-local", "an ordinary")
