@@ -222,9 +222,14 @@ fn attach_during_churn(debugger: &str, obj: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Both debuggers, or a loud skip (a failure in CI).
+fn have_gdb_and_lldb() -> bool {
+    require_tool(&["gdb"], "gdb").is_some() && require_tool(&["lldb-19"], "lldb-19").is_some()
+}
+
 #[test]
 fn gdb_and_lldb_attached_during_churn_keep_working() {
-    if require_tool(&["gdb"], "gdb").is_none() || require_tool(&["lldb-19"], "lldb-19").is_none() {
+    if !have_gdb_and_lldb() {
         return;
     }
     let Some(obj) = work_object("attach") else {
@@ -255,7 +260,7 @@ fn hits(session: &str) -> Vec<(i64, String)> {
 /// `work(0)` .. `work(3)` under the same breakpoint.
 #[test]
 fn breakpoints_stop_in_code_linked_again_at_the_same_address() {
-    if require_tool(&["gdb"], "gdb").is_none() || require_tool(&["lldb-19"], "lldb-19").is_none() {
+    if !have_gdb_and_lldb() {
         return;
     }
     let Some(obj) = work_object("relink") else {

@@ -476,18 +476,7 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
 /// The caller holds REGISTRY's lock.
 fn resync_breakpoints() {
     static EMPTY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    let empty = EMPTY.get_or_init(|| {
-        object::write::Object::new(
-            object::BinaryFormat::Elf,
-            object::Architecture::X86_64,
-            object::Endianness::Little,
-        )
-        .write()
-        .unwrap_or_default()
-    });
-    if !empty.is_empty() {
-        unlink(link(empty));
-    }
+    unlink(link(EMPTY.get_or_init(crate::debug_object::empty_object)));
 }
 
 /// The objects currently in the descriptor's list, as (address, size), walking

@@ -184,6 +184,12 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     })
 }
 
+/// An object file with no sections and no symbols, for registrations that
+/// only make a debugger re-read its list (`gdb_jit::resync_breakpoints`).
+pub(crate) fn empty_object() -> Vec<u8> {
+    elf_writer::write(&[], &[])
+}
+
 /// Joins sections of one protection that follow each other in the unit's
 /// memory (the `.text` of every object, the stubs after them) into one, named
 /// after the first, as a static link does: debuggers pay per section (lldb
