@@ -59,7 +59,10 @@ fn classify_section(
         }
         return SectionClass::Alloc;
     }
-    if options.debug_info && name.starts_with(".debug_") && sh_type != elf::SHT_NOBITS.0 {
+    if options.debug_info
+        && (name.starts_with(".debug_") || name.starts_with(".zdebug_"))
+        && sh_type != elf::SHT_NOBITS.0
+    {
         return SectionClass::Debug;
     }
     SectionClass::Skip
@@ -144,8 +147,23 @@ impl<'a> GraphBuilder<'a> {
                     format!("section {sname}: size {size:#x} is larger than the address space"),
                 ));
             }
-            let content = if sh_type == elf::SHT_NOBITS.0 {
-                Content::Zero
+            let compressed = flags & elf::SHF_COMPRESSED.0 != 0 && sh_type != elf::SHT_NOBITS.0;
+            // gcc -gz=zlib-gnu: `.zdebug_*`, "ZLIB" and the size before the stream.
+            let gnu_compressed = class == SectionClass::Debug && sname.starts_with(".zdebug_");
+            let (content, size, chdr_align) = if compressed || gnu_compressed {
+                let (bytes, align) = if gnu_compressed {
+                    (
+                        decompress_gnu(name, &sname, data, shdr)?,
+                        shdr.sh_addralign(e),
+                    )
+                } else {
+                    let (bytes, align) = decompress(name, &sname, data, shdr)?;
+                    (bytes.into_owned(), align)
+                };
+                let size = bytes.len() as u64;
+                (Content::Owned(bytes), size, Some(align))
+            } else if sh_type == elf::SHT_NOBITS.0 {
+                (Content::Zero, size, None)
             } else {
                 let (start, len) = shdr
                     .file_range(e)
@@ -161,10 +179,14 @@ impl<'a> GraphBuilder<'a> {
                             ),
                         )
                     })?;
-                Content::Input {
-                    start: start as usize,
-                    end: end as usize,
-                }
+                (
+                    Content::Input {
+                        start: start as usize,
+                        end: end as usize,
+                    },
+                    size,
+                    None,
+                )
             };
             let prot = if class == SectionClass::EhFrame {
                 MemProt::Read
@@ -175,7 +197,7 @@ impl<'a> GraphBuilder<'a> {
             } else {
                 MemProt::Read
             };
-            let align = shdr.sh_addralign(e).max(1);
+            let align = chdr_align.unwrap_or_else(|| shdr.sh_addralign(e)).max(1);
             if !align.is_power_of_two() {
                 return Err(bad(
                     name,
@@ -195,6 +217,10 @@ impl<'a> GraphBuilder<'a> {
                 MemLifetime::NoAlloc
             } else {
                 MemLifetime::Standard
+            };
+            let sname = match sname.strip_prefix(".zdebug_") {
+                Some(rest) if gnu_compressed => format!(".debug_{rest}"),
+                _ => sname,
             };
             let section = graph.add_section(Section {
                 name: sname,
@@ -438,6 +464,83 @@ impl<'a> GraphBuilder<'a> {
         }
         Ok(graph)
     }
+}
+
+/// The largest uncompressed size accepted for an `SHF_COMPRESSED` section:
+/// more is a corrupt header, not debug information.
+const MAX_UNCOMPRESSED: u64 = 1 << 32;
+
+/// The bytes of an `SHF_COMPRESSED` section (`gcc -gz=zlib`,
+/// `-gz=zstd`) and its alignment, from its `Elf64_Chdr`: relocations and
+/// everything after the builder see the uncompressed section, as a static
+/// linker does.
+fn decompress<'d>(
+    file: &str,
+    section: &str,
+    data: &'d [u8],
+    shdr: &elf::SectionHeader64<LE>,
+) -> Result<(std::borrow::Cow<'d, [u8]>, u64)> {
+    let e = LE;
+    let fail = |what: String| bad(file, format!("section {section}: {what}"));
+    let raw = shdr
+        .data(e, data)
+        .map_err(|err| fail(format!("compressed section: {err}")))?;
+    let (header, rest) = object::pod::from_bytes::<elf::CompressionHeader64<LE>>(raw)
+        .map_err(|()| fail("compressed section shorter than its header".into()))?;
+    let format = match header.ch_type.get(e) {
+        elf::ELFCOMPRESS_ZLIB => object::CompressionFormat::Zlib,
+        elf::ELFCOMPRESS_ZSTD => object::CompressionFormat::Zstandard,
+        other => return Err(fail(format!("unknown compression type {other}"))),
+    };
+    let uncompressed_size = header.ch_size.get(e);
+    if uncompressed_size > MAX_UNCOMPRESSED {
+        return Err(fail(format!(
+            "uncompressed size {uncompressed_size:#x} is more than the {MAX_UNCOMPRESSED:#x} accepted"
+        )));
+    }
+    let align = header.ch_addralign.get(e);
+    let bytes = object::read::CompressedData {
+        format,
+        data: rest,
+        uncompressed_size,
+    }
+    .decompress()
+    .map_err(|err| fail(format!("cannot decompress ({format:?}): {err}")))?;
+    Ok((bytes, align))
+}
+
+/// The bytes of a `.zdebug_*` section (the GNU format before
+/// `SHF_COMPRESSED`): "ZLIB", the uncompressed size (8 bytes, big-endian),
+/// then the zlib stream.
+fn decompress_gnu(
+    file: &str,
+    section: &str,
+    data: &[u8],
+    shdr: &elf::SectionHeader64<LE>,
+) -> Result<Vec<u8>> {
+    let fail = |what: String| bad(file, format!("section {section}: {what}"));
+    let raw = shdr
+        .data(LE, data)
+        .map_err(|err| fail(format!("compressed section: {err}")))?;
+    let (size, stream) = raw
+        .strip_prefix(b"ZLIB")
+        .filter(|rest| rest.len() >= 8)
+        .map(|rest| rest.split_at(8))
+        .ok_or_else(|| fail("no \"ZLIB\" header".into()))?;
+    let uncompressed_size = u64::from_be_bytes(size.try_into().expect("8 bytes"));
+    if uncompressed_size > MAX_UNCOMPRESSED {
+        return Err(fail(format!(
+            "uncompressed size {uncompressed_size:#x} is more than the {MAX_UNCOMPRESSED:#x} accepted"
+        )));
+    }
+    object::read::CompressedData {
+        format: object::CompressionFormat::Zlib,
+        data: stream,
+        uncompressed_size,
+    }
+    .decompress()
+    .map(std::borrow::Cow::into_owned)
+    .map_err(|err| fail(format!("cannot decompress (zlib): {err}")))
 }
 
 /// Initializer and finalizer arrays: always kept, run by the session.

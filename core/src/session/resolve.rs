@@ -21,7 +21,8 @@ struct Resolver<'a> {
     builder_options: &'a GraphBuilderOptions,
     /// Name -> the definition chosen so far.
     defs: HashMap<Arc<str>, SymbolId>,
-    seen_groups: HashSet<Arc<str>>,
+    /// COMDAT signature -> the kept group's member sections.
+    seen_groups: HashMap<Arc<str>, Vec<crate::graph::SectionId>>,
     groups_done: usize,
     symbols_done: usize,
 }
@@ -39,7 +40,7 @@ pub(crate) fn resolve(
         graph,
         builder_options,
         defs: HashMap::new(),
-        seen_groups: HashSet::new(),
+        seen_groups: HashMap::new(),
         groups_done: 0,
         symbols_done: 0,
     };
@@ -110,6 +111,30 @@ fn is_cxx_runtime_symbol(name: &str) -> bool {
 }
 
 impl Resolver<'_> {
+    /// The block of the kept COMDAT group that stands for `section` (the
+    /// `position`th member of a discarded copy of the group): a debug section
+    /// of the same name, position and size. Copies of a group are the same
+    /// bytes (gcc names `wm4.*` groups by a hash of their content), so an
+    /// offset into one is the same offset into the other. Code and data get
+    /// none: references to discarded code are tombstones, as LLD writes them.
+    fn kept_debug_copy(
+        &self,
+        section: crate::graph::SectionId,
+        position: usize,
+        kept: &[crate::graph::SectionId],
+    ) -> Option<BlockId> {
+        let discarded = self.graph.section(section);
+        if discarded.lifetime != MemLifetime::NoAlloc {
+            return None;
+        }
+        let candidate = self.graph.section(*kept.get(position)?);
+        let (&mine, &theirs) = (discarded.blocks.first()?, candidate.blocks.first()?);
+        (candidate.name == discarded.name
+            && candidate.lifetime == MemLifetime::NoAlloc
+            && self.graph.block(mine).size == self.graph.block(theirs).size)
+            .then_some(theirs)
+    }
+
     /// Takes in symbols and COMDAT groups added since the last call.
     fn absorb_new(&mut self) -> Result<()> {
         // COMDAT: the first group with a signature wins; later copies' blocks are
@@ -117,20 +142,37 @@ impl Resolver<'_> {
         let groups: Vec<_> = self.graph.comdat_groups[self.groups_done..].to_vec();
         self.groups_done = self.graph.comdat_groups.len();
         let mut discarded_blocks: HashSet<BlockId> = HashSet::new();
+        // Debug sections of a discarded group -> the kept group's copy: what
+        // DWARF elsewhere says about them (gcc -g3's `DW_MACRO_import` into
+        // its `wm4.*` groups) must point at the copy that stays, not at a
+        // tombstone.
+        let mut kept_copy: HashMap<BlockId, BlockId> = HashMap::new();
         for (signature, sections) in groups {
-            if self.seen_groups.insert(signature) {
+            let Some(kept) = self.seen_groups.get(&signature) else {
+                self.seen_groups.insert(signature, sections);
                 continue;
-            }
-            for section in sections {
+            };
+            for (position, &section) in sections.iter().enumerate() {
                 discarded_blocks.extend(self.graph.section(section).blocks.iter().copied());
+                if let Some(copy) = self.kept_debug_copy(section, position, kept) {
+                    kept_copy.insert(self.graph.section(section).blocks[0], copy);
+                }
             }
         }
         if !discarded_blocks.is_empty() {
             for id in self.graph.symbol_ids().skip(self.symbols_done) {
                 let sym = self.graph.symbol_mut(id);
-                if let SymbolDef::Defined { block, .. } = sym.def {
-                    if discarded_blocks.contains(&block) && sym.scope != Scope::Local {
+                if let SymbolDef::Defined { block, offset } = sym.def {
+                    if !discarded_blocks.contains(&block) {
+                        continue;
+                    }
+                    if sym.scope != Scope::Local {
                         sym.def = SymbolDef::External;
+                    } else if let Some(&copy) = kept_copy.get(&block) {
+                        sym.def = SymbolDef::Defined {
+                            block: copy,
+                            offset,
+                        };
                     }
                 }
             }
