@@ -8,6 +8,8 @@ use crate::error::{Error, Result};
 use crate::graph::{BlockId, ExecutorAddr, LinkGraph, MemLifetime, MemProt, SymbolDef};
 use crate::memory::{AllocRequest, InFlightAlloc, Placement, SegmentRequest};
 
+use super::output_sections::output_section;
+
 /// Where each live block goes: its segment and offset.
 pub(crate) struct Plan {
     pub request: AllocRequest,
@@ -101,12 +103,16 @@ pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
     let mut segment_index: BTreeMap<(MemProt, MemLifetime), usize> = BTreeMap::new();
     let mut segments: Vec<SegmentRequest> = Vec::new();
     let mut slots = vec![None; graph.blocks().len()];
-    // .eh_frame sections go last in their segment, side by side, so the unit's
-    // frame information is one contiguous range (for debug objects and unwinders).
-    let (eh_frames, others): (Vec<_>, Vec<_>) = graph
-        .section_ids()
-        .partition(|&s| graph.section(s).name == ".eh_frame");
-    let ordered: Vec<_> = others.into_iter().chain(eh_frames).collect();
+    // In each segment, sections in GNU ld's order (cold, exit, startup and
+    // hot code before the rest of `.text`, `.data` before `.bss`), input
+    // order within an output section. .eh_frame sections go last in their
+    // segment, side by side, so the unit's frame information is one
+    // contiguous range (for debug objects and unwinders).
+    let mut ordered: Vec<_> = graph.section_ids().collect();
+    ordered.sort_by_key(|&s| {
+        let name = graph.section(s).name.as_str();
+        (name == ".eh_frame", output_section(name).rank)
+    });
     // Segment order: code, read-only data, writable data.
     for prot in [MemProt::ReadExec, MemProt::Read, MemProt::ReadWrite] {
         for &section_id in &ordered {

@@ -5,6 +5,7 @@ mod dead_strip;
 mod fixups;
 mod initializers;
 mod layout;
+mod output_sections;
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ pub use dead_strip::{dead_strip, DeadStrip};
 pub use fixups::fixed_up_copies;
 pub use initializers::Initializers;
 pub use layout::{LayoutReport, SectionReport, SegmentReport};
+pub use output_sections::{output_section, OutputSection};
 
 use crate::arch::x86_64::tables::Tables;
 use crate::error::Result;

@@ -21,7 +21,7 @@ use lantern_core::error::{Error, Result};
 use lantern_core::graph::{
     ExecutorAddr, LinkGraph, Linkage, MemLifetime, MemProt, Scope, SectionId, SymbolDef,
 };
-use lantern_core::link::{PassConfig, Plugin};
+use lantern_core::link::{output_section, PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
 
 use crate::gdb_jit::{self, Registration};
@@ -91,7 +91,9 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         section_index.insert(id, sections.len());
         standard.push(section.lifetime == MemLifetime::Standard);
         sections.push(OutSection {
-            name: section.name.trim_start_matches('$').to_string(),
+            // Named as GNU ld names the output section it joins (`.text`
+            // for `.text.unlikely` and `.text._Z...`, `.bss` for commons).
+            name: output_section(&section.name).name.to_string(),
             sh_type: elf_writer::SHT_NOBITS,
             flags,
             addr: start,
@@ -148,6 +150,12 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         let (Some(name), SymbolDef::Defined { block, .. }) = (&symbol.name, symbol.def) else {
             continue;
         };
+        // Assembler-local labels (clang's `.L.str`, `.Ltmp0`) are not
+        // symbols of a linked program: a static linker leaves them out, and
+        // debuggers would name data after them.
+        if symbol.scope == Scope::Local && name.starts_with(".L") {
+            continue;
+        }
         let Some(&index) = section_index.get(&graph.block(block).section) else {
             continue;
         };
@@ -190,10 +198,10 @@ pub(crate) fn empty_object() -> Vec<u8> {
     elf_writer::write(&[], &[])
 }
 
-/// Joins sections of one protection that follow each other in the unit's
-/// memory (the `.text` of every object, the stubs after them) into one, named
-/// after the first, as a static link does: debuggers pay per section (lldb
-/// most), and a unit of a thousand objects has a thousand `.text` sections.
+/// Joins sections of one output section (named as GNU ld names them) that
+/// follow each other in the unit's memory (the `.text` of every object)
+/// into one, as a static link does: debuggers pay per section (lldb most),
+/// and a unit of a thousand objects has a thousand `.text` sections.
 /// Only `Standard` sections join: they share the unit's segment of that
 /// protection, so nothing of another unit lies between them. Returns the
 /// sections in address order and where each input section went.
@@ -213,6 +221,7 @@ fn coalesce<'a>(
         if let Some(last) = out.last_mut().filter(|_| open && standard[i]) {
             let end = last.addr + last.size;
             if last.flags == section.flags
+                && last.name == section.name
                 && section.addr >= end
                 && section.addr - end < section.align.max(1)
             {
