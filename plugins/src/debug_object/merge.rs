@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use object::elf::{FileHeader64, SHF_ALLOC, SHT_NOBITS, SHT_SYMTAB};
+use object::elf::{FileHeader64, SHF_ALLOC, SHT_NOBITS, SHT_PROGBITS, SHT_SYMTAB};
 use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::LittleEndian as LE;
 
@@ -97,9 +97,12 @@ impl DebugPart {
     }
 }
 
-/// The sections a debug object declares at their final addresses (NOBITS, SHF_ALLOC).
+/// The sections a debug object declares at their final addresses
+/// (`SHF_ALLOC`: code and zero-fill as NOBITS, data with its bytes), but
+/// `.eh_frame`, which a merge converts.
 fn is_allocated(section: &object::elf::SectionHeader64<LE>, endian: LE) -> bool {
-    section.sh_type(endian) == SHT_NOBITS && section.sh_flags(endian).0 & SHF_ALLOC.0 != 0
+    section.sh_flags(endian).0 & SHF_ALLOC.0 != 0
+        && (section.sh_type(endian) == SHT_NOBITS || section.sh_type(endian) == SHT_PROGBITS)
 }
 
 /// A parsed debug object: what the merge takes from it.
@@ -130,23 +133,28 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
         let name = sections.section_name(endian, section).map_err(err)?;
         let name = std::str::from_utf8(name).map_err(|_| "section name is not UTF-8")?;
         let flags = section.sh_flags(endian).0;
-        if is_allocated(section, endian) {
+        if name == ".eh_frame" {
+            let data = section.data(endian, bytes).map_err(err)?;
+            parsed.eh_frame = Some((section.sh_addr(endian), data));
+        } else if is_allocated(section, endian) {
             allocated_at.insert(index, parsed.allocated.len());
+            let sh_type = section.sh_type(endian).0;
             parsed.allocated.push((
                 index,
                 OutSection {
                     name: name.to_string(),
-                    sh_type: SHT_NOBITS.0,
+                    sh_type,
                     flags,
                     addr: section.sh_addr(endian),
                     size: section.sh_size(endian),
                     align: section.sh_addralign(endian),
-                    data: &[],
+                    data: if sh_type == SHT_NOBITS.0 {
+                        &[]
+                    } else {
+                        section.data(endian, bytes).map_err(err)?
+                    },
                 },
             ));
-        } else if name == ".eh_frame" {
-            let data = section.data(endian, bytes).map_err(err)?;
-            parsed.eh_frame = Some((section.sh_addr(endian), data));
         } else if name.starts_with(".debug_") {
             parsed
                 .dwarf
@@ -189,7 +197,6 @@ pub fn merge(parts: &[&DebugPart]) -> Result<Vec<u8>, String> {
         section_base.push(sections.len());
         sections.extend(part.allocated.iter().map(|(_, s)| OutSection {
             name: s.name.clone(),
-            data: &[],
             ..*s
         }));
     }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use lantern_core::error::{Error, Result};
 use lantern_core::graph::{
-    ExecutorAddr, LinkGraph, Linkage, MemLifetime, MemProt, Scope, SectionId, SymbolDef,
+    Content, ExecutorAddr, LinkGraph, Linkage, MemLifetime, MemProt, Scope, SectionId, SymbolDef,
 };
 use lantern_core::link::{output_section, PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
@@ -106,6 +106,13 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     for index in section_index.values_mut() {
         *index = moved[*index];
     }
+    let contents = data_contents(graph, &sections, &section_index);
+    for (section, bytes) in sections.iter_mut().zip(&contents) {
+        if let Some(bytes) = bytes {
+            section.sh_type = elf_writer::PROGBITS;
+            section.data = bytes;
+        }
+    }
 
     // .eh_frame: the layout places every .eh_frame block side by side.
     let eh_frame = crate::eh_frame::unit_eh_frame(graph)?;
@@ -190,6 +197,55 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         object: elf_writer::write(&sections, &locals).into_boxed_slice(),
         sites: dwarf_sites(graph, &dwarf_index),
     })
+}
+
+/// The largest data section whose bytes the debug object carries; larger
+/// ones stay `SHT_NOBITS` (debuggers read the process either way).
+const MAX_DATA_COPY: u64 = 1 << 20;
+
+/// The fixed-up bytes of each output section of data (not code, not
+/// zero-fill), or `None` where it stays `SHT_NOBITS`. A static link's
+/// `.data` and `.rodata` are `SHT_PROGBITS`, and lldb judges a section by
+/// its type: it names a variable in a `SHT_NOBITS` section after its module
+/// (`JIT(0x...)`g_shape`) where natively it prints `g_shape`. Code stays
+/// `SHT_NOBITS`: debuggers read it from the process.
+fn data_contents(
+    graph: &LinkGraph,
+    sections: &[OutSection<'_>],
+    section_index: &HashMap<SectionId, usize>,
+) -> Vec<Option<Vec<u8>>> {
+    let mut blocks: Vec<Vec<lantern_core::graph::BlockId>> = vec![Vec::new(); sections.len()];
+    for (&id, &index) in section_index {
+        blocks[index].extend(
+            graph
+                .section(id)
+                .blocks
+                .iter()
+                .copied()
+                .filter(|&b| graph.block(b).live),
+        );
+    }
+    sections
+        .iter()
+        .zip(&blocks)
+        .map(|(section, blocks)| {
+            let has_bytes = blocks
+                .iter()
+                .any(|&b| !matches!(graph.block(b).content, Content::Zero));
+            if section.flags & SHF_EXECINSTR != 0 || !has_bytes || section.size > MAX_DATA_COPY {
+                return None;
+            }
+            // A fixup that needs more than the graph (a thread-pointer
+            // offset in data) leaves the section as NOBITS.
+            let copies = lantern_core::link::fixed_up_copies(graph, blocks).ok()?;
+            let mut bytes = vec![0u8; section.size as usize];
+            for (&block, copy) in blocks.iter().zip(copies) {
+                let at = (graph.block(block).addr.0 - section.addr) as usize;
+                bytes.get_mut(at..at + copy.len())?.copy_from_slice(&copy);
+            }
+            Some(bytes)
+        })
+        .collect()
 }
 
 /// An object file with no sections and no symbols, for registrations that
