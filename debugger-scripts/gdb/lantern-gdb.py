@@ -4,6 +4,14 @@ Load with `source debugger-scripts/gdb/lantern-gdb.py` (or put that line in
 ~/.gdbinit). Adds `lantern-jit list`, `lantern-jit dump INDEX FILE` and
 `lantern-jit check`. The parsing lives in ../lantern_jit.py, shared with the
 lldb commands so both debuggers print the same thing.
+
+It also keeps breakpoints in JIT'd code across a second `run`: when the
+program ends, gdb frees the JIT objfiles, and re-setting a breakpoint that
+was resolved in one fails (`Error in re-setting breakpoint 2: Function
+"fact" not defined.`) and disables it for good. Here such breakpoints are
+set aside (disabled) as their objfile goes with the process, and enabled
+again as soon as a new JIT objfile gives them a location: as natively, the
+breakpoint survives `run`.
 """
 
 import os
@@ -126,6 +134,93 @@ at address 0, no relocation sections, and symbols inside their sections."""
         _write(lines[:-1])
         raise gdb.GdbError(lines[-1])
 
+
+def _is_jit_objfile(objfile):
+    """gdb names objfiles read from JIT memory `<in-memory@0x...>`."""
+    return (objfile.filename or "").startswith("<in-memory@")
+
+
+def _objfile_at(address):
+    """The objfile whose symbols cover `address`, or None."""
+    progspace = gdb.current_progspace()
+    try:
+        block = progspace.block_for_pc(address)
+    except RuntimeError:
+        block = None
+    if block is not None and block.function is not None:
+        return block.function.symtab.objfile
+    symtab = progspace.find_pc_line(address).symtab
+    return symtab.objfile if symtab is not None else None
+
+
+# Numbers of the breakpoints set aside when their JIT objfiles went away.
+_set_aside = set()
+# Numbers of the breakpoints whose locations are all in JIT objfiles, kept up
+# to date while those objfiles are there (when one is freed, its symbols are
+# already gone).
+_in_jit_code = set()
+
+
+def _note_locations(bp):
+    if bp.type != gdb.BP_BREAKPOINT or not bp.locations or bp.number in _set_aside:
+        return
+    owners = [_objfile_at(loc.address) for loc in bp.locations]
+    if all(o is not None and _is_jit_objfile(o) for o in owners):
+        _in_jit_code.add(bp.number)
+    else:
+        _in_jit_code.discard(bp.number)
+
+
+def _on_free_objfile(event):
+    # Only when the process is gone (exited or killed): a unit removed
+    # while the program runs is Lantern's business (gdb_jit re-registers).
+    if not _is_jit_objfile(event.objfile) or gdb.selected_inferior().threads():
+        return
+    for bp in gdb.breakpoints():
+        if bp.number in _in_jit_code and bp.enabled:
+            _set_aside.add(bp.number)
+            bp.enabled = False
+
+
+def _on_new_objfile(event):
+    if not _set_aside or not _is_jit_objfile(event.new_objfile):
+        return
+    for bp in gdb.breakpoints():
+        if bp.number in _set_aside and bp.locations:
+            _set_aside.discard(bp.number)
+            bp.enabled = True
+
+
+def _on_breakpoint_deleted(bp):
+    _set_aside.discard(bp.number)
+    _in_jit_code.discard(bp.number)
+
+
+def _on_breakpoint_changed(bp):
+    # Enabled by the user while set aside: theirs again.
+    if bp.number in _set_aside and bp.enabled:
+        _set_aside.discard(bp.number)
+    _note_locations(bp)
+
+
+def _on_stop(event):
+    for bp in getattr(event, "breakpoints", []):
+        _note_locations(bp)
+
+
+# Sourcing the script again replaces the handlers instead of adding more.
+for _event, _handler in getattr(gdb, "_lantern_handlers", []):
+    _event.disconnect(_handler)
+gdb._lantern_handlers = [
+    (gdb.events.free_objfile, _on_free_objfile),
+    (gdb.events.new_objfile, _on_new_objfile),
+    (gdb.events.breakpoint_deleted, _on_breakpoint_deleted),
+    (gdb.events.breakpoint_created, _on_breakpoint_changed),
+    (gdb.events.breakpoint_modified, _on_breakpoint_changed),
+    (gdb.events.stop, _on_stop),
+]
+for _event, _handler in gdb._lantern_handlers:
+    _event.connect(_handler)
 
 LanternJit()
 LanternJitList()
