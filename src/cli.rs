@@ -48,6 +48,26 @@ enum Command {
     /// file:line:column) of addresses in them: SYMBOL+OFFSET as perf or a
     /// crash report prints them.
     Symbolize(crate::symbolize::SymbolizeArgs),
+    /// Run a gdb and/or lldb script on FILES under `lantern run` and on an
+    /// oracle (the natively linked program, or a recorded session); print
+    /// the differences and exit with 1 if there are any.
+    ///
+    /// Both sessions run in batch mode with a timeout. What differs by
+    /// nature is normalized away first: addresses, process ids, program and
+    /// module names (`<in-memory@...>`, lldb's `JIT(0x...)`), the frames
+    /// below `main` (the C runtime's natively, Lantern's or none under
+    /// Lantern), pending-breakpoint chatter, thread events, breakpoint
+    /// location numbers. Every command of a gdb script runs even when an
+    /// earlier one failed (its error is part of the session), and is echoed
+    /// (`+print x`), so each difference is shown after the command that
+    /// printed it. The JIT'd gdb session loads Lantern's gdb commands
+    /// (debugger-scripts/), which keep breakpoints across a second `run`.
+    ///
+    /// Example:
+    ///   lantern debug-test --gdb t.gdb --lldb t.lldb --native ./prog
+    ///       --report results.xml main.o shapes.o -- arg1
+    #[command(verbatim_doc_comment)]
+    DebugTest(crate::debug_test::DebugTestArgs),
 }
 
 #[derive(Args)]
@@ -158,6 +178,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::DebugObject(a) => a.common.verbose,
         Command::Churn(a) => a.common().verbose,
         Command::Symbolize(a) => a.common().verbose,
+        Command::DebugTest(_) => false,
     };
     env_logger::Builder::new()
         .filter_level(if verbose {
@@ -175,6 +196,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::Churn(a) => crate::churn::churn(a).map(|()| ExitCode::SUCCESS),
         Command::Symbolize(a) => crate::symbolize::symbolize(a)
             .map(|all_found| ExitCode::from(if all_found { 0 } else { 1 })),
+        Command::DebugTest(a) => crate::debug_test::debug_test(a),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 mod churn;
 mod cli;
 mod compile;
+mod debug_test;
 mod libraries;
 mod report;
 mod response_files;
