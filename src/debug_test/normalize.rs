@@ -84,7 +84,7 @@ pub fn normalize(transcript: &str, debugger: Debugger, ignore: &[String]) -> Vec
             }
             Debugger::Lldb => {
                 line = drop_location_number(&line, "stop reason = breakpoint ", "");
-                line = strip_module_prefixes(&line);
+                line = lldb_module_names(&line);
                 if let Some(pos) = line.find("name = '") {
                     let end = line[pos + 8..]
                         .find('\'')
@@ -212,10 +212,33 @@ fn quoted_thread_name(line: &str) -> String {
     line
 }
 
-/// lldb's module prefixes: "prog`f" natively, "JIT(ADDR)`f" under Lantern.
-fn strip_module_prefixes(line: &str) -> String {
+/// lldb's module names: "prog`f" natively, "JIT(ADDR)`f" under Lantern,
+/// both "MODULE`f" (whether a name is qualified at all stays visible);
+/// "N symbols match 'f' in MODULE:" loses its module; "Address:
+/// prog[ADDR] (prog.PT_LOAD[3]..data + 20)" keeps the section only (the
+/// offset counts what a static link adds to the section).
+fn lldb_module_names(line: &str) -> String {
+    if let Some(pos) = line.find("Address: ") {
+        if let Some(dots) = line[pos..].rfind("..").map(|d| pos + d) {
+            let section_end = line[dots..]
+                .find([' ', ')'])
+                .map_or(line.len(), |e| dots + e);
+            return format!("{}Address: {}", &line[..pos], &line[dots + 1..section_end]);
+        }
+    }
+    if line.contains(" symbols match '") || line.contains(" symbol match '") {
+        if let Some(pos) = line.rfind("' in ") {
+            return format!("{}':", &line[..pos]);
+        }
+    }
     line.split(' ')
-        .map(|w| w.rsplit_once('`').map_or(w, |(_, f)| f))
+        .map(|w| match w.rsplit_once('`') {
+            Some((module, name)) => {
+                let lead = module.len() - module.trim_start_matches(['(', '[']).len();
+                format!("{}MODULE`{name}", &module[..lead])
+            }
+            None => w.to_string(),
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -249,11 +272,19 @@ mod tests {
 
     #[test]
     fn lldb_modules_thread_names_and_locations_go() {
-        let native = "* thread #1, name = 'prog', stop reason = breakpoint 4.1\n    frame #0: 0x1 prog`fact(n=5) at f.c:2:10";
-        let jit = "* thread #1, name = 'lantern', stop reason = breakpoint 4.4\n    frame #0: 0x2 JIT(0x5555)`fact(n=5) at f.c:2:10";
+        let native = "* thread #1, name = 'prog', stop reason = breakpoint 4.1\n    frame #0: 0x1 prog`fact(n=5) at f.c:2:10\n1 symbols match 'g' in /tmp/prog:\n        Address: prog[0x4024] (prog.PT_LOAD[3]..data + 20)\n        Summary: g";
+        let jit = "* thread #1, name = 'lantern', stop reason = breakpoint 4.4\n    frame #0: 0x2 JIT(0x5555)`fact(n=5) at f.c:2:10\n1 symbols match 'g' in JIT(0x5555):\n        Address: JIT(0x5555)[0x7fff2004] (JIT(0x5555)..data + 4)\n        Summary: g";
+        let normalized = normalize(native, Debugger::Lldb, &[]);
+        assert_eq!(normalized, normalize(jit, Debugger::Lldb, &[]));
         assert_eq!(
-            normalize(native, Debugger::Lldb, &[]),
-            normalize(jit, Debugger::Lldb, &[])
+            normalized[1],
+            "    frame #0: ADDR MODULE`fact(n=5) at f.c:2:10"
+        );
+        assert_eq!(normalized[3], "        Address: .data");
+        // Qualified or not stays a difference.
+        assert_ne!(
+            normalize("Summary: g", Debugger::Lldb, &[]),
+            normalize("Summary: JIT(0x1)`g", Debugger::Lldb, &[])
         );
     }
 
