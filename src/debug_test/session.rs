@@ -207,12 +207,17 @@ pub fn run(spec: &SessionSpec<'_>) -> Result<Ending, String> {
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    // Whatever is left of the group (an inferior the debugger left behind,
-    // or all of it on a timeout) goes, so the pipe closes.
-    // SAFETY: kill(2) with a negative pid signals the process group the
-    // child leads (`process_group(0)`); it touches no memory of ours.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
+    // Whatever is left (an inferior the debugger left behind, or all of it
+    // on a timeout) goes, so the pipe closes: the debugger's descendants
+    // (gdb may start the program in a process group of its own), then the
+    // group.
+    let descendants = descendants(pid);
+    for &process in descendants.iter().chain([&-pid]) {
+        // SAFETY: kill(2) signals a process (or, negative, the process
+        // group the child leads); it touches no memory of ours.
+        unsafe {
+            libc::kill(process, libc::SIGKILL);
+        }
     }
     let _ = child.wait();
     let transcript = String::from_utf8_lossy(&reading.join().unwrap_or_default()).into_owned();
@@ -221,6 +226,47 @@ pub fn run(spec: &SessionSpec<'_>) -> Result<Ending, String> {
     } else {
         Ending::Finished(transcript)
     })
+}
+
+/// The processes below `root` (children, their children...), from /proc.
+fn descendants(root: i32) -> Vec<i32> {
+    let mut parents: Vec<(i32, i32)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<i32>().ok());
+            if let Some(ppid) = ppid {
+                parents.push((pid, ppid));
+            }
+        }
+    }
+    let mut found = vec![root];
+    let mut index = 0;
+    while index < found.len() {
+        let parent = found[index];
+        found.extend(
+            parents
+                .iter()
+                .filter(|&&(_, p)| p == parent)
+                .map(|&(c, _)| c),
+        );
+        index += 1;
+    }
+    found.remove(0);
+    found
 }
 
 /// A pipe: the reading end as a file, the writing end for a child's output.
