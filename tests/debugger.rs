@@ -118,26 +118,21 @@ fn debug_test(
     must: &[&str],
     units: Units,
 ) {
-    debug_test_objects(
-        debugger,
-        &build.objects,
-        &build.native,
-        script,
-        tag,
-        must,
-        units,
-    )
+    debug_test_ignoring(debugger, build, script, tag, must, units, &[])
 }
 
-fn debug_test_objects(
+/// [`debug_test`], leaving out of both sessions the lines that contain any
+/// of `ignore`.
+fn debug_test_ignoring(
     debugger: &str,
-    objects: &[PathBuf],
-    native: &Path,
+    build: &Build,
     script: &Path,
     tag: &str,
     must: &[&str],
     units: Units,
+    ignore: &[&str],
 ) {
+    let (objects, native) = (&build.objects, &build.native);
     let dir = native
         .parent()
         .unwrap()
@@ -157,6 +152,9 @@ fn debug_test_objects(
         .args(["--name", tag]);
     for text in must {
         cmd.arg(format!("--require={text}"));
+    }
+    for text in ignore {
+        cmd.arg(format!("--ignore={text}"));
     }
     let mut objects: Vec<&PathBuf> = objects.iter().collect();
     if units == Units::PerObjectReversed {
@@ -377,13 +375,18 @@ fn cxx_gdb_and_lldb_sessions_match_native() {
                 )
             };
             debug_test("gdb", &build, &gdb, &tag, gdb_must, Units::One);
-            debug_test(
+            // gcc -O2: a and b of the frame that threw are unavailable in
+            // both, but lldb gives another reason under Lantern (it finds
+            // the caller's frame and looks for its call site, natively it
+            // stops at "no parent frame with reg ctx").
+            debug_test_ignoring(
                 "lldb",
                 &build,
                 &lldb,
                 &format!("lldb-{tag}"),
                 lldb_must,
                 Units::One,
+                &["<could not evaluate DW_OP_entry_value: "],
             );
         }
     }

@@ -154,8 +154,11 @@ impl Resolver<'_> {
             };
             for (position, &section) in sections.iter().enumerate() {
                 discarded_blocks.extend(self.graph.section(section).blocks.iter().copied());
-                if let Some(copy) = self.kept_debug_copy(section, position, kept) {
-                    kept_copy.insert(self.graph.section(section).blocks[0], copy);
+                let mine = self.graph.section(section).blocks.first().copied();
+                if let (Some(mine), Some(copy)) =
+                    (mine, self.kept_debug_copy(section, position, kept))
+                {
+                    kept_copy.insert(mine, copy);
                 }
             }
         }
