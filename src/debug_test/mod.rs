@@ -72,6 +72,10 @@ pub(crate) struct DebugTestArgs {
     /// The lldb to run (default: lldb-19 if there is one, else lldb).
     #[arg(long, value_name = "PATH")]
     lldb_path: Option<String>,
+    /// The lantern that runs the program (default: this one), e.g. an
+    /// installed release to compare with.
+    #[arg(long, value_name = "PATH")]
+    lantern: Option<PathBuf>,
     /// Keep each session's transcript and normalized form in DIR.
     #[arg(long, value_name = "DIR")]
     keep_sessions: Option<PathBuf>,
@@ -92,7 +96,10 @@ pub(crate) fn debug_test(args: DebugTestArgs) -> Result<ExitCode, String> {
     let temp = TempDir::new().map_err(|e| format!("temporary directory: {e}"))?;
     let lantern_gdb = session::write_lantern_gdb_commands(&temp.0.join("scripts"))
         .map_err(|e| format!("writing Lantern's gdb commands: {e}"))?;
-    let lantern = std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?;
+    let lantern = match &args.lantern {
+        Some(path) => path.clone(),
+        None => std::env::current_exe().map_err(|e| format!("this program's path: {e}"))?,
+    };
     let mut jit_program = vec![lantern.display().to_string(), "run".into()];
     jit_program.extend(args.run_args.iter().cloned());
     jit_program.extend(args.files.iter().map(|f| f.display().to_string()));
