@@ -6,7 +6,7 @@
 //! then `.text` and `.text.*`; `.rodata.*` joins `.rodata`, `.data.*` joins
 //! `.data`, `.bss.*` and common symbols join `.bss`. A section no rule names
 //! (an orphan) keeps its own name and goes after the known sections of its
-//! kind, as GNU ld places orphans. The layout orders the sections of a
+//! kind, as GNU ld places orphans. Lantern's stubs go first, in `.text`. The layout orders the sections of a
 //! segment by [`OutputSection::rank`]; the debug object names and joins them
 //! by [`OutputSection::name`], so debuggers show what they show natively.
 
@@ -26,8 +26,10 @@ pub struct OutputSection<'a> {
 /// suffix (`.text.*_unlikely`).
 const RULES: &[(&str, &[&str])] = &[
     (".init", &[".init"]),
-    // Lantern's calls through the GOT: a static link's PLT.
-    (".plt", &["$__STUBS"]),
+    // Lantern's stubs (calls through the GOT): where a static link puts
+    // `.plt`, but part of `.text`: no symbol names a stub, and debuggers
+    // pay per section (lldb most, in sessions of thousands of units).
+    (".text", &["$__STUBS"]),
     (
         ".text",
         &[".text.unlikely", ".text.*_unlikely", ".text.unlikely.*"],
@@ -125,7 +127,7 @@ mod tests {
         assert_eq!(name(".bss.counter"), ".bss");
         assert_eq!(name("COMMON"), ".bss");
         assert_eq!(name(".init_array.00100"), ".init_array");
-        assert_eq!(name("$__STUBS"), ".plt");
+        assert_eq!(name("$__STUBS"), ".text");
         assert_eq!(name("my_section"), "my_section");
     }
 
