@@ -67,7 +67,7 @@ enum Command {
     ///   lantern debug-test --gdb t.gdb --lldb t.lldb --native ./prog
     ///       --report results.xml main.o shapes.o -- arg1
     #[command(verbatim_doc_comment)]
-    DebugTest(crate::debug_test::DebugTestArgs),
+    DebugTest(Box<crate::debug_test::DebugTestArgs>),
 }
 
 #[derive(Args)]
@@ -196,7 +196,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Command::Churn(a) => crate::churn::churn(a).map(|()| ExitCode::SUCCESS),
         Command::Symbolize(a) => crate::symbolize::symbolize(a)
             .map(|all_found| ExitCode::from(if all_found { 0 } else { 1 })),
-        Command::DebugTest(a) => crate::debug_test::debug_test(a),
+        Command::DebugTest(a) => crate::debug_test::debug_test(*a),
     };
     match result {
         Ok(code) => code,
