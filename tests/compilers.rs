@@ -57,11 +57,7 @@ impl Program {
     fn lantern_args(&self) -> Vec<String> {
         let mut args = vec![lantern().to_string_lossy().into_owned(), "run".into()];
         args.extend(self.lantern_options.iter().cloned());
-        args.extend(
-            self.inputs
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned()),
-        );
+        args.extend(self.inputs.iter().map(|p| p.to_string_lossy().into_owned()));
         args
     }
 }
@@ -90,15 +86,17 @@ fn zig() -> Option<Vec<String>> {
 /// test skips loudly (see `require_tool`).
 fn have_tools(tools: &[&str]) -> bool {
     tools.iter().all(|&tool| match tool {
-        "zig" => zig().is_some() || {
-            let message = "zig not found (tried `zig` and `python3 -m ziglang`): \
+        "zig" => {
+            zig().is_some() || {
+                let message = "zig not found (tried `zig` and `python3 -m ziglang`): \
                            `pip install ziglang` (scripts/test.sh does)";
-            if in_ci() {
-                panic!("CI=true and {message}");
+                if in_ci() {
+                    panic!("CI=true and {message}");
+                }
+                eprintln!("\n!!! SKIPPING: {message} !!!\n");
+                false
             }
-            eprintln!("\n!!! SKIPPING: {message} !!!\n");
-            false
-        },
+        }
         "rustc" => require_tool(&["rustc"], "rustc").is_some(),
         "tcc" => {
             // tcc has no --version.
@@ -197,7 +195,11 @@ fn build_program(compiler: &str, src_dir: &Path, out: &Path) -> Result<Program, 
                     path_str(&lib),
                 ],
             )?;
-            compile(src_dir, &["gcc"], &["-g", "-c", "main.c", "-o", path_str(&main)])?;
+            compile(
+                src_dir,
+                &["gcc"],
+                &["-g", "-c", "main.c", "-o", path_str(&main)],
+            )?;
             check(
                 Command::new("gcc")
                     .arg(&main)

@@ -1,5 +1,7 @@
 ; A whole program in nasm (position independent, as gcc links it by default):
-; main -> add_counter -> twice, a global counter, printf for output.
+; main -> add_counter -> twice, a global counter, printf for output. nasm
+; writes no CFI: the functions keep frame pointers, which is how debuggers
+; walk such code (by prologue analysis), natively or not.
 default rel
 extern printf
 
@@ -14,17 +16,25 @@ format:     db "counter = %ld, twice(21) = %ld", 10, 0
 
 section .text
 twice:
+    push rbp
+    mov rbp, rsp
     lea rax, [rdi + rdi]
+    pop rbp
     ret
 
 add_counter:
+    push rbp
+    mov rbp, rsp
     push rbx
+    sub rsp, 8
     mov rbx, rdi
     call twice
     add [counter], rax
     add [counter], rbx
     mov rax, [counter]
+    add rsp, 8
     pop rbx
+    pop rbp
     ret
 
 main:
