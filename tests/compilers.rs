@@ -53,11 +53,22 @@ impl Program {
         cmd
     }
 
-    /// `lantern run ...` as an argument list, for a debugger's `--args`.
-    fn lantern_args(&self) -> Vec<String> {
+    /// `lantern run ...` as an argument list, for a debugger's `--args`;
+    /// with `separate_units`, one unit per file, definitions first (the
+    /// files in reverse order), registered as one merged object.
+    fn lantern_args(&self, separate_units: bool) -> Vec<String> {
         let mut args = vec![lantern().to_string_lossy().into_owned(), "run".into()];
         args.extend(self.lantern_options.iter().cloned());
-        args.extend(self.inputs.iter().map(|p| p.to_string_lossy().into_owned()));
+        let mut inputs: Vec<String> = self
+            .inputs
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        if separate_units {
+            args.push("--separate-units".into());
+            inputs.reverse();
+        }
+        args.extend(inputs);
         args
     }
 }
@@ -244,9 +255,10 @@ fn build_program(compiler: &str, src_dir: &Path, out: &Path) -> Result<Program, 
             for (src, obj) in [("main.c", &main), ("lib.c", &lib)] {
                 compile(src_dir, &["tcc"], &["-g", "-c", src, "-o", path_str(obj)])?;
             }
-            // tcc links its own executables.
+            // tcc links its own executables (-g keeps the stabs).
             check(
                 Command::new("tcc")
+                    .arg("-g")
                     .arg(&main)
                     .arg(&lib)
                     .arg("-o")
@@ -411,4 +423,406 @@ fn zig_runs_as_native() {
 #[test]
 fn gxx_o2_runs_as_native() {
     runs_as_native("gxx", "gxx");
+}
+
+// ---------------------------------------------------------------------------
+// gdb sessions
+
+/// A known difference between the native and the JIT'd session: the first
+/// line (after normalization) that contains `native` in the native session
+/// where the JIT'd one has a line containing `lantern` instead.
+struct ExpectedDifference {
+    program: &'static str,
+    native: &'static str,
+    lantern: &'static str,
+    reason: &'static str,
+}
+
+/// Differences that have a reason in Lantern (or in the host process) that
+/// this corpus does not fix. Each must still occur: a test fails when one
+/// no longer does, so that it is taken off this list.
+const EXPECTED_DIFFERENCES: &[ExpectedDifference] = &[ExpectedDifference {
+    program: "gas",
+    native: "$1 = 3",
+    lantern: "$1 = ",
+    reason: "`factor` has no debug information (hand-written assembly), and the \
+             lantern process has libm loaded, whose debug information has a static \
+             `const double factor[5]`: gdb prefers a symbol with debug information \
+             in any object file to the JIT'd minimal symbol. The native program \
+             does not load libm.",
+}];
+
+/// A gdb script that runs each command through Python, so that a command
+/// that fails prints its error and the session goes on, natively and under
+/// Lantern alike.
+fn gdb_script(commands: &[&str]) -> String {
+    let mut script = String::from(
+        "set pagination off\nset confirm off\nset width 0\nset breakpoint pending on\n\
+         python\nimport gdb\nfor _command in [\n",
+    );
+    for command in commands {
+        script.push_str(&format!("    {command:?},\n"));
+    }
+    script.push_str(
+        "]:\n    try:\n        gdb.execute(_command)\n    except gdb.error as _error:\n        \
+         print('error: %s' % _error)\nend\n",
+    );
+    script
+}
+
+fn run_gdb(script: &Path, args: &[String]) -> String {
+    let out = run_with_timeout(
+        Command::new("gdb")
+            .args(["-batch", "-nx", "-x"])
+            .arg(script)
+            .arg("--args")
+            .args(args),
+        TIMEOUT,
+    )
+    .unwrap_or_else(|e| panic!("gdb: {e}"));
+    format!("{}{}", out.stdout, out.stderr)
+}
+
+fn hex_to_addr(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("0x") {
+        out.push_str(&rest[..at]);
+        let digits = rest[at + 2..]
+            .bytes()
+            .take_while(u8::is_ascii_hexdigit)
+            .count();
+        out.push_str(if digits == 0 { "0x" } else { "ADDR" });
+        rest = &rest[at + 2 + digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The function a `bt` line names: `#1  0x... in f (args) at ...` or `#0  f (...)`.
+fn frame_function(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('#')?.split_once(' ')?.1.trim_start();
+    let rest = match rest.split_once(" in ") {
+        Some((addr, tail)) if addr.starts_with("0x") => tail,
+        _ => rest,
+    };
+    rest.split(" (").next()
+}
+
+/// The program's entry as gdb names it: C's `main`, Rust's `crate::main`,
+/// and gfortran's `MAIN__`, where gdb stops a native backtrace.
+fn is_entry(function: &str) -> bool {
+    function == "main" || function.ends_with("::main") || function == "MAIN__"
+}
+
+/// What users see, without what differs by nature between the native
+/// program and `lantern run`: addresses, pids, pending-breakpoint chatter
+/// (the JIT'd code is not there yet when `break` runs), the host's frames
+/// below the JIT'd entry, the object file a section belongs to.
+fn normalize(session: &str) -> Vec<String> {
+    let skip = [
+        "[Thread debugging",
+        "Using host libthread_db",
+        "[Inferior ",
+        "[New Thread ",
+        "warning:",
+        // The rest of gdb's warning about the host binary's .debug_gdb_scripts.
+        "of file ",
+        "Use `info auto-load",
+        "Function \"",
+        "Make breakpoint pending",
+        "No source file named",
+    ];
+    let mut lines = Vec::new();
+    let mut below_entry = false;
+    for line in session.lines().map(str::trim_end) {
+        if skip.iter().any(|s| line.starts_with(s)) {
+            continue;
+        }
+        if line.starts_with("Breakpoint ")
+            && (line.contains(" at 0x") || line.ends_with("pending."))
+        {
+            continue;
+        }
+        if line.starts_with("[Thread ") && line.ends_with(" exited]") {
+            continue;
+        }
+        match frame_function(line) {
+            Some(_) if below_entry => continue,
+            Some(function) => below_entry = is_entry(function),
+            None => below_entry = false,
+        }
+        let mut line = hex_to_addr(line);
+        if let Some(at) = line.find(" in section ") {
+            // "f in section .text of /path/native" vs "... of <in-memory@ADDR>".
+            if let Some(of) = line[at..].find(" of ") {
+                line.truncate(at + of);
+            }
+            // A static link names the joined section `.text`; the debug
+            // object keeps the first input section's name.
+            if line[at..].starts_with(" in section .text.") {
+                line.truncate(at + " in section .text".len());
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Runs the same gdb session on the native program and under `lantern run`
+/// and compares them, allowing only the [`EXPECTED_DIFFERENCES`] of `name`.
+fn gdb_session_matches_native(name: &str, compiler: &str, commands: &[&str], needles: &[&str]) {
+    compare_gdb_sessions(name, compiler, false, commands, needles);
+}
+
+fn compare_gdb_sessions(
+    name: &str,
+    compiler: &str,
+    separate_units: bool,
+    commands: &[&str],
+    needles: &[&str],
+) {
+    if !have_tools(&["gdb"]) {
+        return;
+    }
+    let Some(program) = built(name, compiler) else {
+        return;
+    };
+    let script = program
+        .native
+        .with_file_name(format!("session-{separate_units}.gdb"));
+    std::fs::write(&script, gdb_script(commands)).unwrap();
+    let native_raw = run_gdb(&script, &[program.native.to_string_lossy().into_owned()]);
+    let jit_raw = run_gdb(&script, &program.lantern_args(separate_units));
+    let (native, jit) = (normalize(&native_raw), normalize(&jit_raw));
+    let show = || format!("--- native:\n{native_raw}\n--- lantern:\n{jit_raw}");
+    for needle in needles {
+        assert!(
+            native.iter().any(|l| l.contains(needle)),
+            "[{name}] the native session lacks {needle:?}: the comparison would prove little\n{}",
+            show()
+        );
+    }
+    assert!(
+        !jit.iter().any(|l| l.contains("??")),
+        "[{name}] a `??` frame under lantern\n{}",
+        show()
+    );
+    assert_eq!(
+        native.len(),
+        jit.len(),
+        "[{name}] the sessions have different lengths\n{}",
+        show()
+    );
+    let expected: Vec<&ExpectedDifference> = EXPECTED_DIFFERENCES
+        .iter()
+        .filter(|d| d.program == name)
+        .collect();
+    let mut used = vec![false; expected.len()];
+    for (n, j) in native.iter().zip(&jit) {
+        if n == j {
+            continue;
+        }
+        let known = expected
+            .iter()
+            .position(|d| n.contains(d.native) && j.contains(d.lantern));
+        match known {
+            Some(index) => used[index] = true,
+            None => panic!(
+                "[{name}] gdb sessions differ:\n  native:  {n}\n  lantern: {j}\n{}",
+                show()
+            ),
+        }
+    }
+    for (difference, used) in expected.iter().zip(used) {
+        assert!(
+            used,
+            "[{name}] expected difference no longer occurs (take it off EXPECTED_DIFFERENCES): \
+             native {:?}, lantern {:?} ({})",
+            difference.native, difference.lantern, difference.reason
+        );
+    }
+}
+
+#[test]
+fn rustc_obj_gdb_session_matches_native() {
+    gdb_session_matches_native(
+        "rustc-obj",
+        "rustc-obj",
+        &[
+            "break weigh",
+            "run",
+            "bt",
+            "print TOTAL",
+            "print *step",
+            "finish",
+        ],
+        &[
+            "Breakpoint 1, prog::weigh (step=ADDR) at prog.rs:",
+            "#1  ADDR in prog::accumulate (n=5) at prog.rs:",
+            "$1 = 7",
+            "$2 = prog::Step {index: 0, weight: 2}",
+            "Value returned is $3 = 1",
+        ],
+    );
+}
+
+#[test]
+fn rustc_staticlib_gdb_session_matches_native() {
+    gdb_session_matches_native(
+        "rustc-staticlib",
+        "rustc-staticlib",
+        &[
+            "break summary::describe",
+            "run",
+            "bt",
+            "print RS_CALLS",
+            "finish",
+        ],
+        &[
+            "Breakpoint 1, summary::describe (values=...) at summary.rs:",
+            "in twice (n=2) at main.c:6",
+            "$1 = 1",
+            "Value returned is $2 = alloc::string::String",
+        ],
+    );
+}
+
+#[test]
+fn gfortran_gdb_session_matches_native() {
+    gdb_session_matches_native(
+        "gfortran",
+        "gfortran",
+        &["break square", "run", "bt", "print total", "finish"],
+        &[
+            "Breakpoint 1, counters::square (x=1) at counters.f90:",
+            "in counters::accumulate (n=4) at counters.f90:",
+            "$1 = 5",
+            "Value returned is $2 = 1",
+        ],
+    );
+}
+
+/// tcc describes its code with stabs: breakpoints by name and by file:line,
+/// locals, a struct, globals and `list` all come from them.
+#[test]
+fn tcc_stabs_gdb_session_matches_native() {
+    compare_gdb_sessions("tcc", "tcc", false, TCC_COMMANDS, TCC_NEEDLES);
+}
+
+/// The same with one unit per object: the units' stabs are registered as
+/// one merged object file.
+#[test]
+fn tcc_stabs_of_separate_units_gdb_session_matches_native() {
+    compare_gdb_sessions("tcc", "tcc", true, TCC_COMMANDS, TCC_NEEDLES);
+}
+
+const TCC_COMMANDS: &[&str] = &[
+    "break helper",
+    "break main.c:18",
+    "run",
+    "bt",
+    "print p",
+    "print p.left",
+    "continue",
+    "bt",
+    "print counter",
+    "print x",
+    "next",
+    "print doubled",
+    "info locals",
+    "print label",
+    "list",
+    "finish",
+    "info symbol helper",
+];
+
+const TCC_NEEDLES: &[&str] = &[
+    "Breakpoint 2, main () at main.c:18",
+    "$1 = {left = 3, right = 4}",
+    "Breakpoint 1, helper (x=0) at lib.c:6",
+    "#1  ADDR in compute (n=4) at lib.c:14",
+    "$3 = 3",
+    "$5 = 0",
+    "static const char *label = \"tcc\";",
+    "Value returned is $7 = 1",
+];
+
+#[test]
+fn nasm_gdb_session_matches_native() {
+    gdb_session_matches_native(
+        "nasm",
+        "nasm",
+        &[
+            "break twice",
+            "run",
+            "bt",
+            "print (long)counter",
+            "finish",
+            "info symbol twice",
+        ],
+        &[
+            "Breakpoint 1, twice () at prog.asm:",
+            "#1  ADDR in add_counter () at prog.asm:",
+            "$1 = 10",
+            "twice in section .text",
+        ],
+    );
+}
+
+#[test]
+fn gas_gdb_session_matches_native() {
+    gdb_session_matches_native(
+        "gas",
+        "gas",
+        &[
+            "break scale",
+            "run",
+            "bt",
+            "print (long)factor",
+            "finish",
+            "info symbol scale",
+        ],
+        &[
+            "Breakpoint 1, scale () at prog.s:",
+            "#1  ADDR in scale_all () at prog.s:",
+            "$1 = 3",
+            "scale in section .text",
+        ],
+    );
+}
+
+#[test]
+fn zig_gdb_session_matches_native() {
+    gdb_session_matches_native(
+        "zig",
+        "zig",
+        &["break prog.weigh", "run", "bt", "print zig_total", "finish"],
+        &[
+            "Breakpoint 1, ADDR in prog.weigh (sample=...)",
+            "#1  ADDR in zig_work (n=5)",
+            "$1 = 100",
+            "Value returned is $2 = 0",
+        ],
+    );
+}
+
+#[test]
+fn gxx_o2_gdb_session_matches_native() {
+    gdb_session_matches_native(
+        "gxx",
+        "gxx",
+        &[
+            "break checked_area",
+            "run",
+            "bt",
+            "print shapes_made",
+            "finish",
+        ],
+        &[
+            "Breakpoint 1, checked_area (s=...) at shapes.cpp:",
+            "$1 = 3",
+            "Value returned is $2 = 6",
+        ],
+    );
 }
