@@ -156,6 +156,12 @@ fn tools_of(compiler: &str) -> &'static [&'static str] {
         "gas" => &["as", "gcc"],
         "zig" => &["zig", "gcc"],
         "gxx" => &["g++"],
+        "crash-nasm-notype" => &["nasm", "gcc"],
+        "crash-gas-nocfi" => &["as", "gcc"],
+        "crash-tcc" => &["tcc"],
+        "crash-gfortran" => &["gfortran"],
+        "crash-gxx-uncaught" => &["g++"],
+        "crash-rust-panic" => &["rustc", "gcc"],
         other => panic!("no compiler {other}"),
     }
 }
@@ -334,9 +340,133 @@ fn build_program(compiler: &str, src_dir: &Path, out: &Path) -> Result<Program, 
                 native,
             }
         }
+        "crash-nasm-notype" => {
+            let main = o("main.o");
+            let poke = o("poke.o");
+            compile(
+                src_dir,
+                &["gcc"],
+                &["-g", "-c", "main.c", "-o", path_str(&main)],
+            )?;
+            compile(
+                src_dir,
+                &["nasm"],
+                &[
+                    "-f",
+                    "elf64",
+                    "-g",
+                    "-F",
+                    "dwarf",
+                    "poke.asm",
+                    "-o",
+                    path_str(&poke),
+                ],
+            )?;
+            c_linked(vec![main, poke], native)?
+        }
+        "crash-gas-nocfi" => {
+            let main = o("main.o");
+            let scale = o("scale.o");
+            compile(
+                src_dir,
+                &["gcc"],
+                &["-g", "-c", "main.c", "-o", path_str(&main)],
+            )?;
+            // No -g: nothing for debuggers but the symbol.
+            compile(src_dir, &["as"], &["scale.s", "-o", path_str(&scale)])?;
+            c_linked(vec![main, scale], native)?
+        }
+        "crash-tcc" => {
+            let main = o("main.o");
+            compile(
+                src_dir,
+                &["tcc"],
+                &["-g", "-c", "main.c", "-o", path_str(&main)],
+            )?;
+            check(
+                Command::new("tcc")
+                    .arg("-g")
+                    .arg(&main)
+                    .arg("-o")
+                    .arg(&native),
+            )?;
+            Program {
+                inputs: vec![main],
+                lantern_options: vec![],
+                native,
+            }
+        }
+        "crash-gfortran" => {
+            let main = o("main.o");
+            compile(
+                src_dir,
+                &["gfortran"],
+                &[
+                    "-g",
+                    "-J",
+                    path_str(out),
+                    "-c",
+                    "main.f90",
+                    "-o",
+                    path_str(&main),
+                ],
+            )?;
+            check(Command::new("gfortran").arg(&main).arg("-o").arg(&native))?;
+            Program {
+                inputs: vec![main],
+                lantern_options: vec!["-l".into(), "gfortran".into()],
+                native,
+            }
+        }
+        "crash-gxx-uncaught" => {
+            let main = o("main.o");
+            compile(
+                src_dir,
+                &["g++"],
+                &["-g", "-c", "main.cpp", "-o", path_str(&main)],
+            )?;
+            check(Command::new("g++").arg(&main).arg("-o").arg(&native))?;
+            Program {
+                inputs: vec![main],
+                lantern_options: vec![],
+                native,
+            }
+        }
+        "crash-rust-panic" => {
+            let lib = o("libchecks.a");
+            let main = o("main.o");
+            compile(
+                src_dir,
+                &["rustc"],
+                &[
+                    "--edition=2021",
+                    "--crate-type=staticlib",
+                    "-g",
+                    "checks.rs",
+                    "-o",
+                    path_str(&lib),
+                ],
+            )?;
+            compile(
+                src_dir,
+                &["gcc"],
+                &["-g", "-c", "main.c", "-o", path_str(&main)],
+            )?;
+            c_linked(vec![main, lib], native)?
+        }
         other => return Err(format!("no compiler {other}")),
     };
     Ok(program)
+}
+
+/// Links `inputs` natively with gcc; `lantern run` gets the same files.
+fn c_linked(inputs: Vec<PathBuf>, native: PathBuf) -> Result<Program, String> {
+    check(Command::new("gcc").args(&inputs).arg("-o").arg(&native))?;
+    Ok(Program {
+        inputs,
+        lantern_options: vec![],
+        native,
+    })
 }
 
 /// Builds a corpus program once per test process (tests share it), or
@@ -371,8 +501,16 @@ fn runs_as_native(name: &str, compiler: &str) {
     let Some(program) = built(name, compiler) else {
         return;
     };
-    let native = run_with_timeout(&mut Command::new(&program.native), TIMEOUT).unwrap();
-    let jit = run_with_timeout(&mut program.lantern_command(&[]), TIMEOUT).unwrap();
+    let native = run_with_timeout(
+        Command::new(&program.native).env_remove("RUST_BACKTRACE"),
+        TIMEOUT,
+    )
+    .unwrap();
+    let jit = run_with_timeout(
+        program.lantern_command(&[]).env_remove("RUST_BACKTRACE"),
+        TIMEOUT,
+    )
+    .unwrap();
     assert!(
         !native.stdout.is_empty(),
         "[{name}] the native program printed nothing: the comparison would prove nothing"
@@ -824,5 +962,196 @@ fn gxx_o2_gdb_session_matches_native() {
             "$1 = 3",
             "Value returned is $2 = 6",
         ],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Crashes (fixtures for issue 12's crash-report items)
+
+/// A line of stderr without what differs between two runs: addresses,
+/// thread and process ids in parentheses (`thread '<unnamed>' (1448)`).
+fn normalize_stderr_line(line: &str) -> String {
+    let mut line = hex_to_addr(line.trim_end());
+    while let Some(open) = line.find(" (") {
+        let Some(len) = line[open + 2..].find(')') else {
+            break;
+        };
+        let inner = &line[open + 2..open + 2 + len];
+        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+            break;
+        }
+        line.replace_range(open..open + 3 + len, " (ID)");
+        if !line[open + 5..].contains(" (") {
+            break;
+        }
+    }
+    line
+}
+
+/// Lantern's crash report: `lantern: SIG...` and its `#N 0x... in ...` frames.
+fn is_report_line(line: &str) -> bool {
+    line.starts_with("lantern: SIG") || (line.starts_with('#') && line.contains(" in "))
+}
+
+/// The function of a crash-report frame: `#N 0xADDR in FUNC at FILE:L:C`,
+/// `#N 0xADDR in FUNC (object)` or `#N 0xADDR in FUNC`.
+fn report_function(line: &str) -> Option<&str> {
+    let rest = line.split_once(" in ")?.1;
+    let end = [rest.find(" at "), rest.find(" (")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// How a crashing program ends natively and under `lantern run`:
+/// the same stdout and exit status (the signal), the native stderr lines up
+/// to `stderr_until` (the runtime's own message: std::terminate's, Rust's,
+/// libgfortran's) in the same order, and a crash report whose frames of
+/// the program's `functions` are the ones gdb shows on the native program.
+fn crash_matches_native(name: &str, functions: &[&str], stderr_until: Option<&str>) {
+    if !have_tools(&["gdb"]) {
+        return;
+    }
+    let Some(program) = built(name, name) else {
+        return;
+    };
+    let native = run_with_timeout(
+        Command::new(&program.native).env_remove("RUST_BACKTRACE"),
+        TIMEOUT,
+    )
+    .unwrap();
+    let jit = run_with_timeout(
+        program.lantern_command(&[]).env_remove("RUST_BACKTRACE"),
+        TIMEOUT,
+    )
+    .unwrap();
+    let show = format!(
+        "--- native ({}):\n{}{}\n--- lantern ({}):\n{}{}",
+        native.status, native.stdout, native.stderr, jit.status, jit.stdout, jit.stderr
+    );
+    assert!(
+        native.status.starts_with("signal"),
+        "[{name}] the native program did not die by a signal\n{show}"
+    );
+    assert_eq!(
+        (&jit.stdout, &jit.status),
+        (&native.stdout, &native.status),
+        "[{name}] stdout or exit status differ\n{show}"
+    );
+
+    // The runtime's own message, as natively.
+    let mut wanted: Vec<String> = Vec::new();
+    for line in native.stderr.lines() {
+        if !line.trim().is_empty() {
+            wanted.push(normalize_stderr_line(line));
+        }
+        if stderr_until.is_some_and(|until| line.starts_with(until)) {
+            break;
+        }
+    }
+    let got: Vec<String> = jit
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !is_report_line(l))
+        .map(normalize_stderr_line)
+        .collect();
+    let mut at = 0;
+    for line in &wanted {
+        match got[at..].iter().position(|g| g == line) {
+            Some(found) => at += found + 1,
+            None => {
+                panic!("[{name}] lantern's stderr lacks the native {line:?} (in order)\n{show}")
+            }
+        }
+    }
+
+    // The crash report, against gdb's backtrace of the native program.
+    assert!(
+        jit.stderr.lines().any(|l| l.starts_with("lantern: SIG")),
+        "[{name}] no crash report\n{show}"
+    );
+    let gdb = run_with_timeout(
+        Command::new("gdb")
+            .args(["-batch", "-nx", "-ex", "run", "-ex", "bt 40"])
+            .arg(&program.native)
+            .env_remove("RUST_BACKTRACE"),
+        TIMEOUT,
+    )
+    .unwrap();
+    let expected: Vec<&str> = gdb
+        .stdout
+        .lines()
+        .filter_map(frame_function)
+        .filter(|f| functions.contains(f))
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "[{name}] gdb shows none of {functions:?} on the native program:\n{}",
+        gdb.stdout
+    );
+    let reported: Vec<&str> = jit
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(report_function)
+        .filter(|f| functions.contains(f))
+        .collect();
+    assert_eq!(
+        reported, expected,
+        "[{name}] the crash report's frames are not gdb's on the native program\n{show}\n--- gdb:\n{}",
+        gdb.stdout
+    );
+}
+
+/// nasm's default `global` is STT_NOTYPE with size 0; the crash is in it.
+#[test]
+#[ignore = "issue 12 item 2: lead"]
+fn crash_in_nasm_notype_symbol_is_reported_as_native() {
+    crash_matches_native("crash-nasm-notype", &["poke", "store", "main"], None);
+}
+
+/// A GNU as function without .type, CFI or DWARF, right after a `-g` C main.
+#[test]
+#[ignore = "issue 12 item 3: lead"]
+fn crash_past_a_dwarf_range_is_reported_as_native() {
+    crash_matches_native("crash-gas-nocfi", &["scale_into", "main"], None);
+}
+
+/// tcc writes no `.eh_frame`: the callers must still be found.
+#[test]
+#[ignore = "issue 12 item 4: lead"]
+fn crash_in_tcc_code_without_cfi_is_reported_as_native() {
+    crash_matches_native("crash-tcc", &["deref", "level1", "main"], None);
+}
+
+/// libgfortran's own SIGSEGV handler: its message as natively, and Lantern's report.
+#[test]
+#[ignore = "issue 12 item 7: lead"]
+fn crash_under_libgfortran_handler_is_reported_as_native() {
+    crash_matches_native(
+        "crash-gfortran",
+        &["poking::poke", "MAIN__"],
+        Some("Backtrace for this error:"),
+    );
+}
+
+/// An exception no frame catches: std::terminate's message, SIGABRT, and
+/// the throwing frames in the report.
+#[test]
+#[ignore = "issue 12 item 1: lead"]
+fn uncaught_cxx_exception_ends_as_native() {
+    crash_matches_native("crash-gxx-uncaught", &["check", "run", "main"], None);
+}
+
+/// A Rust panic unwinding out of a staticlib through C's `main`.
+#[test]
+#[ignore = "issue 12 item 1: lead"]
+fn uncaught_rust_panic_ends_as_native() {
+    crash_matches_native(
+        "crash-rust-panic",
+        &["checks::validate", "checks::rs_check", "main"],
+        None,
     );
 }
