@@ -994,7 +994,8 @@ fn is_report_line(line: &str) -> bool {
 }
 
 /// The function of a crash-report frame: `#N 0xADDR in FUNC at FILE:L:C`,
-/// `#N 0xADDR in FUNC (object)` or `#N 0xADDR in FUNC`.
+/// `#N 0xADDR in FUNC (object)` or `#N 0xADDR in FUNC`, without the
+/// parameter list of a demangled C++ name (`check(int)`), as gdb names it.
 fn report_function(line: &str) -> Option<&str> {
     let rest = line.split_once(" in ")?.1;
     let end = [rest.find(" at "), rest.find(" (")]
@@ -1002,7 +1003,28 @@ fn report_function(line: &str) -> Option<&str> {
         .flatten()
         .min()
         .unwrap_or(rest.len());
-    Some(&rest[..end])
+    Some(without_parameters(&rest[..end]))
+}
+
+/// `name(int, char)` -> `name`; anything else as it is.
+fn without_parameters(function: &str) -> &str {
+    if !function.ends_with(')') {
+        return function;
+    }
+    let mut depth = 0;
+    for (at, c) in function.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &function[..at];
+                }
+            }
+            _ => {}
+        }
+    }
+    function
 }
 
 /// How a crashing program ends natively and under `lantern run`:
