@@ -1162,7 +1162,6 @@ fn crash_under_libgfortran_handler_is_reported_as_native() {
 /// An exception no frame catches: std::terminate's message, SIGABRT, and
 /// the throwing frames in the report.
 #[test]
-#[ignore = "issue 12 item 1: lead"]
 fn uncaught_cxx_exception_ends_as_native() {
     crash_matches_native("crash-gxx-uncaught", &["check", "run", "main"], None);
 }
