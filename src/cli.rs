@@ -197,6 +197,10 @@ pub(crate) struct Plugins<'a> {
     pub(crate) symbolizer: bool,
     /// Load DWARF even without a debug object (for the symbolizer).
     pub(crate) dwarf: bool,
+    /// Let the plugins' deferred work (debug objects, crash-report tables)
+    /// run on the background worker while no debugger is attached, so the
+    /// program starts as soon as its code is linked.
+    pub(crate) background: bool,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -341,7 +345,8 @@ pub(crate) fn link_units(
     plugins: Plugins<'_>,
 ) -> Result<Linked, String> {
     let debug_info = plugins.debug_object.is_some() || plugins.dwarf;
-    let prepared = prepare(common, &executor, roots, debug_info)?;
+    let mut prepared = prepare(common, &executor, roots, debug_info)?;
+    prepared.options.background = plugins.background;
     let session = new_session(executor, prepared.options.clone(), &plugins);
     let mut linked = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
@@ -370,6 +375,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
         perf_map: args.perf_map,
         jitdump: args.jitdump,
         symbolizer: !args.no_crash_handler,
+        background: true,
         ..Plugins::default()
     };
     let linked = link_units(
@@ -433,6 +439,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
         jitdump: false,
         symbolizer: false,
         dwarf: false,
+        background: false,
     };
     let linked = link_units(
         &args.common,

@@ -1168,7 +1168,6 @@ fn uncaught_cxx_exception_ends_as_native() {
 
 /// A Rust panic unwinding out of a staticlib through C's `main`.
 #[test]
-#[ignore = "issue 12 item 1: lead"]
 fn uncaught_rust_panic_ends_as_native() {
     crash_matches_native(
         "crash-rust-panic",

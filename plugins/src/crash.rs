@@ -21,7 +21,9 @@
 
 use std::ffi::{c_int, c_void};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use lantern_core::link::background;
 
 use crate::symbolize;
 
@@ -206,7 +208,8 @@ extern "C" fn collect(context: *mut UnwindContext, arg: *mut c_void) -> c_int {
 static FRAME_NUMBER: AtomicUsize = AtomicUsize::new(0);
 
 /// One JIT'd frame in the report's format, without the newline:
-/// `#N 0xADDR in FUNC at FILE:LINE:COL` (or just `in FUNC` without a file).
+/// `#N 0xADDR in FUNC at FILE:LINE:COL`, or `#N 0xADDR in FUNC (no line
+/// information)` for code no line table describes.
 pub fn write_frame(
     out: &mut impl std::fmt::Write,
     n: usize,
@@ -216,19 +219,46 @@ pub fn write_frame(
     write!(out, "#{n} {pc:#018x} in {}", frame.function)?;
     match frame.file {
         Some(file) => write!(out, " at {file}:{}:{}", frame.line, frame.column),
-        None => Ok(()),
+        None => write!(out, " (no line information)"),
     }
 }
 
+/// Set once the report has waited for the background worker to complete the
+/// symbolizer's tables: one wait a crash.
+static WAITED: AtomicBool = AtomicBool::new(false);
+
+/// How long a crash report waits for the background worker to finish reading
+/// the DWARF of the units linked last (a crash in the first constructor of a
+/// large unit), unless the worker is blocked.
+const TABLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn print_frame(line: &mut Line, pc: usize, lookup: usize) {
-    let printed = symbolize::symbolize_jit(lookup as u64, &mut |frame| {
+    let mut print = |frame: symbolize::FrameRef<'_>| {
         let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
         let _ = write_frame(line, n, pc as u64, frame);
         let _ = writeln!(line);
         line.flush();
-    });
-    if printed {
-        return;
+    };
+    let mut found = symbolize::symbolize_jit(lookup as u64, &mut print);
+    if found == symbolize::Lookup::Pending && !WAITED.swap(true, Ordering::Relaxed) {
+        background::wait_idle_in_signal_handler(TABLE_WAIT);
+        found = symbolize::symbolize_jit(lookup as u64, &mut print);
+    }
+    match found {
+        symbolize::Lookup::Found => return,
+        symbolize::Lookup::Pending => {
+            // The DWARF was not read in time: the symbol's name at least.
+            symbolize::symbol_name_jit(lookup as u64, &mut |name| {
+                print(symbolize::FrameRef {
+                    function: name,
+                    file: None,
+                    line: 0,
+                    column: 0,
+                })
+            });
+            return;
+        }
+        symbolize::Lookup::NotJit => {}
     }
     let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
     let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
@@ -272,6 +302,7 @@ extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, _context: *mut 
     // SAFETY: the callback only writes into `trace`.
     unsafe { _Unwind_Backtrace(collect, &mut trace as *mut Trace as *mut c_void) };
     FRAME_NUMBER.store(0, Ordering::Relaxed);
+    WAITED.store(false, Ordering::Relaxed);
     for &(pc, exact) in &trace.frames[..trace.len] {
         // A return address points after the call: look up the call itself.
         let lookup = if exact { pc } else { pc - 1 };
