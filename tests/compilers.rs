@@ -1129,21 +1129,18 @@ fn crash_matches_native(name: &str, functions: &[&str], stderr_until: Option<&st
 
 /// nasm's default `global` is STT_NOTYPE with size 0; the crash is in it.
 #[test]
-#[ignore = "issue 12 item 2: lead"]
 fn crash_in_nasm_notype_symbol_is_reported_as_native() {
     crash_matches_native("crash-nasm-notype", &["poke", "store", "main"], None);
 }
 
 /// A GNU as function without .type, CFI or DWARF, right after a `-g` C main.
 #[test]
-#[ignore = "issue 12 item 3: lead"]
 fn crash_past_a_dwarf_range_is_reported_as_native() {
     crash_matches_native("crash-gas-nocfi", &["scale_into", "main"], None);
 }
 
 /// tcc writes no `.eh_frame`: the callers must still be found.
 #[test]
-#[ignore = "issue 12 item 4: lead"]
 fn crash_in_tcc_code_without_cfi_is_reported_as_native() {
     crash_matches_native("crash-tcc", &["deref", "level1", "main"], None);
 }

@@ -111,6 +111,15 @@ pub fn symbol_name_jit(addr: u64, out: &mut dyn FnMut(&str)) -> bool {
     }
 }
 
+/// Whether `addr` is code of a linked unit, and if so where the symbol
+/// that holds it starts: for the crash report's unwinding heuristics.
+/// Neither allocates nor blocks (`None` if the table lock is taken).
+pub fn jit_code_at(addr: u64) -> Option<Option<u64>> {
+    let units = UNITS.try_lock().ok()?;
+    let unit = units.iter().find(|u| u.contains(addr))?;
+    Some(unit.symbol_start(addr))
+}
+
 /// Waits until every linked unit's table is complete (their DWARF is read
 /// on the background worker).
 fn wait_for_tables() {

@@ -108,6 +108,13 @@ impl UnitTable {
         (addr < end).then(|| &*self.strings[name as usize])
     }
 
+    /// Where the symbol whose range holds `addr` starts.
+    pub fn symbol_start(&self, addr: u64) -> Option<u64> {
+        let i = self.symbols.partition_point(|s| s.0 <= addr);
+        let &(start, end, _) = self.symbols.get(i.checked_sub(1)?)?;
+        (addr < end).then_some(start)
+    }
+
     /// Where the symbol `name` starts.
     pub fn symbol_address(&self, name: &str) -> Option<u64> {
         self.symbols
