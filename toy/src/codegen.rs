@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64, I8};
 use cranelift_codegen::ir::{
-    AbiParam, InstBuilder, MemFlagsData, Signature, SourceLoc, StackSlot,
-    StackSlotData, StackSlotKind, UserFuncName, Value,
+    AbiParam, InstBuilder, MemFlagsData, Signature, SourceLoc, StackSlot, StackSlotData,
+    StackSlotKind, UserFuncName, Value,
 };
 use cranelift_codegen::isa::{self, CallConv};
 use cranelift_codegen::settings::{self, Configurable};
@@ -90,7 +90,11 @@ fn new_module(object_name: &str) -> Result<ObjectModule, Error> {
     Ok(ObjectModule::new(builder))
 }
 
-fn signature(module: &ObjectModule, params: usize, ret: Option<cranelift_codegen::ir::Type>) -> Signature {
+fn signature(
+    module: &ObjectModule,
+    params: usize,
+    ret: Option<cranelift_codegen::ir::Type>,
+) -> Signature {
     let mut sig = module.make_signature();
     sig.call_conv = CallConv::SystemV;
     sig.params.extend((0..params).map(|_| AbiParam::new(I64)));
@@ -104,10 +108,16 @@ pub fn compile(functions: &[Function], object_name: &str) -> Result<Compiled, Er
     let mut ids: HashMap<&str, (FuncId, usize)> = HashMap::new();
     for f in functions {
         if BUILTINS.iter().any(|(b, _)| *b == f.name) {
-            return Err(Error::at(f.pos, format!("`{}` is a built-in function", f.name)));
+            return Err(Error::at(
+                f.pos,
+                format!("`{}` is a built-in function", f.name),
+            ));
         }
         if ids.contains_key(f.name.as_str()) {
-            return Err(Error::at(f.pos, format!("function `{}` is defined twice", f.name)));
+            return Err(Error::at(
+                f.pos,
+                format!("function `{}` is defined twice", f.name),
+            ));
         }
         let sig = if f.name == "main" {
             if !f.params.is_empty() {
@@ -127,7 +137,9 @@ pub fn compile(functions: &[Function], object_name: &str) -> Result<Compiled, Er
         .declare_function(PRINT_RUNTIME, Linkage::Local, &print_sig)
         .map_err(backend)?;
     let mut write_sig = module.make_signature();
-    write_sig.params.extend([AbiParam::new(I32), AbiParam::new(I64), AbiParam::new(I64)]);
+    write_sig
+        .params
+        .extend([AbiParam::new(I32), AbiParam::new(I64), AbiParam::new(I64)]);
     write_sig.returns.push(AbiParam::new(I64));
     let write_id = module
         .declare_function("write", Linkage::Import, &write_sig)
@@ -160,9 +172,9 @@ pub fn compile(functions: &[Function], object_name: &str) -> Result<Compiled, Er
             lower.function(f)?
         };
         let (var_list, positions) = lowered;
-        module.define_function(id, &mut ctx).map_err(|e| {
-            Error::Backend(format!("compiling `{}`: {e:?}", f.name))
-        })?;
+        module
+            .define_function(id, &mut ctx)
+            .map_err(|e| Error::Backend(format!("compiling `{}`: {e:?}", f.name)))?;
         let compiled = ctx
             .compiled_code()
             .ok_or_else(|| Error::Backend(format!("no code for `{}`", f.name)))?;
@@ -239,9 +251,11 @@ impl Lower<'_, '_> {
                 format!("`{name}` is already declared at line {}", first.line),
             ));
         }
-        let slot = self
-            .builder
-            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+        let slot = self.builder.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            8,
+            3,
+        ));
         self.vars.insert(name.to_string(), slot);
         self.var_list.push((name.to_string(), pos, is_param, slot));
         Ok(slot)
@@ -298,7 +312,10 @@ impl Lower<'_, '_> {
         for (i, stmt) in stmts.iter().enumerate() {
             if self.statement(stmt)? {
                 if let Some(next) = stmts.get(i + 1) {
-                    return Err(Error::at(next.pos, "unreachable statement after `return`".into()));
+                    return Err(Error::at(
+                        next.pos,
+                        "unreachable statement after `return`".into(),
+                    ));
                 }
                 return Ok(true);
             }
@@ -332,7 +349,9 @@ impl Lower<'_, '_> {
                 let then_block = self.builder.create_block();
                 let else_block = self.builder.create_block();
                 let join = self.builder.create_block();
-                self.builder.ins().brif(cond, then_block, &[], else_block, &[]);
+                self.builder
+                    .ins()
+                    .brif(cond, then_block, &[], else_block, &[]);
                 self.builder.switch_to_block(then_block);
                 let then_returned = self.block(then)?;
                 if !then_returned {
@@ -435,7 +454,9 @@ impl Lower<'_, '_> {
                 let result = match name.as_str() {
                     "peek" => {
                         arity(1)?;
-                        self.builder.ins().load(I64, MemFlagsData::new(), values[0], 0)
+                        self.builder
+                            .ins()
+                            .load(I64, MemFlagsData::new(), values[0], 0)
                     }
                     "print" => {
                         arity(1)?;
@@ -446,7 +467,10 @@ impl Lower<'_, '_> {
                         self.builder.ins().iconst(I64, 0)
                     }
                     "main" => {
-                        return Err(Error::at(*pos, "`main` is the entry point: it cannot be called".into()))
+                        return Err(Error::at(
+                            *pos,
+                            "`main` is the entry point: it cannot be called".into(),
+                        ))
                     }
                     _ => {
                         let &(id, expected) = self
@@ -497,7 +521,8 @@ fn define_print(
     let n = b.block_params(entry)[0];
     let base = b.ins().stack_addr(I64, buf, 0);
     let newline = b.ins().iconst(I8, i64::from(b'\n'));
-    b.ins().store(MemFlagsData::trusted(), newline, base, (BUF - 1) as i32);
+    b.ins()
+        .store(MemFlagsData::trusted(), newline, base, (BUF - 1) as i32);
     let negative = b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
     let negated = b.ins().ineg(n);
     // |n| as unsigned: i64::MIN negates to itself, which is 2^63 unsigned.
@@ -517,7 +542,8 @@ fn define_print(
     let at = b.ins().iadd(base, p);
     b.ins().store(MemFlagsData::trusted(), ch, at, 0);
     let u = b.ins().udiv(u, ten);
-    b.ins().brif(u, digit, &[u.into(), p.into()], sign, &[p.into()]);
+    b.ins()
+        .brif(u, digit, &[u.into(), p.into()], sign, &[p.into()]);
 
     // sign(p): a '-' before the digits of a negative number
     let p = b.append_block_param(sign, I64);

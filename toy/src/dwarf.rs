@@ -148,10 +148,16 @@ pub fn write(compiled: &mut Compiled, source: &Path) -> Result<(), Error> {
     for (i, f) in functions.iter().enumerate() {
         let sub = dwarf.unit.add(root, DW_TAG_subprogram);
         let entry = dwarf.unit.get_mut(sub);
-        entry.set(DW_AT_name, AttributeValue::String(f.name.clone().into_bytes()));
+        entry.set(
+            DW_AT_name,
+            AttributeValue::String(f.name.clone().into_bytes()),
+        );
         entry.set(DW_AT_external, AttributeValue::Flag(true));
         entry.set(DW_AT_decl_file, AttributeValue::FileIndex(Some(file)));
-        entry.set(DW_AT_decl_line, AttributeValue::Udata(u64::from(f.pos.line)));
+        entry.set(
+            DW_AT_decl_line,
+            AttributeValue::Udata(u64::from(f.pos.line)),
+        );
         entry.set(
             DW_AT_low_pc,
             AttributeValue::Address(Address::Symbol {
@@ -176,9 +182,15 @@ pub fn write(compiled: &mut Compiled, source: &Path) -> Result<(), Error> {
             };
             let child = dwarf.unit.add(sub, tag);
             let entry = dwarf.unit.get_mut(child);
-            entry.set(DW_AT_name, AttributeValue::String(var.name.clone().into_bytes()));
+            entry.set(
+                DW_AT_name,
+                AttributeValue::String(var.name.clone().into_bytes()),
+            );
             entry.set(DW_AT_decl_file, AttributeValue::FileIndex(Some(file)));
-            entry.set(DW_AT_decl_line, AttributeValue::Udata(u64::from(var.pos.line)));
+            entry.set(
+                DW_AT_decl_line,
+                AttributeValue::Udata(u64::from(var.pos.line)),
+            );
             entry.set(DW_AT_type, AttributeValue::UnitRef(int));
             let mut location = Expression::new();
             location.op_fbreg(var.cfa_offset);
@@ -200,19 +212,18 @@ pub fn write(compiled: &mut Compiled, source: &Path) -> Result<(), Error> {
         .collect();
     let object = &mut compiled.product.object;
     let mut ids: Vec<(gimli::SectionId, SectionId)> = Vec::new();
-    sections
-        .for_each(|id, section| -> Result<(), Error> {
-            if !section.bytes.slice().is_empty() {
-                let sid = object.add_section(
-                    Vec::new(),
-                    id.name().as_bytes().to_vec(),
-                    SectionKind::Debug,
-                );
-                object.set_section_data(sid, section.bytes.slice().to_vec(), 1);
-                ids.push((id, sid));
-            }
-            Ok(())
-        })?;
+    sections.for_each(|id, section| -> Result<(), Error> {
+        if !section.bytes.slice().is_empty() {
+            let sid = object.add_section(
+                Vec::new(),
+                id.name().as_bytes().to_vec(),
+                SectionKind::Debug,
+            );
+            object.set_section_data(sid, section.bytes.slice().to_vec(), 1);
+            ids.push((id, sid));
+        }
+        Ok(())
+    })?;
     sections.for_each(|id, section| -> Result<(), Error> {
         let Some(&(_, sid)) = ids.iter().find(|(i, _)| *i == id) else {
             return Ok(());
@@ -220,11 +231,16 @@ pub fn write(compiled: &mut Compiled, source: &Path) -> Result<(), Error> {
         for r in &section.relocations {
             let symbol = match r.target {
                 RelocationTarget::Symbol(i) => *symbols.get(i).ok_or_else(|| {
-                    Error::Backend(format!("DWARF refers to function #{i}, which does not exist"))
+                    Error::Backend(format!(
+                        "DWARF refers to function #{i}, which does not exist"
+                    ))
                 })?,
                 RelocationTarget::Section(target) => {
                     let (_, target) = ids.iter().find(|(i, _)| *i == target).ok_or_else(|| {
-                        Error::Backend(format!("DWARF refers to the empty section {}", target.name()))
+                        Error::Backend(format!(
+                            "DWARF refers to the empty section {}",
+                            target.name()
+                        ))
                     })?;
                     section_symbol(object, *target)
                 }

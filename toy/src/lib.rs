@@ -78,3 +78,59 @@ pub fn compile(source: &str, path: &Path) -> Result<Vec<u8>, Error> {
         .emit()
         .map_err(|e| Error::Backend(format!("writing the object: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(source: &str) -> String {
+        compile(source, Path::new("/tmp/t.toy"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn mistakes_are_errors_at_their_position() {
+        assert_eq!(
+            error("fn main() {\n  return y;\n}"),
+            "2:10: `y` is not declared"
+        );
+        assert_eq!(
+            error("fn f(a) { return a; }\nfn main() { return f(1, 2); }"),
+            "2:20: `f` takes 1 argument, 2 given"
+        );
+        assert_eq!(error("fn main() { return g(); }"), "1:20: no function `g`");
+        assert_eq!(
+            error("fn main() {\n  let x = 1;\n  let x = 2;\n  return x;\n}"),
+            "3:3: `x` is already declared at line 2"
+        );
+        assert_eq!(
+            error("fn main() { return 1; print(2); }"),
+            "1:23: unreachable statement after `return`"
+        );
+        assert_eq!(
+            error("fn print(x) { return x; }"),
+            "1:1: `print` is a built-in function"
+        );
+    }
+
+    #[test]
+    fn objects_carry_code_unwind_info_and_dwarf() {
+        let bytes = compile("fn main() {\n  return 0;\n}\n", Path::new("/tmp/t.toy")).unwrap();
+        assert!(bytes.starts_with(b"\x7fELF"));
+        for name in [
+            ".text",
+            ".eh_frame",
+            ".debug_info",
+            ".debug_line",
+            ".debug_abbrev",
+        ] {
+            assert!(
+                bytes
+                    .windows(name.len() + 1)
+                    .any(|w| w[..name.len()] == *name.as_bytes() && w[name.len()] == 0),
+                "no {name} section"
+            );
+        }
+    }
+}

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (source, output) = match args.as_slice() {
-        [source] => (PathBuf::from(source), PathBuf::from(source).with_extension("o")),
+        [source] => (
+            PathBuf::from(source),
+            PathBuf::from(source).with_extension("o"),
+        ),
         [source, flag, output] if flag == "-o" => (PathBuf::from(source), PathBuf::from(output)),
         _ => {
             eprintln!("usage: toyc PROGRAM.toy [-o PROGRAM.o]");

@@ -429,6 +429,9 @@ mod tests {
         let e = parse("fn f() { return 1 $ 2; }").unwrap_err();
         assert_eq!(e.to_string(), "1:19: unexpected character `$`");
         let e = parse("fn f() { return 1;").unwrap_err();
-        assert_eq!(e.to_string(), "2:1: expected `}`, found the end of the file");
+        assert_eq!(
+            e.to_string(),
+            "2:1: expected `}`, found the end of the file"
+        );
     }
 }
