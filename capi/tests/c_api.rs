@@ -95,6 +95,7 @@ fn must(cmd: &mut Command) {
 /// and the C host linked with the shared and with the static library.
 struct Programs {
     work_o: PathBuf,
+    fault_o: PathBuf,
     native: PathBuf,
     shared_host: PathBuf,
     static_host: PathBuf,
@@ -117,6 +118,14 @@ fn build(dir: &Path) -> Programs {
             .arg(examples.join("work.c"))
             .arg("-o")
             .arg(&work_o),
+    );
+    let fault_o = dir.join("fault.o");
+    must(
+        Command::new("gcc")
+            .args(["-g", "-O0", "-c"])
+            .arg(examples.join("fault.c"))
+            .arg("-o")
+            .arg(&fault_o),
     );
     let native = dir.join("native");
     must(
@@ -162,6 +171,7 @@ fn build(dir: &Path) -> Programs {
     );
     Programs {
         work_o,
+        fault_o,
         native,
         shared_host,
         static_host,
@@ -254,6 +264,63 @@ fn liblantern_so_exports_the_api_and_the_gdb_jit_interface_only() {
             + header.matches("\nconst char *lantern_").count(),
         "every function of lantern.h is exported:\n{stdout}"
     );
+}
+
+#[test]
+fn a_crash_in_code_jitted_by_a_c_host_is_reported_at_its_line() {
+    if !require_tool("gcc") {
+        return;
+    }
+    let p = programs();
+    let source = std::fs::read_to_string(repo().join("examples/capi/fault.c")).expect("fault.c");
+    let line = source
+        .lines()
+        .position(|l| l.contains("return *nowhere + n;"))
+        .expect("the faulting line")
+        + 1;
+    let location = format!(
+        " in work at {}:{line}:",
+        repo().join("examples/capi/fault.c").display()
+    );
+    for (host, name) in [
+        (&p.shared_host, "embed-shared"),
+        (&p.static_host, "embed-static"),
+    ] {
+        let mut cmd = Command::new(host);
+        cmd.args(["--crash-reports", "work", "21"]).arg(&p.fault_o);
+        let out = cmd.stdin(Stdio::null()).output().expect("run embed");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(11),
+            "{name} dies by SIGSEGV:\n{stderr}"
+        );
+        let frames: Vec<&str> = stderr.lines().filter(|l| l.starts_with('#')).collect();
+        let first = frames.first().copied().unwrap_or_default();
+        assert!(
+            stderr.starts_with("lantern: SIGSEGV (invalid memory reference) at address 0x0\n")
+                && first.starts_with("#0 0x")
+                && first.contains(&location),
+            "{name}: the report names work() at fault.c:{line}:\n{stderr}"
+        );
+        // The unwinder went on from the JIT'd frame into the C host.
+        assert!(
+            frames
+                .get(1)
+                .is_some_and(|f| f.ends_with(&format!(" ({name})"))),
+            "{name}: the caller of work() is in the C host:\n{stderr}"
+        );
+        // The crash handler names the host's own functions from its symbol
+        // table. (With liblantern.so it does not yet: it takes the
+        // executable's load bias from the library that holds the handler.)
+        if name == "embed-static" {
+            assert!(
+                frames[1].contains(" in main (embed-static)"),
+                "{name}: the C host's main is named:\n{stderr}"
+            );
+        }
+    }
 }
 
 /// gdb's session from the breakpoint on: addresses, the caller below the

@@ -8,6 +8,7 @@
  *   gcc -g -c examples/capi/work.c
  *   ./embed work 21 work.o            # int work(int) called with 21
  *   ./embed --bytes work 21 work.o    # the same, objects handed over in memory
+ *   ./embed --crash-reports work 21 work.o   # a crash prints a symbolized backtrace
  *
  * Under gdb (`gdb --args ./embed work 21 work.o`, then `break work`), the
  * pending breakpoint binds when the unit is linked.
@@ -51,13 +52,19 @@ static void *read_file(const char *path, size_t *len) {
 }
 
 int main(int argc, char **argv) {
-    int from_memory = argc > 1 && strcmp(argv[1], "--bytes") == 0;
-    if (from_memory) {
-        argv++;
-        argc--;
+    int from_memory = 0;
+    unsigned flags = LANTERN_DEBUGGER | LANTERN_UNWINDER;
+    for (; argc > 1 && strncmp(argv[1], "--", 2) == 0; argv++, argc--) {
+        if (strcmp(argv[1], "--bytes") == 0)
+            from_memory = 1;
+        else if (strcmp(argv[1], "--crash-reports") == 0)
+            flags |= LANTERN_CRASH_REPORTS;
+        else
+            break;
     }
     if (argc < 4) {
-        fprintf(stderr, "usage: embed [--bytes] SYMBOL N OBJECT...  (calls int SYMBOL(int))\n");
+        fprintf(stderr, "usage: embed [--bytes] [--crash-reports] SYMBOL N OBJECT...  "
+                        "(calls int SYMBOL(int))\n");
         return 2;
     }
     const char *symbol = argv[1];
@@ -65,8 +72,7 @@ int main(int argc, char **argv) {
 
     /* A session: units are registered with gdb and lldb and with the unwinder. */
     lantern_session *session;
-    check(lantern_session_new(LANTERN_DEBUGGER | LANTERN_UNWINDER, &session),
-          "lantern_session_new");
+    check(lantern_session_new(flags, &session), "lantern_session_new");
 
     /* A unit: the objects linked together, by path or from memory. */
     lantern_unit *unit;
