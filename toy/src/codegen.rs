@@ -200,7 +200,14 @@ pub fn compile(functions: &[Function], object_name: &str) -> Result<Compiled, Er
             if range.loc.is_default() || range.start == range.end {
                 continue;
             }
-            let pos = positions[range.loc.bits() as usize];
+            let pos = *positions.get(range.loc.bits() as usize).ok_or_else(|| {
+                Error::Backend(format!(
+                    "`{}`: Cranelift reported source location {} of {}",
+                    f.name,
+                    range.loc.bits(),
+                    positions.len()
+                ))
+            })?;
             if rows.last().is_some_and(|&(_, last)| last == pos) {
                 continue;
             }
@@ -308,7 +315,11 @@ impl Lower<'_, '_> {
     }
 
     /// Lowers statements; true when the block ended with `return` on every path.
+    /// A variable is visible to the end of the block that declares it, so
+    /// every read follows a store.
     fn block(&mut self, stmts: &[Stmt]) -> Result<bool, Error> {
+        let declared_before = self.var_list.len();
+        let mut returned = false;
         for (i, stmt) in stmts.iter().enumerate() {
             if self.statement(stmt)? {
                 if let Some(next) = stmts.get(i + 1) {
@@ -317,10 +328,14 @@ impl Lower<'_, '_> {
                         "unreachable statement after `return`".into(),
                     ));
                 }
-                return Ok(true);
+                returned = true;
+                break;
             }
         }
-        Ok(false)
+        for (name, ..) in &self.var_list[declared_before..] {
+            self.vars.remove(name);
+        }
+        Ok(returned)
     }
 
     fn statement(&mut self, stmt: &Stmt) -> Result<bool, Error> {

@@ -115,6 +115,14 @@ mod tests {
     }
 
     #[test]
+    fn a_variable_is_not_visible_after_its_block() {
+        assert_eq!(
+            error("fn main() {\n  if 1 { let t = 2; }\n  return t;\n}"),
+            "3:10: `t` is not declared"
+        );
+    }
+
+    #[test]
     fn objects_carry_code_unwind_info_and_dwarf() {
         let bytes = compile("fn main() {\n  return 0;\n}\n", Path::new("/tmp/t.toy")).unwrap();
         assert!(bytes.starts_with(b"\x7fELF"));

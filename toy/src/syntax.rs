@@ -13,7 +13,9 @@
 //! product   := unary (("*"|"/"|"%") unary)*
 //! unary     := "-" unary | INT | NAME | NAME "(" [expr ("," expr)*] ")" | "(" expr ")"
 //! ```
-//! Every value is a 64-bit signed integer; `//` starts a comment.
+//! Every value is a 64-bit signed integer; `//` starts a comment. A
+//! variable (a parameter or a `let`) is visible from its declaration to the
+//! end of the block that declares it; a name is declared once per function.
 
 use std::fmt;
 
