@@ -264,6 +264,7 @@ fn gdb_breaks_backtraces_and_steps_in_toy_code() {
          step\nframe\nstep\nframe\nstep\nframe\nstep\nframe\nstep\nframe\nstep\nframe\n\
          echo === factorial\\n\ncontinue\nframe\nprint result\nprint n\n\
          echo === next\\n\nnext\nframe\nnext\nframe\n\
+         echo === finish\\n\ndelete\nfinish\n\
          echo === end\\n\nkill\n",
         n_minus = l("n = n - 1;"),
     );
@@ -322,6 +323,11 @@ fn gdb_breaks_backtraces_and_steps_in_toy_code() {
             stop("factorial", "n=9", l("result = result * n;")),
         ],
         "next around the loop:\n{output}"
+    );
+    // The subprogram's type gives `finish` the returned value: 10!.
+    assert!(
+        section(&output, "finish").contains("Value returned is $4 = 3628800\n"),
+        "finish:\n{output}"
     );
     assert!(!output.contains("??"), "a `??` frame:\n{output}");
 }
