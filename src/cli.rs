@@ -2,7 +2,6 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
@@ -150,7 +149,8 @@ struct LinkArgs {
     stats: bool,
 }
 
-pub fn main(args: Vec<OsString>) -> ExitCode {
+/// Runs the command line; returns the process's exit status.
+pub fn execute(args: Vec<OsString>) -> u8 {
     let cli = Cli::parse_from(args);
     let verbose = match &cli.command {
         Command::Run(a) => a.common.verbose,
@@ -170,17 +170,18 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Run(a) => run(a),
-        Command::Link(a) => link(a).map(|()| ExitCode::SUCCESS),
-        Command::DebugObject(a) => debug_object(a).map(|()| ExitCode::SUCCESS),
-        Command::Churn(a) => crate::churn::churn(a).map(|()| ExitCode::SUCCESS),
-        Command::Symbolize(a) => crate::symbolize::symbolize(a)
-            .map(|all_found| ExitCode::from(if all_found { 0 } else { 1 })),
+        Command::Link(a) => link(a).map(|()| 0),
+        Command::DebugObject(a) => debug_object(a).map(|()| 0),
+        Command::Churn(a) => crate::churn::churn(a).map(|()| 0),
+        Command::Symbolize(a) => {
+            crate::symbolize::symbolize(a).map(|all_found| if all_found { 0 } else { 1 })
+        }
     };
     match result {
         Ok(code) => code,
         Err(message) => {
             eprintln!("lantern: error: {message}");
-            ExitCode::from(1)
+            1
         }
     }
 }
@@ -357,7 +358,7 @@ pub(crate) fn link_units(
     })
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, String> {
+fn run(args: RunArgs) -> Result<u8, String> {
     let executor = Arc::new(InProcessExecutor::new());
     let debug_object = match args.debug_registration {
         DebugRegistration::Batched => DebugObjectPlugin::registering().batched(),

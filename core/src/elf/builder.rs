@@ -6,7 +6,7 @@ use object::elf;
 use object::read::elf::{FileHeader, Rela, SectionHeader, Sym};
 use object::LittleEndian as LE;
 
-use crate::arch::x86_64::{edge_kind_for_relocation, relocation_name, RelocMapping};
+use crate::arch::x86_64::{edge_kind_for_relocation, relocation_name, EdgeKind, RelocMapping};
 use crate::error::{Error, Result};
 use crate::graph::{
     Block, BlockId, Content, Edge, InputFile, LinkGraph, Linkage, MemLifetime, MemProt, Scope,
@@ -28,7 +28,8 @@ const MAX_SIZE: u64 = 1 << 47;
 /// What the builder keeps besides allocated sections.
 #[derive(Debug, Clone, Default)]
 pub struct GraphBuilderOptions {
-    /// Keep `.debug_*` sections as NoAlloc sections (relocated in controller memory).
+    /// Keep `.debug_*` sections, and the stabs tcc emits (`.stab`, `.stabstr`),
+    /// as NoAlloc sections (relocated in controller memory).
     pub debug_info: bool,
 }
 
@@ -39,7 +40,7 @@ enum SectionClass {
     Alloc,
     /// `.eh_frame`: loaded read-only, always kept (debuggers and unwinders read it).
     EhFrame,
-    /// DWARF: NoAlloc.
+    /// DWARF and stabs: NoAlloc.
     Debug,
 }
 
@@ -59,11 +60,23 @@ fn classify_section(
         }
         return SectionClass::Alloc;
     }
-    if options.debug_info && name.starts_with(".debug_") && sh_type != elf::SHT_NOBITS.0 {
+    if options.debug_info && is_debug_section(name) && sh_type != elf::SHT_NOBITS.0 {
         return SectionClass::Debug;
     }
     SectionClass::Skip
 }
+
+/// Debug information Lantern keeps for debuggers: DWARF, and stabs (tcc
+/// writes `.stab`/`.stabstr` instead of DWARF; gdb reads them in ELF).
+pub fn is_debug_section(name: &str) -> bool {
+    name.starts_with(".debug_") || name == STAB || name == STABSTR
+}
+
+/// The stabs of an object: 12-byte entries (`n_strx`, `n_type`, `n_other`,
+/// `n_desc`, a 32-bit `n_value`), the first a header for the object.
+pub const STAB: &str = ".stab";
+/// The stabs' strings; each entry's `n_strx` is an offset into its object's part.
+pub const STABSTR: &str = ".stabstr";
 
 /// Parses one object into a graph: one section and block per allocated ELF
 /// section, one symbol per ELF symbol, one edge per relocation.
@@ -369,6 +382,17 @@ impl<'a> GraphBuilder<'a> {
                 .data_as_array(e, data)
                 .map_err(|err| bad(name, format!("relocations for {section_name}: {err}")))?;
             let block_size = graph.block(block).size;
+            // tcc writes a stab's value in the field and a zero addend, and
+            // its own linker adds both (GNU as leaves the field zero): the
+            // value of tcc's closing `N_SO` (the end of its code) is there.
+            let stab_fields = if section_name == STAB {
+                sections
+                    .section(object::SectionIndex(target_index))
+                    .and_then(|s| s.data(e, data))
+                    .ok()
+            } else {
+                None
+            };
             let mut edges = Vec::with_capacity(relocs.len());
             for rela in relocs {
                 let r_type = rela.r_type(e, false).0;
@@ -419,11 +443,15 @@ impl<'a> GraphBuilder<'a> {
                         )))
                     }
                 };
+                let mut addend = rela.r_addend(e);
+                if let Some(fields) = stab_fields {
+                    addend += stab_field(fields, offset, kind);
+                }
                 edges.push(Edge {
                     offset,
                     kind,
                     target,
-                    addend: rela.r_addend(e),
+                    addend,
                 });
             }
             graph.block_mut(block).edges.extend(edges);
@@ -437,6 +465,22 @@ impl<'a> GraphBuilder<'a> {
             graph.comdat_groups.push((signature, members));
         }
         Ok(graph)
+    }
+}
+
+/// The 32-bit value a tcc stab holds in its relocated field (0 if none).
+fn stab_field(fields: &[u8], offset: u64, kind: EdgeKind) -> i64 {
+    let Some(bytes) = usize::try_from(offset)
+        .ok()
+        .and_then(|at| fields.get(at..at.checked_add(4)?))
+    else {
+        return 0;
+    };
+    let word = [bytes[0], bytes[1], bytes[2], bytes[3]];
+    match kind {
+        EdgeKind::Pointer32Signed => i64::from(i32::from_le_bytes(word)),
+        EdgeKind::Pointer32 => i64::from(u32::from_le_bytes(word)),
+        _ => 0,
     }
 }
 

@@ -4,4 +4,4 @@ mod archive;
 mod builder;
 
 pub use archive::{Archive, ArchiveMember};
-pub use builder::{GraphBuilder, GraphBuilderOptions};
+pub use builder::{is_debug_section, GraphBuilder, GraphBuilderOptions, STAB, STABSTR};

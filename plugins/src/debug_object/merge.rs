@@ -108,7 +108,8 @@ struct Parsed<'a> {
     allocated: Vec<(usize, OutSection<'a>)>,
     /// `.eh_frame`: its address and bytes.
     eh_frame: Option<(u64, &'a [u8])>,
-    /// DWARF sections by ELF index: name and bytes.
+    /// DWARF (and stabs) sections by ELF index: name and bytes. Stabs need
+    /// no moving: each object's header entry describes its own strings.
     dwarf: Vec<(usize, &'a str, &'a [u8])>,
     symbols: Vec<OutSymbol>,
 }
@@ -147,7 +148,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
         } else if name == ".eh_frame" {
             let data = section.data(endian, bytes).map_err(err)?;
             parsed.eh_frame = Some((section.sh_addr(endian), data));
-        } else if name.starts_with(".debug_") {
+        } else if lantern_core::elf::is_debug_section(name) {
             parsed
                 .dwarf
                 .push((index, name, section.data(endian, bytes).map_err(err)?));

@@ -11,6 +11,7 @@
 mod elf_writer;
 mod frame_convert;
 pub mod merge;
+mod stabs;
 mod tls_dwarf;
 mod tls_locations;
 
@@ -28,6 +29,7 @@ use crate::gdb_jit::{self, Registration};
 use elf_writer::{OutSection, OutSymbol};
 use lantern_core::arch::x86_64::tables::GOT_SECTION;
 use lantern_core::arch::x86_64::EdgeKind;
+use lantern_core::elf::{STAB, STABSTR};
 use lantern_core::executor::ExecutorControl;
 pub use merge::{DebugPart, DwarfSite};
 
@@ -120,8 +122,20 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     }
     // Thread-local variables located through the TLS image's symbols.
     let tls_dwarf = tls_locations::rewrite(graph);
+    // Stabs (tcc): each object's header entry says where its strings end.
+    let stab = graph
+        .noalloc_outputs
+        .iter()
+        .find(|o| o.name == STAB)
+        .map(|o| stabs::with_headers(graph, &o.bytes));
+    if let Some(Err(reason)) = &stab {
+        log::warn!("debug object: stabs left out: {reason}");
+    }
     let mut dwarf_index: HashMap<&str, u16> = HashMap::new();
     for output in &graph.noalloc_outputs {
+        if (output.name == STAB || output.name == STABSTR) && !matches!(stab, Some(Ok(_))) {
+            continue;
+        }
         // ELF index 0 is the null section.
         dwarf_index.insert(
             &output.name,
@@ -130,6 +144,10 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         let data = match (&tls_dwarf, output.name.as_str()) {
             (Some(tls), ".debug_info") => &tls.info,
             (Some(tls), ".debug_abbrev") => &tls.abbrev,
+            (_, STAB) => match &stab {
+                Some(Ok(stab)) => stab,
+                _ => &output.bytes,
+            },
             _ => &output.bytes,
         };
         sections.push(OutSection::unallocated(output.name.clone(), data));
