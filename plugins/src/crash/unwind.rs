@@ -311,7 +311,7 @@ fn step(regs: Registers, exact: bool) -> Option<Registers> {
     // A frame-pointer chain: [rbp] is the caller's rbp, [rbp + 8] the return address.
     const MAX_FRAME: usize = 1 << 20;
     let rbp = regs.rbp;
-    if rbp < regs.rsp || rbp - regs.rsp > MAX_FRAME || rbp % 8 != 0 {
+    if rbp < regs.rsp || rbp - regs.rsp > MAX_FRAME || !rbp.is_multiple_of(8) {
         return None;
     }
     let caller_rbp = read_word(rbp)?;
