@@ -1,5 +1,8 @@
 //! Link arguments of the `lantern` binary.
 //!
+//! - Links the C runtime's call of `main` to `__wrap_main` (src/main.rs): the
+//!   binary has no `main` symbol, so a debugger's `break main` finds the JIT'd
+//!   program's `main` only, as for the natively linked program.
 //! - Keeps the GDB JIT interface visible to debuggers, even when the binary is
 //!   stripped: gdb and lldb look these two symbols up by name.
 //! - Links the C++ runtime at startup, as a C++ program's loader would: its
@@ -11,6 +14,7 @@ fn main() {
     for symbol in ["__jit_debug_register_code", "__jit_debug_descriptor"] {
         println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol={symbol}");
     }
+    println!("cargo:rustc-link-arg-bins=-Wl,--wrap=main");
     println!(
         "cargo:rustc-link-arg-bins=-Wl,--push-state,--no-as-needed,-l:libstdc++.so.6,--pop-state"
     );

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc g++ libc6-dev binutils clang-19 llvm-19 gdb lldb-19 python3)
+# gfortran, tcc and nasm: tests/compilers.rs (objects from every compiler).
+packages=(gcc g++ libc6-dev binutils clang-19 llvm-19 gdb lldb-19 python3 python3-pip gfortran tcc nasm)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,6 +16,12 @@ if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Zig has no Debian package: PyPI's ziglang ships the compiler (`python3 -m ziglang`).
+if ! command -v zig >/dev/null && ! python3 -m ziglang version >/dev/null 2>&1; then
+    echo "test.sh: installing ziglang from PyPI" >&2
+    python3 -m pip install --quiet ziglang || python3 -m pip install --quiet --break-system-packages ziglang
 fi
 
 cargo fmt --all --check

@@ -77,6 +77,8 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
         debugger_support,
     )?;
     let unit = prepared.units[0].clone();
+    let mut options = prepared.options.clone();
+    options.background = true;
     let plugins = || Plugins {
         debug_object: debugger_support.then_some(&debug_object),
         eh_frame: Some(eh_frame),
@@ -85,7 +87,7 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     let entry = args.common.entry.as_str();
 
     // One warm-up cycle: libraries the code needs get loaded, caches fill.
-    let warm = new_session(executor.clone(), prepared.options.clone(), &plugins());
+    let warm = new_session(executor.clone(), options.clone(), &plugins());
     let linked = link_one(&warm, unit.clone())?;
     call_entry(&linked, entry, 0)?;
     warm.remove(linked).map_err(|e| e.to_string())?;
@@ -95,7 +97,7 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     let results: Vec<Result<(i64, Duration), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..args.threads.max(1))
             .map(|_| {
-                let (executor, unit, options) = (executor.clone(), unit.clone(), prepared.options.clone());
+                let (executor, unit, options) = (executor.clone(), unit.clone(), options.clone());
                 let plugins = plugins();
                 let single = args.threads <= 1;
                 scope.spawn(move || {

@@ -2,7 +2,6 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
@@ -170,7 +169,8 @@ struct LinkArgs {
     stats: bool,
 }
 
-pub fn main(args: Vec<OsString>) -> ExitCode {
+/// Runs the command line; returns the process's exit status.
+pub fn execute(args: Vec<OsString>) -> u8 {
     let cli = Cli::parse_from(args);
     let verbose = match &cli.command {
         Command::Run(a) => a.common.verbose,
@@ -191,18 +191,19 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Run(a) => run(a),
-        Command::Link(a) => link(a).map(|()| ExitCode::SUCCESS),
-        Command::DebugObject(a) => debug_object(a).map(|()| ExitCode::SUCCESS),
-        Command::Churn(a) => crate::churn::churn(a).map(|()| ExitCode::SUCCESS),
-        Command::Symbolize(a) => crate::symbolize::symbolize(a)
-            .map(|all_found| ExitCode::from(if all_found { 0 } else { 1 })),
+        Command::Link(a) => link(a).map(|()| 0),
+        Command::DebugObject(a) => debug_object(a).map(|()| 0),
+        Command::Churn(a) => crate::churn::churn(a).map(|()| 0),
+        Command::Symbolize(a) => {
+            crate::symbolize::symbolize(a).map(|all_found| if all_found { 0 } else { 1 })
+        }
         Command::DebugTest(a) => crate::debug_test::debug_test(*a),
     };
     match result {
         Ok(code) => code,
         Err(message) => {
             eprintln!("lantern: error: {message}");
-            ExitCode::from(1)
+            1
         }
     }
 }
@@ -218,6 +219,10 @@ pub(crate) struct Plugins<'a> {
     pub(crate) symbolizer: bool,
     /// Load DWARF even without a debug object (for the symbolizer).
     pub(crate) dwarf: bool,
+    /// Let the plugins' deferred work (debug objects, crash-report tables)
+    /// run on the background worker while no debugger is attached, so the
+    /// program starts as soon as its code is linked.
+    pub(crate) background: bool,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -362,7 +367,8 @@ pub(crate) fn link_units(
     plugins: Plugins<'_>,
 ) -> Result<Linked, String> {
     let debug_info = plugins.debug_object.is_some() || plugins.dwarf;
-    let prepared = prepare(common, &executor, roots, debug_info)?;
+    let mut prepared = prepare(common, &executor, roots, debug_info)?;
+    prepared.options.background = plugins.background;
     let session = new_session(executor, prepared.options.clone(), &plugins);
     let mut linked = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
@@ -379,7 +385,7 @@ pub(crate) fn link_units(
     })
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, String> {
+fn run(args: RunArgs) -> Result<u8, String> {
     let executor = Arc::new(InProcessExecutor::new());
     let debug_object = match args.debug_registration {
         DebugRegistration::Batched => DebugObjectPlugin::registering().batched(),
@@ -391,6 +397,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         perf_map: args.perf_map,
         jitdump: args.jitdump,
         symbolizer: !args.no_crash_handler,
+        background: true,
         ..Plugins::default()
     };
     let linked = link_units(
@@ -454,6 +461,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
         jitdump: false,
         symbolizer: false,
         dwarf: false,
+        background: false,
     };
     let linked = link_units(
         &args.common,

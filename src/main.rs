@@ -1,4 +1,28 @@
 //! The `lantern` command line: link x86-64 ELF objects into this process and run them.
+//!
+//! The binary has no symbol named `main`. A debugger's `break main` must stop
+//! in the JIT'd program's `main`, as it does for the natively linked program,
+//! not first in Lantern's own; and gdb takes its initial language from `main`
+//! (with a Rust `main`, gdb parsed a pending breakpoint's C condition as Rust).
+//! So the crate is `no_main`, and the C runtime's call of `main` is linked to
+//! [`__wrap_main`] (`-Wl,--wrap=main`, in build.rs).
+//!
+//! A debugger still finds a `main` before the program runs, so that `break
+//! main` (in gdb's batch mode too, which answers "no" to making a breakpoint
+//! pending) sets a breakpoint that the JIT'd `main` joins when its unit is
+//! registered: a local function of that name, without debug information,
+//! that nothing calls. gdb's initial language is then C (from a Rust `main`
+//! it was Rust), in which it parses conditions, `commands` and `dprintf`
+//! arguments given before `run`: its C parser takes C++'s member calls and
+//! scopes too (`v.size() == 3 && ns::n == 2`).
+//!
+//! Without Rust's `lang_start`, nothing between the JIT'd `main` and `_start`
+//! catches an exception: one that the program does not catch reaches the end
+//! of the stack and `std::terminate` runs with the throwing frames still on
+//! it, exactly as natively (`lang_start`'s `catch_unwind` used to take C++
+//! exceptions and abort with "Rust cannot catch foreign exceptions").
+
+#![no_main]
 
 mod churn;
 mod cli;
@@ -10,15 +34,46 @@ mod response_files;
 mod static_tls;
 mod symbolize;
 
-use std::process::ExitCode;
+use std::ffi::{c_char, c_int};
+use std::io::Write as _;
 
-fn main() -> ExitCode {
-    let args = match response_files::expand(std::env::args_os().collect()) {
-        Ok(args) => args,
+// The decoy `main` (see the module's documentation): `ud2`, never called,
+// local to this object, and kept from the linker's garbage collection (`R`).
+std::arch::global_asm!(
+    ".pushsection .text.lantern_decoy_main,\"axR\",@progbits",
+    ".type main,@function",
+    "main:",
+    "    ud2",
+    ".Ldecoy_main_end:",
+    ".size main, .Ldecoy_main_end - main",
+    ".popsection",
+);
+
+/// The process's `main`, called by the C runtime's `_start` (through
+/// `__libc_start_main`) with the command line, which Rust's standard library
+/// reads on its own.
+#[no_mangle]
+pub extern "C" fn __wrap_main(
+    _argc: c_int,
+    _argv: *const *const c_char,
+    _envp: *const *const c_char,
+) -> c_int {
+    // An internal error (a panic) ends the process with Rust's usual status,
+    // once the default hook has printed it: there is no `lang_start` to
+    // catch it, and unwinding out of this function would abort.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        std::process::exit(101);
+    }));
+    let status = match response_files::expand(std::env::args_os().collect()) {
+        Ok(args) => cli::execute(args),
         Err(e) => {
             eprintln!("lantern: error: {e}");
-            return ExitCode::from(2);
+            2
         }
     };
-    cli::main(args)
+    // `lang_start` would flush standard output at exit; nothing else does.
+    let _ = std::io::stdout().flush();
+    c_int::from(status)
 }

@@ -4,4 +4,6 @@ mod archive;
 mod builder;
 
 pub use archive::{Archive, ArchiveMember};
-pub use builder::{GraphBuilder, GraphBuilderOptions};
+pub use builder::{
+    is_debug_section, materialize_relocations, GraphBuilder, GraphBuilderOptions, STAB, STABSTR,
+};

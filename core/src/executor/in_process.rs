@@ -370,7 +370,9 @@ impl ExecutorControl for InProcessExecutor {
             unsafe { __cxa_atexit(run_finalizers, arg, std::ptr::null_mut()) };
         }
 
-        type InitFn = unsafe extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char);
+        // "C-unwind": an exception the program does not catch passes through
+        // these frames to the end of the stack, as natively (see src/main.rs).
+        type InitFn = unsafe extern "C-unwind" fn(c_int, *mut *mut c_char, *mut *mut c_char);
         for &init in initializers.preinit.iter().chain(&initializers.init) {
             // SAFETY: the address comes from a linked initializer array: a function
             // taking (argc, argv, envp) in finalized, executable JIT memory.
@@ -379,7 +381,8 @@ impl ExecutorControl for InProcessExecutor {
                 f(argc, argv.as_mut_ptr(), envp);
             }
         }
-        type MainFn = unsafe extern "C" fn(c_int, *mut *mut c_char, *mut *mut c_char) -> c_int;
+        type MainFn =
+            unsafe extern "C-unwind" fn(c_int, *mut *mut c_char, *mut *mut c_char) -> c_int;
         // SAFETY: `entry` is the linked entry symbol, called as C's main.
         let status = unsafe {
             let main: MainFn = std::mem::transmute::<usize, MainFn>(entry.0 as usize);

@@ -227,6 +227,30 @@ pub struct LinkGraph {
     /// Extra (non-allocated) sections for the TLS image, added by plugins at
     /// `pre_tls_image`: DWARF that debuggers resolve against its TLS block.
     pub tls_image_sections: Vec<NoAllocOutput>,
+    /// Relocations of NoAlloc sections not made edges yet (see
+    /// [`PendingRelocations`]).
+    pub pending_relocations: Vec<PendingRelocations>,
+    /// Where resolution sent each symbol's references (a definition of the
+    /// same name), kept while relocations are pending: their edges go there
+    /// too when they are made.
+    pub redirects: Vec<Option<SymbolId>>,
+}
+
+/// The relocations of a NoAlloc (debug) section, left in the input file: a
+/// builder told to (`GraphBuilderOptions::defer_debug_relocations`) does not
+/// make the hundreds of thousands of DWARF relocations of a large object
+/// edges while the link waits; `elf::materialize_relocations` does, when the
+/// DWARF is relocated (on the background worker).
+#[derive(Debug, Clone)]
+pub struct PendingRelocations {
+    pub block: BlockId,
+    pub file: FileId,
+    /// The `SHT_RELA` section's index in the file.
+    pub rela_section: usize,
+    /// The file's symbols by ELF symbol index, numbered as in the file's own
+    /// graph: add `symbol_base`.
+    pub symbols: Arc<[Option<SymbolId>]>,
+    pub symbol_base: u32,
 }
 
 /// A named thread-local variable of the unit, as the TLS image's symbol
@@ -413,6 +437,13 @@ impl LinkGraph {
                 .map(|f| FileId(f.0 + file_base)),
         );
         self.alloc_actions.extend(other.alloc_actions);
+        self.pending_relocations
+            .extend(other.pending_relocations.into_iter().map(|mut p| {
+                p.block.0 += block_base;
+                p.file.0 += file_base;
+                p.symbol_base += symbol_base;
+                p
+            }));
         self.discarded_blocks.extend(
             other
                 .discarded_blocks

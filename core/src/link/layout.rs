@@ -165,7 +165,18 @@ fn placement(graph: &LinkGraph) -> Placement {
     let mut needs_low = false;
     let mut host_range: Option<(u64, u64)> = None;
     for (index, block) in graph.blocks().iter().enumerate() {
-        if !block.live || graph.is_noalloc(BlockId::from_index(index)) {
+        if !block.live {
+            continue;
+        }
+        if graph.is_noalloc(BlockId::from_index(index)) {
+            // Debug information with 32-bit absolute addresses of the unit's
+            // code (stabs: `n_value` is 32 bits) holds them only if the code
+            // is low, as in the non-PIE executables such compilers link.
+            needs_low |= block.edges.iter().any(|edge| {
+                edge.kind.is_absolute_32()
+                    && matches!(graph.symbol(edge.target).def,
+                        SymbolDef::Defined { block, .. } if !graph.is_noalloc(block) && graph.block(block).live)
+            });
             continue;
         }
         for edge in &block.edges {

@@ -1,6 +1,7 @@
 //! The pass pipeline: prune, lower GOT/PLT, allocate, fix up, finalize.
 //! Plugins add passes at each phase through [`PassConfig`].
 
+pub mod background;
 mod dead_strip;
 mod fixups;
 mod initializers;
@@ -29,6 +30,10 @@ pub type Pass = Box<dyn FnMut(&mut LinkGraph) -> Result<()> + Send>;
 /// is deallocated and the link fails.
 pub type FinalizedPass = Box<dyn FnMut(&LinkGraph, &FinalizedAlloc) -> Result<()> + Send>;
 
+/// Work on the finished graph that no JIT'd code needs before it runs (see
+/// [`PassConfig::deferred`]).
+pub type DeferredPass = Box<dyn FnOnce(&LinkGraph, &dyn ExecutorControl) -> Result<()> + Send>;
+
 /// The passes run at each phase, in order; plugins append to them.
 #[derive(Default)]
 pub struct PassConfig {
@@ -50,6 +55,18 @@ pub struct PassConfig {
     pub post_fixup: Vec<Pass>,
     /// After finalization (protections set, finalize actions run).
     pub finalized: Vec<FinalizedPass>,
+    /// After the link, with the finished graph, its DWARF relocated
+    /// (`noalloc_outputs`). In a session that allows it
+    /// ([`SessionOptions::background`](crate::session::SessionOptions)) and
+    /// while no debugger is attached, they run on the [`background`] worker
+    /// after the link has returned, in link order; otherwise at the end of the
+    /// link, where a failure fails it. Allocation actions are closed by then:
+    /// a deferred pass that must be undone adds its dealloc action earlier
+    /// (`post_fixup`) and copes with running after it.
+    pub deferred: Vec<DeferredPass>,
+    /// A pass before the deferred ones reads `noalloc_outputs`: relocate
+    /// DWARF in the pipeline even when the deferred passes run later.
+    pub debug_info_in_pipeline: bool,
 }
 
 /// A plugin extends the pipeline; it knows the graph, not the linker's internals.
@@ -97,14 +114,50 @@ pub struct Linked {
     pub alloc: FinalizedAlloc,
     pub layout: LayoutReport,
     pub initializers: Initializers,
+    /// What is left for after the link: [`Deferred::run`] it with the graph.
+    pub deferred: Deferred,
+}
+
+/// The deferred passes of a link and what relocating its DWARF needs.
+#[derive(Default)]
+pub struct Deferred {
+    passes: Vec<DeferredPass>,
+    /// The layout, when DWARF is still to be relocated.
+    plan: Option<layout::Plan>,
+}
+
+impl Deferred {
+    /// Nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.passes.is_empty()
+    }
+
+    /// Relocates the DWARF if the pipeline did not, then runs the passes in
+    /// order; stops at the first failure.
+    pub fn run(self, graph: &mut LinkGraph, executor: &dyn ExecutorControl) -> Result<()> {
+        if let Some(plan) = &self.plan {
+            crate::elf::materialize_relocations(graph)?;
+            let context = fixups::FixupContext::for_debug_info(graph, plan);
+            graph.noalloc_outputs = fixups::fix_up_noalloc(graph, plan, &context)?;
+        }
+        for pass in self.passes {
+            pass(graph, executor)?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs the pipeline on a resolved graph (every external symbol resolved).
+///
+/// With `defer_debug_info`, DWARF is relocated by [`Deferred::run`] instead
+/// of here, unless a pipeline pass needs it
+/// ([`PassConfig::debug_info_in_pipeline`], or TLS image passes).
 pub fn run_pipeline(
     graph: &mut LinkGraph,
     executor: &dyn ExecutorControl,
     mut config: PassConfig,
     dead_strip_mode: &DeadStrip,
+    defer_debug_info: bool,
     timings: &mut Timings,
 ) -> Result<Linked> {
     run_passes(&mut config.pre_prune, graph)?;
@@ -119,11 +172,18 @@ pub fn run_pipeline(
     let mut in_flight = timings.record("allocate", || memory.allocate(&plan.request))?;
     layout::assign_addresses(graph, &plan, in_flight.as_ref());
     let mut tls_module = None;
+    let relocate_debug_info_now = !plan.noalloc.is_empty()
+        && (!defer_debug_info
+            || config.debug_info_in_pipeline
+            || (plan.tls.is_some() && !config.pre_tls_image.is_empty()));
     let result = (|| {
         run_passes(&mut config.post_allocation, graph)?;
         // DWARF needs only the layout (TLS offsets, not the module), and the
         // TLS image may carry some of it for debuggers: relocate it first.
-        if !plan.noalloc.is_empty() {
+        if relocate_debug_info_now {
+            timings.record("debug relocations", || {
+                crate::elf::materialize_relocations(graph)
+            })?;
             let context = fixups::FixupContext::for_debug_info(graph, &plan);
             graph.noalloc_outputs = timings.record("debug fixup", || {
                 fixups::fix_up_noalloc(graph, &plan, &context)
@@ -191,10 +251,15 @@ pub fn run_pipeline(
             return Err(e);
         }
     }
+    let relocate_later = !relocate_debug_info_now && !plan.noalloc.is_empty();
     Ok(Linked {
         alloc,
         layout,
         initializers,
+        deferred: Deferred {
+            plan: (relocate_later && !config.deferred.is_empty()).then_some(plan),
+            passes: config.deferred,
+        },
     })
 }
 

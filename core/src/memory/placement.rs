@@ -23,7 +23,7 @@ impl std::fmt::Display for Placement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Placement::Anywhere => write!(f, "anywhere (the code reaches everything through the GOT)"),
-            Placement::Low2GiB => write!(f, "below 2 GiB (absolute 32-bit fixups, -fno-pic code)"),
+            Placement::Low2GiB => write!(f, "below 2 GiB (absolute 32-bit fixups: -fno-pic code, stabs)"),
             Placement::Near { lo, hi } => write!(
                 f,
                 "within 2 GiB of {lo:#x}..{hi:#x} (host symbols reached by 32-bit PC-relative fixups)"

@@ -8,11 +8,12 @@ use crate::error::{Error, Result};
 use crate::executor::ExecutorControl;
 use crate::graph::{Block, Content, LinkGraph, MemLifetime, MemProt, Section, SymbolDef, SymbolId};
 
-/// Whether absolute 32-bit fixups reach into the unit's own memory.
+/// Whether absolute 32-bit fixups reach into the unit's own memory: from
+/// code and data, or from debug information (stabs' 32-bit `n_value`), as
+/// `link::layout`'s placement decides.
 pub(crate) fn needs_low_memory(graph: &LinkGraph) -> bool {
     graph
         .block_ids()
-        .filter(|&b| !graph.is_noalloc(b))
         .flat_map(|b| &graph.block(b).edges)
         .any(|e| {
             e.kind.is_absolute_32()

@@ -7,6 +7,7 @@ mod toolchain;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
@@ -14,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::executor::ExecutorControl;
 use crate::graph::{ExecutorAddr, InputFile, LinkGraph, Linkage, Scope, SymbolDef};
 use crate::link::{
-    run_pipeline, DeadStrip, Initializers, LayoutReport, PassConfig, Plugin, Timings,
+    background, run_pipeline, DeadStrip, Initializers, LayoutReport, PassConfig, Plugin, Timings,
 };
 use crate::memory::FinalizedAlloc;
 
@@ -35,6 +36,13 @@ pub struct SessionOptions {
     /// The shared library loaded when C++ symbols are still undefined after the
     /// host lookup (what g++ and clang++ link by default); `None` loads nothing.
     pub cxx_runtime: Option<String>,
+    /// Let plugins' deferred passes (debug objects, crash-report tables) and
+    /// the DWARF relocation they need run on the background worker, after
+    /// the link returns, while no debugger is attached and when the unit's
+    /// debug information is large enough for it to pay
+    /// ([`link::background`](crate::link::background)). Otherwise they run
+    /// before the link returns.
+    pub background: bool,
 }
 
 impl Default for SessionOptions {
@@ -45,6 +53,7 @@ impl Default for SessionOptions {
             parallel: true,
             debug_info: false,
             cxx_runtime: Some("libstdc++.so.6".into()),
+            background: false,
         }
     }
 }
@@ -149,6 +158,9 @@ pub struct LinkedUnit {
     /// Objects that asked for an executable stack.
     pub executable_stack_requested_by: Vec<String>,
     exported: Vec<String>,
+    /// Cleared when the unit is removed: its deferred passes, if they have
+    /// not run yet, are skipped.
+    alive: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for LinkedUnit {
@@ -220,7 +232,14 @@ impl Session {
     /// units' debug objects are registered, merged). Call it before calling
     /// an address taken from [`LinkedUnit::lookup`] or running initializers;
     /// [`Session::lookup`] calls it.
+    ///
+    /// With [`SessionOptions::background`], when a debugger has attached
+    /// since some units were linked, their deferred work is waited for first,
+    /// so that the debugger knows every unit before its code runs.
     pub fn prepare_to_run(&self) -> Result<()> {
+        if self.options.background && background::pending() > 0 && background::traced() {
+            background::wait_idle(None);
+        }
         for plugin in &self.plugins {
             plugin.before_run(self.executor.as_ref())?;
         }
@@ -277,13 +296,29 @@ impl Session {
         for plugin in &self.plugins {
             plugin.modify_pass_config(&mut config);
         }
-        let linked = run_pipeline(
+        let in_background = self.options.background
+            && noalloc_bytes(&graph) >= background::WORTH_IT
+            && !background::traced();
+        let mut linked = run_pipeline(
             &mut graph,
             self.executor.as_ref(),
             config,
             &self.options.dead_strip,
+            in_background,
             &mut timings,
         )?;
+        let mut deferred = std::mem::take(&mut linked.deferred);
+        if !in_background && !deferred.is_empty() {
+            let now = std::mem::take(&mut deferred);
+            let result = timings.record("deferred passes", || {
+                now.run(&mut graph, self.executor.as_ref())
+            });
+            if let Err(e) = result {
+                // The dealloc actions undo what the passes registered.
+                linked.alloc.deallocate()?;
+                return Err(e);
+            }
+        }
 
         let executable_stack_requested_by: Vec<String> = graph
             .needs_executable_stack
@@ -344,6 +379,24 @@ impl Session {
             }
         }
         drop(dylib);
+        let alive = Arc::new(AtomicBool::new(true));
+        if in_background && !deferred.is_empty() {
+            let executor = self.executor.clone();
+            let still_alive = alive.clone();
+            background::submit(Box::new(move || {
+                // A unit removed before its turn needs nothing more.
+                if !still_alive.load(Ordering::SeqCst) {
+                    return;
+                }
+                if let Err(e) = deferred.run(&mut graph, executor.as_ref()) {
+                    let files: Vec<&str> = graph.files.iter().map(|f| &*f.name).collect();
+                    log::warn!(
+                        "debug information of {} is not available to debuggers and crash reports: {e}",
+                        files.join(", ")
+                    );
+                }
+            }));
+        }
         Ok(LinkedUnit {
             alloc: linked.alloc,
             symbols,
@@ -352,11 +405,13 @@ impl Session {
             timings,
             executable_stack_requested_by,
             exported,
+            alive,
         })
     }
 
     /// Removes a unit: its symbols leave the dylib, dealloc actions run, memory goes.
     pub fn remove(&self, unit: LinkedUnit) -> Result<()> {
+        unit.alive.store(false, Ordering::SeqCst);
         {
             let mut dylib = self.lock_dylib();
             for name in &unit.exported {
@@ -369,6 +424,7 @@ impl Session {
     fn builder_options(&self) -> GraphBuilderOptions {
         GraphBuilderOptions {
             debug_info: self.options.debug_info,
+            defer_debug_relocations: self.options.background,
         }
     }
 
@@ -400,6 +456,18 @@ impl Session {
             Ok(graphs)
         })
     }
+}
+
+/// The bytes of the graph's NoAlloc (debug) sections: what deferred passes
+/// mostly read.
+fn noalloc_bytes(graph: &LinkGraph) -> u64 {
+    graph
+        .sections()
+        .iter()
+        .filter(|s| s.lifetime == crate::graph::MemLifetime::NoAlloc)
+        .flat_map(|s| &s.blocks)
+        .map(|&b| graph.block(b).size)
+        .sum()
 }
 
 /// The live, strong, default-visibility definitions a unit exports, with the

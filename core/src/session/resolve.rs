@@ -577,30 +577,46 @@ impl Resolver<'_> {
         if !missing.is_empty() {
             return Err(Error::UndefinedSymbols(self.references(&missing)));
         }
-        let redirect: HashMap<SymbolId, SymbolId> = self
-            .graph
-            .symbol_ids()
-            .filter_map(|id| {
-                let sym = self.graph.symbol(id);
-                // References, and definitions that lost to another (weak to strong).
-                if sym.scope == Scope::Local {
-                    return None;
-                }
-                let def = *self.defs.get(sym.name.as_ref()?)?;
-                (def != id).then_some((id, def))
-            })
-            .collect();
-        for block in self.graph.blocks_mut() {
-            for edge in &mut block.edges {
-                if let Some(&def) = redirect.get(&edge.target) {
-                    edge.target = def;
+        // Where each symbol's references go: its name's definition, when that
+        // is another symbol (references, and definitions that lost to another,
+        // weak to strong). Indexed by symbol: every edge is looked up, and a
+        // unit with DWARF has hundreds of thousands.
+        let mut redirect: Vec<Option<SymbolId>> = vec![None; self.graph.symbols().len()];
+        let mut any = false;
+        for id in self.graph.symbol_ids() {
+            let sym = self.graph.symbol(id);
+            if sym.scope == Scope::Local {
+                continue;
+            }
+            let Some(&def) = sym.name.as_ref().and_then(|n| self.defs.get(n)) else {
+                continue;
+            };
+            if def != id {
+                redirect[id.index()] = Some(def);
+                any = true;
+            }
+        }
+        if any {
+            for block in self.graph.blocks_mut() {
+                for edge in &mut block.edges {
+                    if let Some(def) = redirect[edge.target.index()] {
+                        edge.target = def;
+                    }
                 }
             }
         }
         // References keep the definition's kind so table managers see functions.
-        for (&reference, &def) in &redirect {
-            let is_function = self.graph.symbol(def).is_function;
-            self.graph.symbol_mut(reference).is_function = is_function;
+        for (index, def) in redirect.iter().enumerate() {
+            if let Some(def) = *def {
+                let is_function = self.graph.symbol(def).is_function;
+                self.graph
+                    .symbol_mut(SymbolId::from_index(index))
+                    .is_function = is_function;
+            }
+        }
+        // Relocations still in the file are made edges later: they go the same way.
+        if any && !self.graph.pending_relocations.is_empty() {
+            self.graph.redirects = redirect;
         }
         check_thread_local_kinds(self.graph)
     }

@@ -98,8 +98,8 @@ impl DebugPart {
 }
 
 /// The sections a debug object declares at their final addresses
-/// (`SHF_ALLOC`: code and zero-fill as NOBITS, data with its bytes), but
-/// `.eh_frame`, which a merge converts.
+/// (`SHF_ALLOC`: code and zero-fill as NOBITS, data with its bytes; and
+/// `.eh_frame`, which `parse` takes apart first).
 fn is_allocated(section: &object::elf::SectionHeader64<LE>, endian: LE) -> bool {
     section.sh_flags(endian).0 & SHF_ALLOC.0 != 0
         && (section.sh_type(endian) == SHT_NOBITS || section.sh_type(endian) == SHT_PROGBITS)
@@ -111,7 +111,8 @@ struct Parsed<'a> {
     allocated: Vec<(usize, OutSection<'a>)>,
     /// `.eh_frame`: its address and bytes.
     eh_frame: Option<(u64, &'a [u8])>,
-    /// DWARF sections by ELF index: name and bytes.
+    /// DWARF (and stabs) sections by ELF index: name and bytes. Stabs need
+    /// no moving: each object's header entry describes its own strings.
     dwarf: Vec<(usize, &'a str, &'a [u8])>,
     symbols: Vec<OutSymbol>,
 }
@@ -155,7 +156,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
                     },
                 },
             ));
-        } else if name.starts_with(".debug_") {
+        } else if lantern_core::elf::is_debug_section(name) {
             parsed
                 .dwarf
                 .push((index, name, section.data(endian, bytes).map_err(err)?));

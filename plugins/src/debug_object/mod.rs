@@ -4,32 +4,38 @@
 //! at its final address (no copy of the code: debuggers read it from the
 //! process), `.eh_frame` with its fixed-up bytes, the unit's DWARF already
 //! relocated in controller memory (no `.rela` sections), and a `.symtab` of
-//! the graph's named symbols. A finalize allocation action hands it to the
-//! GDB JIT registry ([`gdb_jit`]), which registers it at once or, batched,
-//! merged with other units' ([`merge`]); the dealloc action removes it.
+//! the graph's named symbols. A deferred pass builds it (on the background
+//! worker when the session runs one and no debugger is attached, else before
+//! the link returns) and hands it to the [`registry`], which registers it
+//! through [`gdb_jit`] at once or, batched, merged with other units'
+//! ([`merge`]); the dealloc action removes it.
 
 mod elf_writer;
 mod frame_convert;
 pub mod merge;
+pub mod registry;
+mod stabs;
 mod tls_dwarf;
 mod tls_locations;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lantern_core::error::{Error, Result};
 use lantern_core::graph::{
     Content, ExecutorAddr, LinkGraph, Linkage, MemLifetime, MemProt, Scope, SectionId, SymbolDef,
 };
-use lantern_core::link::{output_section, PassConfig, Plugin};
+use lantern_core::link::{background, output_section, PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
 
-use crate::gdb_jit::{self, Registration};
 use elf_writer::{OutSection, OutSymbol};
 use lantern_core::arch::x86_64::tables::GOT_SECTION;
 use lantern_core::arch::x86_64::EdgeKind;
+use lantern_core::elf::{STAB, STABSTR};
 use lantern_core::executor::ExecutorControl;
 pub use merge::{DebugPart, DwarfSite};
+pub use registry::Registration;
 
 const SHF_WRITE: u64 = 1;
 const SHF_ALLOC: u64 = 2;
@@ -129,8 +135,20 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     }
     // Thread-local variables located through the TLS image's symbols.
     let tls_dwarf = tls_locations::rewrite(graph);
+    // Stabs (tcc): each object's header entry says where its strings end.
+    let stab = graph
+        .noalloc_outputs
+        .iter()
+        .find(|o| o.name == STAB)
+        .map(|o| stabs::with_headers(graph, &o.bytes));
+    if let Some(Err(reason)) = &stab {
+        log::warn!("debug object: stabs left out: {reason}");
+    }
     let mut dwarf_index: HashMap<&str, u16> = HashMap::new();
     for output in &graph.noalloc_outputs {
+        if (output.name == STAB || output.name == STABSTR) && !matches!(stab, Some(Ok(_))) {
+            continue;
+        }
         // ELF index 0 is the null section.
         dwarf_index.insert(
             &output.name,
@@ -139,6 +157,10 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         let data = match (&tls_dwarf, output.name.as_str()) {
             (Some(tls), ".debug_info") => &tls.info,
             (Some(tls), ".debug_abbrev") => &tls.abbrev,
+            (_, STAB) => match &stab {
+                Some(Ok(stab)) => stab,
+                _ => &output.bytes,
+            },
             _ => &output.bytes,
         };
         sections.push(OutSection::unallocated(output.name.clone(), data));
@@ -249,7 +271,7 @@ fn data_contents(
 }
 
 /// An object file with no sections and no symbols, for registrations that
-/// only make a debugger re-read its list (`gdb_jit::resync_breakpoints`).
+/// only make a debugger re-read its list (`registry::resync_breakpoints`).
 pub(crate) fn empty_object() -> Vec<u8> {
     elf_writer::write(&[], &[])
 }
@@ -336,20 +358,9 @@ fn dwarf_sites(graph: &LinkGraph, dwarf_index: &HashMap<&str, u16>) -> Option<Ve
     Some(sites)
 }
 
-/// The key a unit's registration is known by: its lowest allocated address.
-fn unit_key(graph: &LinkGraph) -> u64 {
-    graph
-        .block_ids()
-        .filter(|&b| {
-            graph.block(b).live
-                && !graph.is_noalloc(b)
-                && !graph.section(graph.block(b).section).tls
-        })
-        .map(|b| graph.block(b).addr.0)
-        .filter(|&a| a != 0)
-        .min()
-        .unwrap_or(0)
-}
+/// The keys units are registered by: unique for the process, so that a
+/// unit's late debug object can never be taken for another unit's.
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 
 /// Builds each unit's debug object after fixups and registers it with
 /// debuggers (unless told only to keep copies).
@@ -424,8 +435,26 @@ impl Plugin for DebugObjectPlugin {
             graph.tls_image_sections = tls_dwarf::sections(graph);
             Ok(())
         }));
+        let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
+        if self.register {
+            // Reserved at finalize, the key takes the debug object when the
+            // deferred pass brings it; removal undoes either.
+            config.post_fixup.push(Box::new(move |graph| {
+                graph.alloc_actions.push(AllocAction {
+                    finalize: Some(WrapperCall {
+                        function: ExecutorAddr(registry::reserve_wrapper as *const () as u64),
+                        arg: key.to_le_bytes().to_vec(),
+                    }),
+                    dealloc: Some(WrapperCall {
+                        function: ExecutorAddr(registry::remove_wrapper as *const () as u64),
+                        arg: key.to_le_bytes().to_vec(),
+                    }),
+                });
+                Ok(())
+            }));
+        }
         let this = self.clone();
-        config.post_fixup.push(Box::new(move |graph| {
+        config.deferred.push(Box::new(move |graph, executor| {
             let part = build_part(graph)?;
             if let Some(copies) = &this.copies {
                 copies
@@ -433,18 +462,20 @@ impl Plugin for DebugObjectPlugin {
                     .unwrap_or_else(|e| e.into_inner())
                     .push(part.clone());
             }
-            if this.register {
-                let key = unit_key(graph);
-                graph.alloc_actions.push(AllocAction {
-                    finalize: Some(WrapperCall {
-                        function: ExecutorAddr(gdb_jit::add_wrapper as *const () as u64),
-                        arg: gdb_jit::add_arg(key, this.registration, &part),
-                    }),
-                    dealloc: Some(WrapperCall {
-                        function: ExecutorAddr(gdb_jit::remove_wrapper as *const () as u64),
-                        arg: key.to_le_bytes().to_vec(),
-                    }),
-                });
+            if !this.register {
+                return Ok(());
+            }
+            executor.run_wrapper(&WrapperCall {
+                function: ExecutorAddr(registry::add_wrapper as *const () as u64),
+                arg: registry::add_arg(key, this.registration, true, &part),
+            })?;
+            // On the background worker, no `before_run` comes after this
+            // unit: the last job in the queue registers what is waiting.
+            if this.registration == Registration::Batched
+                && background::on_worker()
+                && background::pending() <= 1
+            {
+                executor.run_wrapper(&flush_call())?;
             }
             Ok(())
         }));
@@ -454,9 +485,13 @@ impl Plugin for DebugObjectPlugin {
         if !self.register || self.registration != Registration::Batched {
             return Ok(());
         }
-        executor.run_wrapper(&WrapperCall {
-            function: ExecutorAddr(gdb_jit::flush_wrapper as *const () as u64),
-            arg: Vec::new(),
-        })
+        executor.run_wrapper(&flush_call())
+    }
+}
+
+fn flush_call() -> WrapperCall {
+    WrapperCall {
+        function: ExecutorAddr(registry::flush_wrapper as *const () as u64),
+        arg: Vec::new(),
     }
 }

@@ -342,6 +342,8 @@ impl Plugin for JitDump {
     }
 
     fn modify_pass_config(&self, config: &mut PassConfig) {
+        // The records carry line tables: DWARF is read before finalize.
+        config.debug_info_in_pipeline = true;
         config
             .post_fixup
             .push(Box::new(|graph: &mut LinkGraph| -> Result<()> {

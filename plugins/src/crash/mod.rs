@@ -17,13 +17,18 @@
 //! handler runs on its own stack (`sigaltstack`, so a stack overflow is
 //! reported too), allocates nothing, writes with `write(2)`, and unwinds with
 //! the unwinder the JIT'd code is registered with (`_Unwind_Backtrace`, which
-//! steps through the signal frame and needs no frame pointers).
+//! steps through the signal frame and needs no frame pointers); frames of
+//! code without CFI are found as gdb finds them, and marked (see [`unwind`]).
 
 use std::ffi::{c_int, c_void};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use lantern_core::link::background;
 
 use crate::symbolize;
+
+mod unwind;
 
 const SIGNALS: [(c_int, &str, &str); 5] = [
     (libc::SIGSEGV, "SIGSEGV", "invalid memory reference"),
@@ -33,7 +38,6 @@ const SIGNALS: [(c_int, &str, &str); 5] = [
     (libc::SIGABRT, "SIGABRT", "aborted"),
 ];
 const ALT_STACK_SIZE: usize = 256 * 1024;
-const MAX_FRAMES: usize = 64;
 
 /// A fixed buffer that formats without allocating; what does not fit is cut.
 struct Line {
@@ -93,14 +97,11 @@ fn executable_symbols() -> Option<ExecutableSymbols> {
     // while it runs (the kernel refuses writes to a running binary).
     let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
     let elf = object::File::parse(&*map).ok()?;
-    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-    // SAFETY: dladdr only reads the loader's tables.
-    if unsafe { libc::dladdr(install as *const c_void, &mut info) } == 0 {
-        return None;
-    }
-    // The load bias of a position-independent executable.
+    // The load bias of a position-independent executable: the first object
+    // the loader lists is the program (this code may be in a library, as in
+    // a C host linked with liblantern.so).
     let bias = if elf.kind() == object::ObjectKind::Dynamic {
-        info.dli_fbase as u64
+        program_load_bias()?
     } else {
         0
     };
@@ -120,6 +121,19 @@ fn executable_symbols() -> Option<ExecutableSymbols> {
         .collect();
     symbols.sort_unstable();
     Some(ExecutableSymbols { file: map, symbols })
+}
+
+/// The main program's load bias, from the loader's first entry.
+fn program_load_bias() -> Option<u64> {
+    extern "C" fn first(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> c_int {
+        // SAFETY: the loader passes a valid entry; `data` is the u64 below.
+        unsafe { *(data as *mut u64) = (*info).dlpi_addr };
+        1 // stop after the first
+    }
+    let mut bias: u64 = u64::MAX;
+    // SAFETY: the callback writes only the u64 it is given.
+    unsafe { libc::dl_iterate_phdr(Some(first), (&mut bias as *mut u64).cast()) };
+    (bias != u64::MAX).then_some(bias)
 }
 
 fn executable_symbol(addr: u64) -> Option<&'static str> {
@@ -163,50 +177,14 @@ pub fn install() -> std::io::Result<()> {
     Ok(())
 }
 
-#[repr(C)]
-struct UnwindContext {
-    _private: [u8; 0],
-}
-
-type UnwindTraceFn = extern "C" fn(*mut UnwindContext, *mut c_void) -> c_int;
-
-extern "C" {
-    fn _Unwind_Backtrace(trace: UnwindTraceFn, arg: *mut c_void) -> c_int;
-    fn _Unwind_GetIPInfo(context: *mut UnwindContext, ip_before_insn: *mut c_int) -> usize;
-}
-
-/// Frames collected by the unwinder callback: pc and whether it is exact.
-struct Trace {
-    frames: [(usize, bool); MAX_FRAMES],
-    len: usize,
-    /// The interrupted frame has been seen (frames before it are the handler's).
-    started: bool,
-}
-
-extern "C" fn collect(context: *mut UnwindContext, arg: *mut c_void) -> c_int {
-    // SAFETY: `arg` is the `Trace` passed to _Unwind_Backtrace below.
-    let trace = unsafe { &mut *(arg as *mut Trace) };
-    let mut exact: c_int = 0;
-    // SAFETY: the context is the unwinder's current frame.
-    let ip = unsafe { _Unwind_GetIPInfo(context, &mut exact) };
-    // The signal frame's pc is exact: that is where the program was interrupted.
-    if exact != 0 {
-        trace.started = true;
-    }
-    if trace.started && ip != 0 {
-        trace.frames[trace.len] = (ip, exact != 0);
-        trace.len += 1;
-        if trace.len == MAX_FRAMES {
-            return 5; // _URC_END_OF_STACK
-        }
-    }
-    0
-}
-
 static FRAME_NUMBER: AtomicUsize = AtomicUsize::new(0);
 
+/// Ends the line of a frame that no CFI describes (see [`unwind`]).
+pub const HEURISTIC: &str = " [found by a heuristic]";
+
 /// One JIT'd frame in the report's format, without the newline:
-/// `#N 0xADDR in FUNC at FILE:LINE:COL` (or just `in FUNC` without a file).
+/// `#N 0xADDR in FUNC at FILE:LINE:COL`, or `#N 0xADDR in FUNC (no line
+/// information)` for code no line table describes.
 pub fn write_frame(
     out: &mut impl std::fmt::Write,
     n: usize,
@@ -216,19 +194,49 @@ pub fn write_frame(
     write!(out, "#{n} {pc:#018x} in {}", frame.function)?;
     match frame.file {
         Some(file) => write!(out, " at {file}:{}:{}", frame.line, frame.column),
-        None => Ok(()),
+        None => write!(out, " (no line information)"),
     }
 }
 
-fn print_frame(line: &mut Line, pc: usize, lookup: usize) {
-    let printed = symbolize::symbolize_jit(lookup as u64, &mut |frame| {
+/// Set once the report has waited for the background worker to complete the
+/// symbolizer's tables: one wait a crash.
+static WAITED: AtomicBool = AtomicBool::new(false);
+
+/// How long a crash report waits for the background worker to finish reading
+/// the DWARF of the units linked last (a crash in the first constructor of a
+/// large unit), unless the worker is blocked.
+const TABLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
+    let mut print = |frame: symbolize::FrameRef<'_>| {
         let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
         let _ = write_frame(line, n, pc as u64, frame);
+        if heuristic {
+            let _ = write!(line, "{HEURISTIC}");
+        }
         let _ = writeln!(line);
         line.flush();
-    });
-    if printed {
-        return;
+    };
+    let mut found = symbolize::symbolize_jit(lookup as u64, &mut print);
+    if found == symbolize::Lookup::Pending && !WAITED.swap(true, Ordering::Relaxed) {
+        background::wait_idle_in_signal_handler(TABLE_WAIT);
+        found = symbolize::symbolize_jit(lookup as u64, &mut print);
+    }
+    match found {
+        symbolize::Lookup::Found => return,
+        symbolize::Lookup::Pending => {
+            // The DWARF was not read in time: the symbol's name at least.
+            symbolize::symbol_name_jit(lookup as u64, &mut |name| {
+                print(symbolize::FrameRef {
+                    function: name,
+                    file: None,
+                    line: 0,
+                    column: 0,
+                })
+            });
+            return;
+        }
+        symbolize::Lookup::NotJit => {}
     }
     let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
     let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
@@ -250,11 +258,14 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize) {
         let base = object.rsplit('/').next().unwrap_or(&object);
         let _ = write!(line, " ({base})");
     }
+    if heuristic {
+        let _ = write!(line, "{HEURISTIC}");
+    }
     let _ = writeln!(line);
     line.flush();
 }
 
-extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, _context: *mut c_void) {
+extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     let (name, what) = SIGNALS
         .iter()
         .find(|(s, _, _)| *s == signal)
@@ -264,18 +275,15 @@ extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, _context: *mut 
     let addr = unsafe { (*info).si_addr() } as usize;
     let _ = writeln!(line, "lantern: {name} ({what}) at address {addr:#x}");
     line.flush();
-    let mut trace = Trace {
-        frames: [(0, false); MAX_FRAMES],
-        len: 0,
-        started: false,
-    };
-    // SAFETY: the callback only writes into `trace`.
-    unsafe { _Unwind_Backtrace(collect, &mut trace as *mut Trace as *mut c_void) };
+    // SAFETY: the kernel passes a ucontext_t to an SA_SIGINFO handler.
+    let registers = unsafe { unwind::Registers::from_context(context) };
+    let walk = unwind::walk(registers);
     FRAME_NUMBER.store(0, Ordering::Relaxed);
-    for &(pc, exact) in &trace.frames[..trace.len] {
+    WAITED.store(false, Ordering::Relaxed);
+    for frame in &walk.frames[..walk.len] {
         // A return address points after the call: look up the call itself.
-        let lookup = if exact { pc } else { pc - 1 };
-        print_frame(&mut line, pc, lookup);
+        let lookup = if frame.exact { frame.pc } else { frame.pc - 1 };
+        print_frame(&mut line, frame.pc, lookup, frame.heuristic);
     }
     // Returning re-executes the faulting instruction (or, for abort, raises
     // again) with the default action that SA_RESETHAND restored.

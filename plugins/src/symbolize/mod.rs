@@ -1,0 +1,254 @@
+//! The symbolizer: address -> function, inlined frames, file:line:column, for
+//! every unit linked with the plugin, and symbol names for host code.
+//!
+//! Everything a lookup needs is prepared in advance, so a lookup neither
+//! parses nor allocates: the crash handler looks addresses up from a signal
+//! handler. A unit's quick table (its code and symbols) is published once the
+//! unit is finalized; its DWARF (the address ranges of each chain of frames,
+//! [`dwarf`]) is read by a deferred pass, on the background worker when the
+//! session runs one, which completes the table. The dealloc action drops the
+//! table before the unit's memory goes.
+
+mod dwarf;
+mod table;
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lantern_core::graph::ExecutorAddr;
+use lantern_core::link::{background, PassConfig, Plugin};
+use lantern_core::memory::{AllocAction, WrapperCall};
+
+use table::{Found, UnitTable};
+
+/// One frame of a symbolized address: innermost (inlined) frames first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub function: String,
+    pub file: Option<String>,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Frame {
+    pub fn as_ref(&self) -> FrameRef<'_> {
+        FrameRef {
+            function: &self.function,
+            file: self.file.as_deref(),
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+/// A frame borrowed from a prepared table (what the crash handler prints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameRef<'a> {
+    pub function: &'a str,
+    pub file: Option<&'a str>,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl FrameRef<'_> {
+    pub fn to_owned(self) -> Frame {
+        Frame {
+            function: self.function.to_string(),
+            file: self.file.map(String::from),
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+/// The tables of the units linked now.
+static UNITS: Mutex<Vec<Arc<UnitTable>>> = Mutex::new(Vec::new());
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+/// What [`symbolize_jit`] found at an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// No linked unit holds the address (or the table lock was taken).
+    NotJit,
+    /// The frames were passed on.
+    Found,
+    /// A unit holds the address, but its DWARF is still being read in the
+    /// background (`lantern_core::link::background`): wait, then ask again.
+    Pending,
+}
+
+/// Symbolizes `addr` if a linked unit holds it. Neither allocates nor
+/// blocks: `try_lock` keeps it usable from a signal handler (if the
+/// interrupted thread held the lock, [`Lookup::NotJit`]).
+pub fn symbolize_jit(addr: u64, out: &mut dyn FnMut(FrameRef<'_>)) -> Lookup {
+    let Ok(units) = UNITS.try_lock() else {
+        return Lookup::NotJit;
+    };
+    for unit in units.iter() {
+        match unit.lookup(addr, out) {
+            Found::NotHere => continue,
+            Found::Frames => return Lookup::Found,
+            Found::Pending => return Lookup::Pending,
+        }
+    }
+    Lookup::NotJit
+}
+
+/// The name of the symbol of a linked unit that holds `addr` (with the
+/// names as the objects give them while the unit's table is incomplete):
+/// what a crash report prints when it cannot wait for the full table.
+pub fn symbol_name_jit(addr: u64, out: &mut dyn FnMut(&str)) -> bool {
+    let Ok(units) = UNITS.try_lock() else {
+        return false;
+    };
+    match units.iter().find(|u| u.contains(addr)) {
+        Some(unit) => {
+            out(unit.symbol_at(addr).unwrap_or("??"));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Whether `addr` is code of a linked unit, and if so where the symbol
+/// that holds it starts: for the crash report's unwinding heuristics.
+/// Neither allocates nor blocks (`None` if the table lock is taken).
+pub fn jit_code_at(addr: u64) -> Option<Option<u64>> {
+    let units = UNITS.try_lock().ok()?;
+    let unit = units.iter().find(|u| u.contains(addr))?;
+    Some(unit.symbol_start(addr))
+}
+
+/// Waits until every linked unit's table is complete (their DWARF is read
+/// on the background worker).
+fn wait_for_tables() {
+    let incomplete = UNITS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|u| !u.complete);
+    if incomplete {
+        background::wait_idle(None);
+    }
+}
+
+/// The frames at `addr` in a linked unit (for embedders and tools).
+pub fn symbolize(addr: u64) -> Option<Vec<Frame>> {
+    wait_for_tables();
+    let units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut frames = Vec::new();
+    units
+        .iter()
+        .any(|u| {
+            !matches!(
+                u.lookup(addr, &mut |f| frames.push(f.to_owned())),
+                Found::NotHere
+            )
+        })
+        .then_some(frames)
+}
+
+/// Where the function or code symbol `name` (as written, or demangled) of a
+/// linked unit starts.
+pub fn function_address(name: &str) -> Option<u64> {
+    wait_for_tables();
+    let demangled = demangle(name);
+    let units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
+    units.iter().find_map(|unit| {
+        unit.symbol_address(&demangled)
+            .or_else(|| unit.symbol_address(name))
+    })
+}
+
+/// The name of the host symbol containing `addr` and its offset, and the
+/// object that defines it (`dladdr`).
+pub fn symbolize_host(addr: u64) -> Option<(String, u64, String)> {
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: dladdr only reads the loader's tables and fills `info`.
+    if unsafe { libc::dladdr(addr as *const libc::c_void, &mut info) } == 0 {
+        return None;
+    }
+    let cstr = |p: *const libc::c_char| {
+        // SAFETY: dladdr's strings are NUL-terminated and live while the object is loaded.
+        (!p.is_null()).then(|| {
+            unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
+        })
+    };
+    let object = cstr(info.dli_fname).unwrap_or_default();
+    let name = cstr(info.dli_sname)?;
+    Some((name, addr - info.dli_saddr as u64, object))
+}
+
+fn demangle(name: &str) -> String {
+    addr2line::demangle_auto(Cow::Borrowed(name), None).into_owned()
+}
+
+/// Drops a unit's table.
+///
+/// # Safety
+/// `arg` must point to `len` readable bytes.
+pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
+    let Some(key) = key_arg(arg, len) else {
+        return 1;
+    };
+    UNITS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|u| u.key != key);
+    0
+}
+
+fn key_arg(arg: *const u8, len: usize) -> Option<u64> {
+    if arg.is_null() || len != 8 {
+        return None;
+    }
+    // SAFETY: the caller passes 8 readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(arg, 8) };
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+}
+
+/// Prepares every unit's symbol table, for the crash handler and embedders.
+#[derive(Clone, Copy, Default)]
+pub struct Symbolizer;
+
+impl Plugin for Symbolizer {
+    fn name(&self) -> &str {
+        "symbolizer"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        // A quick table (code ranges, symbols) is published once the unit is
+        // finalized, so a crash at any moment names its functions; the DWARF
+        // is read by a deferred pass, which replaces it with the full table
+        // unless the unit has gone meanwhile.
+        let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
+        config.post_fixup.push(Box::new(move |graph| {
+            graph.alloc_actions.push(AllocAction {
+                finalize: None,
+                dealloc: Some(WrapperCall {
+                    function: ExecutorAddr(remove_wrapper as *const () as u64),
+                    arg: key.to_le_bytes().to_vec(),
+                }),
+            });
+            Ok(())
+        }));
+        config.finalized.push(Box::new(move |graph, _alloc| {
+            UNITS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Arc::new(UnitTable::quick(graph, key)));
+            Ok(())
+        }));
+        config.deferred.push(Box::new(move |graph, _executor| {
+            let full = Arc::new(UnitTable::full(graph, key));
+            let mut units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(slot) = units.iter_mut().find(|u| u.key == key) {
+                *slot = full;
+            }
+            Ok(())
+        }));
+    }
+}
