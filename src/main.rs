@@ -30,6 +30,7 @@ mod compile;
 mod libraries;
 mod report;
 mod response_files;
+mod signals;
 mod static_tls;
 mod symbolize;
 

@@ -28,6 +28,7 @@ use lantern_core::link::background;
 
 use crate::symbolize;
 
+pub mod chain;
 mod unwind;
 
 const SIGNALS: [(c_int, &str, &str); 5] = [
@@ -174,6 +175,7 @@ pub fn install() -> std::io::Result<()> {
             }
         }
     }
+    chain::activate();
     Ok(())
 }
 
@@ -284,6 +286,12 @@ extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c
         // A return address points after the call: look up the call itself.
         let lookup = if frame.exact { frame.pc } else { frame.pc - 1 };
         print_frame(&mut line, frame.pc, lookup, frame.heuristic);
+    }
+    // The program's own handler, if it set one (libgfortran's), runs next,
+    // as natively.
+    // SAFETY: the signal's own info and context.
+    if unsafe { chain::run_program_handler(signal, info, context) } {
+        return;
     }
     // Returning re-executes the faulting instruction (or, for abort, raises
     // again) with the default action that SA_RESETHAND restored.

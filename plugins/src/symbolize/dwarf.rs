@@ -224,6 +224,7 @@ fn functions<'a>(
                 }
             }
             gimli::DW_TAG_namespace
+            | gimli::DW_TAG_module
             | gimli::DW_TAG_structure_type
             | gimli::DW_TAG_class_type
             | gimli::DW_TAG_union_type
@@ -312,16 +313,40 @@ fn functions<'a>(
     (nodes, top)
 }
 
-/// Whether names of `language` are qualified by their namespaces and types.
+/// Whether names of `language` are qualified by their namespaces, types
+/// and modules, as gdb shows them (`ns::f`, `crate::f`, `module::f`).
 fn qualifies(language: Option<DwLang>) -> bool {
+    demangles(language) || is_fortran(language)
+}
+
+/// Whether `language`'s linkage names demangle to what gdb shows (C++,
+/// Rust); others (Fortran's `__module_MOD_f`) are shown by their plain name.
+fn demangles(language: Option<DwLang>) -> bool {
     matches!(
         language,
-        Some(
+        None | Some(
             gimli::DW_LANG_C_plus_plus
                 | gimli::DW_LANG_C_plus_plus_03
                 | gimli::DW_LANG_C_plus_plus_11
                 | gimli::DW_LANG_C_plus_plus_14
                 | gimli::DW_LANG_Rust
+                | gimli::DW_LANG_C89
+                | gimli::DW_LANG_C
+                | gimli::DW_LANG_C99
+                | gimli::DW_LANG_C11
+        )
+    )
+}
+
+fn is_fortran(language: Option<DwLang>) -> bool {
+    matches!(
+        language,
+        Some(
+            gimli::DW_LANG_Fortran77
+                | gimli::DW_LANG_Fortran90
+                | gimli::DW_LANG_Fortran95
+                | gimli::DW_LANG_Fortran03
+                | gimli::DW_LANG_Fortran08
         )
     )
 }
@@ -384,6 +409,12 @@ fn name_of<'a>(
             .and_then(|v| dwarf.attr_string(unit, v).ok())
             .map(|s| s.to_string_lossy().into_owned())
     };
+    let plain = string(gimli::DW_AT_name);
+    if !demangles(language) {
+        if let Some(name) = plain {
+            return Some((name, false));
+        }
+    }
     if let Some(linkage) =
         string(gimli::DW_AT_linkage_name).or_else(|| string(gimli::DW_AT_MIPS_linkage_name))
     {
@@ -392,7 +423,7 @@ fn name_of<'a>(
             true,
         ));
     }
-    if let Some(name) = string(gimli::DW_AT_name) {
+    if let Some(name) = plain {
         return Some((name, false));
     }
     if hops >= 16 {
