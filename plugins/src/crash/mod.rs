@@ -288,11 +288,9 @@ extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c
         print_frame(&mut line, frame.pc, lookup, frame.heuristic);
     }
     // The program's own handler, if it set one (libgfortran's), runs next,
-    // as natively.
+    // as natively. Otherwise returning re-executes the faulting instruction
+    // (or, for abort, raises again) with the default action that
+    // SA_RESETHAND restored.
     // SAFETY: the signal's own info and context.
-    if unsafe { chain::run_program_handler(signal, info, context) } {
-        return;
-    }
-    // Returning re-executes the faulting instruction (or, for abort, raises
-    // again) with the default action that SA_RESETHAND restored.
+    unsafe { chain::run_program_handler(signal, info, context) };
 }
