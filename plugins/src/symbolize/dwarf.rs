@@ -45,6 +45,8 @@ struct Node {
     /// For an inlined call: where its caller called it.
     call: (u32, u32, u32),
     children: Vec<usize>,
+    /// The children's ranges, sorted by start: (start, end, child).
+    child_ranges: Vec<(u64, u64, usize)>,
 }
 
 /// Appends the segments of every compilation unit of `dwarf` that fall in
@@ -262,6 +264,7 @@ fn functions<'a>(
                     name,
                     call: (NO_FILE, 0, 0),
                     children: Vec::new(),
+                    child_ranges: Vec::new(),
                 });
                 top.push(nodes.len() - 1);
                 enclosing.push((depth, nodes.len() - 1));
@@ -302,6 +305,7 @@ fn functions<'a>(
                         clamp(number(gimli::DW_AT_call_column)),
                     ),
                     children: Vec::new(),
+                    child_ranges: Vec::new(),
                 });
                 let index = nodes.len() - 1;
                 nodes[parent].children.push(index);
@@ -309,6 +313,16 @@ fn functions<'a>(
             }
             _ => {}
         }
+    }
+    // Each node's children by address, for the descent to an address.
+    for index in 0..nodes.len() {
+        let mut ranges: Vec<(u64, u64, usize)> = nodes[index]
+            .children
+            .iter()
+            .flat_map(|&c| nodes[c].ranges.iter().map(move |&(s, e)| (s, e, c)))
+            .collect();
+        ranges.sort_unstable();
+        nodes[index].child_ranges = ranges;
     }
     (nodes, top)
 }
