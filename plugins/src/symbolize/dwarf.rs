@@ -496,16 +496,11 @@ fn unit_segments(
                 // From the function down to the innermost inlined call here.
                 path.clear();
                 path.push(function);
-                while let Some(&child) = nodes[*path.last().expect("not empty")]
-                    .children
-                    .iter()
-                    .find(|&&c| {
-                        nodes[c]
-                            .ranges
-                            .iter()
-                            .any(|&(s, e)| s <= start && start < e)
-                    })
-                {
+                while let Some(&(_, _, child)) = containing(
+                    &nodes[*path.last().expect("not empty")].child_ranges,
+                    start,
+                    |r| (r.0, r.1),
+                ) {
                     path.push(child);
                 }
                 // Innermost first: the line row's place, then each caller at
