@@ -22,7 +22,7 @@
 //! it, exactly as natively (`lang_start`'s `catch_unwind` used to take C++
 //! exceptions and abort with "Rust cannot catch foreign exceptions").
 
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 
 mod churn;
 mod cli;
@@ -39,6 +39,7 @@ use std::io::Write as _;
 
 // The decoy `main` (see the module's documentation): `ud2`, never called,
 // local to this object, and kept from the linker's garbage collection (`R`).
+#[cfg(not(test))]
 std::arch::global_asm!(
     ".pushsection .text.lantern_decoy_main,\"axR\",@progbits",
     ".type main,@function",
@@ -52,6 +53,7 @@ std::arch::global_asm!(
 /// The process's `main`, called by the C runtime's `_start` (through
 /// `__libc_start_main`) with the command line, which Rust's standard library
 /// reads on its own.
+#[cfg(not(test))]
 #[no_mangle]
 pub extern "C" fn __wrap_main(
     _argc: c_int,
@@ -76,4 +78,24 @@ pub extern "C" fn __wrap_main(
     // `lang_start` would flush standard output at exit; nothing else does.
     let _ = std::io::stdout().flush();
     c_int::from(status)
+}
+
+/// The unit tests' harness has a `main` of its own, which the wrapped call
+/// reaches through `__real_main` (build.rs wraps every binary target's link).
+#[cfg(test)]
+#[no_mangle]
+pub extern "C" fn __wrap_main(
+    argc: c_int,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> c_int {
+    extern "C" {
+        fn __real_main(
+            argc: c_int,
+            argv: *const *const c_char,
+            envp: *const *const c_char,
+        ) -> c_int;
+    }
+    // SAFETY: the C runtime's own arguments, passed on to the harness's main.
+    unsafe { __real_main(argc, argv, envp) }
 }
