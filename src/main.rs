@@ -51,11 +51,22 @@ std::arch::global_asm!(
 );
 
 /// The process's `main`, called by the C runtime's `_start` (through
-/// `__libc_start_main`) with the command line, which Rust's standard library
-/// reads on its own.
+/// `__libc_start_main`).
 #[cfg(not(test))]
 #[no_mangle]
 pub extern "C" fn __wrap_main(
+    argc: c_int,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> c_int {
+    lantern_main(argc, argv, envp)
+}
+
+/// Lantern's command line, which Rust's standard library reads on its own.
+/// (Exported, so that it and what it calls stay in the unit tests' build,
+/// where the harness's `main` runs instead.)
+#[no_mangle]
+pub extern "C" fn lantern_main(
     _argc: c_int,
     _argv: *const *const c_char,
     _envp: *const *const c_char,
@@ -82,9 +93,12 @@ pub extern "C" fn __wrap_main(
 
 /// The unit tests' harness has a `main` of its own, which the wrapped call
 /// reaches through `__real_main` (build.rs wraps every binary target's link).
+///
+/// # Safety
+/// Called by the C runtime only, with its own arguments.
 #[cfg(test)]
 #[no_mangle]
-pub extern "C" fn __wrap_main(
+pub unsafe extern "C" fn __wrap_main(
     argc: c_int,
     argv: *const *const c_char,
     envp: *const *const c_char,
