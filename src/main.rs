@@ -22,7 +22,7 @@
 //! it, exactly as natively (`lang_start`'s `catch_unwind` used to take C++
 //! exceptions and abort with "Rust cannot catch foreign exceptions").
 
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 
 mod churn;
 mod cli;
@@ -31,6 +31,7 @@ mod debug_test;
 mod libraries;
 mod report;
 mod response_files;
+mod signals;
 mod static_tls;
 mod symbolize;
 
@@ -39,6 +40,7 @@ use std::io::Write as _;
 
 // The decoy `main` (see the module's documentation): `ud2`, never called,
 // local to this object, and kept from the linker's garbage collection (`R`).
+#[cfg(not(test))]
 std::arch::global_asm!(
     ".pushsection .text.lantern_decoy_main,\"axR\",@progbits",
     ".type main,@function",
@@ -50,10 +52,22 @@ std::arch::global_asm!(
 );
 
 /// The process's `main`, called by the C runtime's `_start` (through
-/// `__libc_start_main`) with the command line, which Rust's standard library
-/// reads on its own.
+/// `__libc_start_main`).
+#[cfg(not(test))]
 #[no_mangle]
 pub extern "C" fn __wrap_main(
+    argc: c_int,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> c_int {
+    lantern_main(argc, argv, envp)
+}
+
+/// Lantern's command line, which Rust's standard library reads on its own.
+/// (Exported, so that it and what it calls stay in the unit tests' build,
+/// where the harness's `main` runs instead.)
+#[no_mangle]
+pub extern "C" fn lantern_main(
     _argc: c_int,
     _argv: *const *const c_char,
     _envp: *const *const c_char,
@@ -76,4 +90,27 @@ pub extern "C" fn __wrap_main(
     // `lang_start` would flush standard output at exit; nothing else does.
     let _ = std::io::stdout().flush();
     c_int::from(status)
+}
+
+/// The unit tests' harness has a `main` of its own, which the wrapped call
+/// reaches through `__real_main` (build.rs wraps every binary target's link).
+///
+/// # Safety
+/// Called by the C runtime only, with its own arguments.
+#[cfg(test)]
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_main(
+    argc: c_int,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> c_int {
+    extern "C" {
+        fn __real_main(
+            argc: c_int,
+            argv: *const *const c_char,
+            envp: *const *const c_char,
+        ) -> c_int;
+    }
+    // SAFETY: the C runtime's own arguments, passed on to the harness's main.
+    unsafe { __real_main(argc, argv, envp) }
 }

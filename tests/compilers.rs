@@ -1147,7 +1147,6 @@ fn crash_in_tcc_code_without_cfi_is_reported_as_native() {
 
 /// libgfortran's own SIGSEGV handler: its message as natively, and Lantern's report.
 #[test]
-#[ignore = "issue 12 item 7: lead"]
 fn crash_under_libgfortran_handler_is_reported_as_native() {
     crash_matches_native(
         "crash-gfortran",

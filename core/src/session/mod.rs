@@ -381,6 +381,15 @@ impl Session {
         drop(dylib);
         let alive = Arc::new(AtomicBool::new(true));
         if in_background && !deferred.is_empty() {
+            log::info!(
+                "reading the debug information of {} in the background",
+                graph
+                    .files
+                    .iter()
+                    .map(|f| &*f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             let executor = self.executor.clone();
             let still_alive = alive.clone();
             background::submit(Box::new(move || {

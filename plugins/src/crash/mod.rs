@@ -28,6 +28,7 @@ use lantern_core::link::background;
 
 use crate::symbolize;
 
+pub mod chain;
 mod unwind;
 
 const SIGNALS: [(c_int, &str, &str); 5] = [
@@ -79,48 +80,46 @@ impl std::fmt::Write for Line {
     }
 }
 
-/// The executable's own function symbols, found before any crash (`dladdr`
-/// only knows exported ones): the mapped file, and (start, end, name range in
-/// the file) sorted by address. Names are demangled while printing, which
-/// `rustc-demangle` does without allocating.
+/// The executable's own symbol table (`dladdr` only knows exported symbols),
+/// mapped when the handler is installed and searched only at a crash: a
+/// linear scan of its function symbols reads memory and allocates nothing,
+/// and costs the program nothing unless it crashes. Names are demangled
+/// while printing, which `rustc-demangle` does without allocating.
 struct ExecutableSymbols {
-    file: memmap2::Mmap,
-    symbols: Vec<(u64, u64, (usize, usize))>,
+    symbols: object::read::elf::SymbolTable<'static, object::elf::FileHeader64<object::Endianness>>,
+    endian: object::Endianness,
+    bias: u64,
 }
 
 static EXECUTABLE: std::sync::OnceLock<Option<ExecutableSymbols>> = std::sync::OnceLock::new();
 
 fn executable_symbols() -> Option<ExecutableSymbols> {
-    use object::{Object, ObjectSymbol};
+    use object::read::elf::FileHeader;
     let file = std::fs::File::open("/proc/self/exe").ok()?;
     // SAFETY: the running executable, mapped read-only; it does not change
     // while it runs (the kernel refuses writes to a running binary).
     let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    let elf = object::File::parse(&*map).ok()?;
+    // Kept for the process: the handler may read it at any time.
+    let data: &'static [u8] = Box::leak(Box::new(map));
+    let header = object::elf::FileHeader64::<object::Endianness>::parse(data).ok()?;
+    let endian = header.endian().ok()?;
+    let sections = header.sections(endian, data).ok()?;
+    let symbols = sections
+        .symbols(endian, data, object::elf::SHT_SYMTAB)
+        .ok()?;
     // The load bias of a position-independent executable: the first object
     // the loader lists is the program (this code may be in a library, as in
     // a C host linked with liblantern.so).
-    let bias = if elf.kind() == object::ObjectKind::Dynamic {
+    let bias = if header.e_type(endian) == object::elf::ET_DYN {
         program_load_bias()?
     } else {
         0
     };
-    let base = map.as_ptr() as usize;
-    let mut symbols: Vec<(u64, u64, (usize, usize))> = elf
-        .symbols()
-        .filter(|s| s.kind() == object::SymbolKind::Text && s.size() > 0)
-        .filter_map(|s| {
-            let name = s.name_bytes().ok()?;
-            let at = name.as_ptr() as usize - base;
-            Some((
-                s.address() + bias,
-                s.address() + bias + s.size(),
-                (at, at + name.len()),
-            ))
-        })
-        .collect();
-    symbols.sort_unstable();
-    Some(ExecutableSymbols { file: map, symbols })
+    Some(ExecutableSymbols {
+        symbols,
+        endian,
+        bias,
+    })
 }
 
 /// The main program's load bias, from the loader's first entry.
@@ -137,13 +136,15 @@ fn program_load_bias() -> Option<u64> {
 }
 
 fn executable_symbol(addr: u64) -> Option<&'static str> {
+    use object::read::elf::Sym;
     let table = EXECUTABLE.get()?.as_ref()?;
-    let i = table.symbols.partition_point(|s| s.0 <= addr);
-    if i == 0 || addr >= table.symbols[i - 1].1 {
-        return None;
-    }
-    let (start, end) = table.symbols[i - 1].2;
-    std::str::from_utf8(table.file.get(start..end)?).ok()
+    let e = table.endian;
+    let addr = addr.checked_sub(table.bias)?;
+    let symbol = table.symbols.symbols().iter().find(|s| {
+        let (start, size) = (s.st_value(e), s.st_size(e));
+        s.st_type() == object::elf::STT_FUNC && size > 0 && start <= addr && addr - start < size
+    })?;
+    std::str::from_utf8(symbol.name(e, table.symbols.strings()).ok()?).ok()
 }
 
 /// Installs the handler for the five signals, on an alternate stack.
@@ -174,6 +175,7 @@ pub fn install() -> std::io::Result<()> {
             }
         }
     }
+    chain::activate();
     Ok(())
 }
 
@@ -285,6 +287,10 @@ extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c
         let lookup = if frame.exact { frame.pc } else { frame.pc - 1 };
         print_frame(&mut line, frame.pc, lookup, frame.heuristic);
     }
-    // Returning re-executes the faulting instruction (or, for abort, raises
-    // again) with the default action that SA_RESETHAND restored.
+    // The program's own handler, if it set one (libgfortran's), runs next,
+    // as natively. Otherwise returning re-executes the faulting instruction
+    // (or, for abort, raises again) with the default action that
+    // SA_RESETHAND restored.
+    // SAFETY: the signal's own info and context.
+    unsafe { chain::run_program_handler(signal, info, context) };
 }

@@ -45,6 +45,8 @@ struct Node {
     /// For an inlined call: where its caller called it.
     call: (u32, u32, u32),
     children: Vec<usize>,
+    /// The children's ranges, sorted by start: (start, end, child).
+    child_ranges: Vec<(u64, u64, usize)>,
 }
 
 /// Appends the segments of every compilation unit of `dwarf` that fall in
@@ -224,6 +226,7 @@ fn functions<'a>(
                 }
             }
             gimli::DW_TAG_namespace
+            | gimli::DW_TAG_module
             | gimli::DW_TAG_structure_type
             | gimli::DW_TAG_class_type
             | gimli::DW_TAG_union_type
@@ -261,6 +264,7 @@ fn functions<'a>(
                     name,
                     call: (NO_FILE, 0, 0),
                     children: Vec::new(),
+                    child_ranges: Vec::new(),
                 });
                 top.push(nodes.len() - 1);
                 enclosing.push((depth, nodes.len() - 1));
@@ -301,6 +305,7 @@ fn functions<'a>(
                         clamp(number(gimli::DW_AT_call_column)),
                     ),
                     children: Vec::new(),
+                    child_ranges: Vec::new(),
                 });
                 let index = nodes.len() - 1;
                 nodes[parent].children.push(index);
@@ -309,19 +314,53 @@ fn functions<'a>(
             _ => {}
         }
     }
+    // Each node's children by address, for the descent to an address.
+    for index in 0..nodes.len() {
+        let mut ranges: Vec<(u64, u64, usize)> = nodes[index]
+            .children
+            .iter()
+            .flat_map(|&c| nodes[c].ranges.iter().map(move |&(s, e)| (s, e, c)))
+            .collect();
+        ranges.sort_unstable();
+        nodes[index].child_ranges = ranges;
+    }
     (nodes, top)
 }
 
-/// Whether names of `language` are qualified by their namespaces and types.
+/// Whether names of `language` are qualified by their namespaces, types
+/// and modules, as gdb shows them (`ns::f`, `crate::f`, `module::f`).
 fn qualifies(language: Option<DwLang>) -> bool {
+    demangles(language) || is_fortran(language)
+}
+
+/// Whether `language`'s linkage names demangle to what gdb shows (C++,
+/// Rust); others (Fortran's `__module_MOD_f`) are shown by their plain name.
+fn demangles(language: Option<DwLang>) -> bool {
     matches!(
         language,
-        Some(
+        None | Some(
             gimli::DW_LANG_C_plus_plus
                 | gimli::DW_LANG_C_plus_plus_03
                 | gimli::DW_LANG_C_plus_plus_11
                 | gimli::DW_LANG_C_plus_plus_14
                 | gimli::DW_LANG_Rust
+                | gimli::DW_LANG_C89
+                | gimli::DW_LANG_C
+                | gimli::DW_LANG_C99
+                | gimli::DW_LANG_C11
+        )
+    )
+}
+
+fn is_fortran(language: Option<DwLang>) -> bool {
+    matches!(
+        language,
+        Some(
+            gimli::DW_LANG_Fortran77
+                | gimli::DW_LANG_Fortran90
+                | gimli::DW_LANG_Fortran95
+                | gimli::DW_LANG_Fortran03
+                | gimli::DW_LANG_Fortran08
         )
     )
 }
@@ -384,6 +423,12 @@ fn name_of<'a>(
             .and_then(|v| dwarf.attr_string(unit, v).ok())
             .map(|s| s.to_string_lossy().into_owned())
     };
+    let plain = string(gimli::DW_AT_name);
+    if !demangles(language) {
+        if let Some(name) = plain {
+            return Some((name, false));
+        }
+    }
     if let Some(linkage) =
         string(gimli::DW_AT_linkage_name).or_else(|| string(gimli::DW_AT_MIPS_linkage_name))
     {
@@ -392,7 +437,7 @@ fn name_of<'a>(
             true,
         ));
     }
-    if let Some(name) = string(gimli::DW_AT_name) {
+    if let Some(name) = plain {
         return Some((name, false));
     }
     if hops >= 16 {
@@ -451,16 +496,11 @@ fn unit_segments(
                 // From the function down to the innermost inlined call here.
                 path.clear();
                 path.push(function);
-                while let Some(&child) = nodes[*path.last().expect("not empty")]
-                    .children
-                    .iter()
-                    .find(|&&c| {
-                        nodes[c]
-                            .ranges
-                            .iter()
-                            .any(|&(s, e)| s <= start && start < e)
-                    })
-                {
+                while let Some(&(_, _, child)) = containing(
+                    &nodes[*path.last().expect("not empty")].child_ranges,
+                    start,
+                    |r| (r.0, r.1),
+                ) {
                     path.push(child);
                 }
                 // Innermost first: the line row's place, then each caller at
