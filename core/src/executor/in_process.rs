@@ -7,7 +7,7 @@ use super::{runtime, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule
 use crate::error::{Error, Result};
 use crate::graph::ExecutorAddr;
 use crate::link::Initializers;
-use crate::memory::{InProcessMemoryManager, MemoryManager};
+use crate::memory::{InProcessMemoryManager, MemoryKind, MemoryManager, PackedMemoryManager};
 
 extern "C" {
     fn dladdr1(
@@ -94,7 +94,7 @@ const RTLD_DL_SYMENT: c_int = 1;
 
 /// Runs JIT'd code in the current process.
 pub struct InProcessExecutor {
-    memory: InProcessMemoryManager,
+    memory: Box<dyn MemoryManager>,
     /// Handles of libraries loaded for the JIT'd code; kept open for the process's life.
     libraries: Mutex<Vec<usize>>,
 }
@@ -106,9 +106,19 @@ impl Default for InProcessExecutor {
 }
 
 impl InProcessExecutor {
+    /// An executor with the memory manager `LANTERN_MEMORY` names (`pages`
+    /// or `packed`), else the default.
     pub fn new() -> Self {
+        Self::with_memory(MemoryKind::from_env())
+    }
+
+    pub fn with_memory(kind: MemoryKind) -> Self {
+        let memory: Box<dyn MemoryManager> = match kind {
+            MemoryKind::Pages => Box::new(InProcessMemoryManager::new()),
+            MemoryKind::Packed => Box::new(PackedMemoryManager::new()),
+        };
         InProcessExecutor {
-            memory: InProcessMemoryManager::new(),
+            memory,
             libraries: Mutex::new(Vec::new()),
         }
     }
@@ -167,7 +177,7 @@ impl ExecutorControl for InProcessExecutor {
     }
 
     fn memory_manager(&self) -> &dyn MemoryManager {
-        &self.memory
+        self.memory.as_ref()
     }
 
     fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>> {

@@ -3,10 +3,43 @@
 //! deallocation runs the dealloc actions before the memory goes.
 
 mod in_process;
+mod packed;
 mod placement;
 
 pub use in_process::{run_wrapper_call, InProcessMemoryManager};
+pub use packed::PackedMemoryManager;
 pub use placement::Placement;
+
+/// Which memory manager an in-process executor uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemoryKind {
+    /// One mapping per unit, protections set per segment at finalize.
+    #[default]
+    Pages,
+    /// Units packed into shared, dual-mapped slabs ([`PackedMemoryManager`]).
+    Packed,
+}
+
+impl std::str::FromStr for MemoryKind {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "pages" => Ok(MemoryKind::Pages),
+            "packed" => Ok(MemoryKind::Packed),
+            _ => Err(format!("unknown memory manager `{s}`: expected pages or packed")),
+        }
+    }
+}
+
+impl MemoryKind {
+    /// The kind named by `LANTERN_MEMORY` (`pages` or `packed`), else the default.
+    pub fn from_env() -> Self {
+        std::env::var("LANTERN_MEMORY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    }
+}
 
 use crate::error::Result;
 use crate::graph::{ExecutorAddr, MemLifetime, MemProt};

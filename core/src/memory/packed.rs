@@ -1,0 +1,578 @@
+//! The packing memory manager: units share large slabs instead of owning
+//! mappings, so a process holds a million live units in a few mappings.
+//!
+//! A slab is one reservation of three zones, each [`ZONE`] bytes, all within
+//! 2 GiB of each other (code reaches data PC-relative):
+//! - code: a `MAP_PRIVATE` `r-x` view of a memfd, written through a second,
+//!   `MAP_SHARED` `rw-` view of the same memfd elsewhere (W^X with no
+//!   protection flips: no view is ever writable and executable);
+//! - read-only data: likewise, `r--`;
+//! - writable data: private anonymous `rw-` (a shared view would share
+//!   globals with a forked child).
+//!
+//! The executing views are private, not shared, because the kernel refuses a
+//! debugger's breakpoint writes into shared non-writable mappings. A page a
+//! debugger wrote into becomes a private copy that no longer shows what the
+//! writable view writes, so pages that `/proc/self/pagemap` shows copied take
+//! no new code. Slabs are process-wide and never unmapped: code of a unit
+//! whose handle was dropped keeps running.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::fs::FileExt;
+use std::os::fd::AsRawFd;
+use std::sync::{Mutex, OnceLock};
+
+use super::placement::{align_up, find_free_address};
+use super::{
+    run_wrapper_call, AllocAction, AllocRequest, FinalizedAlloc, FinalizedMemory, InFlightAlloc,
+    InProcessMemoryManager, MemoryManager, Placement, WrapperCall,
+};
+use crate::error::{Error, Result};
+use crate::graph::{ExecutorAddr, MemLifetime, MemProt};
+
+/// Bytes in each zone of a slab.
+pub const ZONE: u64 = 128 << 20;
+/// Segments larger than this go to the per-page manager.
+const LARGEST_PACKED: u64 = ZONE / 4;
+/// Smallest allocation granule: keeps the free lists short.
+const GRANULE: u64 = 16;
+
+fn page_size() -> u64 {
+    rustix::param::page_size() as u64
+}
+
+/// The zones of a slab, in address order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zone {
+    Code = 0,
+    Rodata = 1,
+    Data = 2,
+}
+
+impl Zone {
+    fn of(prot: MemProt) -> Zone {
+        match prot {
+            MemProt::ReadExec => Zone::Code,
+            MemProt::Read => Zone::Rodata,
+            MemProt::ReadWrite => Zone::Data,
+        }
+    }
+    /// Dual-mapped zones are written through the memfd's shared view.
+    fn dual_mapped(self) -> bool {
+        self != Zone::Data
+    }
+}
+
+/// Free byte ranges of one zone, by offset; neighbours are coalesced.
+#[derive(Debug, Default)]
+struct FreeList {
+    ranges: BTreeMap<u64, u64>,
+}
+
+impl FreeList {
+    fn whole(len: u64) -> Self {
+        let mut ranges = BTreeMap::new();
+        ranges.insert(0, len);
+        FreeList { ranges }
+    }
+
+    /// First fit at `align`; returns the offset.
+    fn take(&mut self, size: u64, align: u64) -> Option<u64> {
+        let (start, len, at) = self.ranges.iter().find_map(|(&start, &len)| {
+            let at = align_up(start, align);
+            (at + size <= start + len).then_some((start, len, at))
+        })?;
+        self.ranges.remove(&start);
+        if at > start {
+            self.ranges.insert(start, at - start);
+        }
+        if at + size < start + len {
+            self.ranges.insert(at + size, start + len - at - size);
+        }
+        Some(at)
+    }
+
+    /// Removes `[start, end)` from the free ranges (pages never to be reused).
+    fn carve(&mut self, start: u64, end: u64) {
+        let overlapping: Vec<(u64, u64)> = self
+            .ranges
+            .range(..end)
+            .filter(|(&s, &l)| s + l > start)
+            .map(|(&s, &l)| (s, l))
+            .collect();
+        for (s, l) in overlapping {
+            self.ranges.remove(&s);
+            if s < start {
+                self.ranges.insert(s, start - s);
+            }
+            if s + l > end {
+                self.ranges.insert(end, s + l - end);
+            }
+        }
+    }
+
+    /// Gives `[off, off + len)` back; returns the coalesced free range holding it.
+    fn give(&mut self, mut off: u64, mut len: u64) -> (u64, u64) {
+        if let Some((&s, &l)) = self.ranges.range(..off).next_back() {
+            if s + l == off {
+                self.ranges.remove(&s);
+                len += off - s;
+                off = s;
+            }
+        }
+        if let Some(&l) = self.ranges.get(&(off + len)) {
+            self.ranges.remove(&(off + len));
+            len += l;
+        }
+        self.ranges.insert(off, len);
+        (off, off + len)
+    }
+}
+
+/// One reservation: three zones and the memfd behind the first two.
+struct Slab {
+    base: u64,
+    memfd: OwnedFd,
+    /// The shared writable view of the memfd: code at 0, read-only data at ZONE.
+    writable: u64,
+    free: [FreeList; 3],
+}
+
+impl Slab {
+    fn zone_base(&self, zone: Zone) -> u64 {
+        self.base + zone as u64 * ZONE
+    }
+
+    fn fits(&self, placement: Placement) -> bool {
+        match placement.window(3 * ZONE) {
+            None => true,
+            Some((start, end)) => self.base >= start && self.base + 3 * ZONE <= end,
+        }
+    }
+
+    fn new(placement: Placement) -> Result<Slab> {
+        let page = page_size();
+        let size = 3 * ZONE;
+        let mut base = None;
+        for _attempt in 0..8 {
+            let hint = find_free_address(placement, size, page)?;
+            let flags = libc::MAP_PRIVATE
+                | libc::MAP_ANONYMOUS
+                | libc::MAP_NORESERVE
+                | if hint.is_some() { libc::MAP_FIXED_NOREPLACE } else { 0 };
+            // SAFETY: a fresh inaccessible reservation at a free address
+            // (FIXED_NOREPLACE refuses to replace anything); nothing existing changes.
+            let ptr = unsafe {
+                libc::mmap(hint.unwrap_or(0) as *mut _, size as usize, libc::PROT_NONE, flags, -1, 0)
+            };
+            if ptr == libc::MAP_FAILED {
+                let e = std::io::Error::last_os_error();
+                if e.raw_os_error() == Some(libc::EEXIST) {
+                    continue;
+                }
+                return Err(Error::Memory(format!(
+                    "cannot reserve a {} MiB JIT slab {placement}: {e}",
+                    size >> 20
+                )));
+            }
+            if hint.is_some_and(|h| h != ptr as u64) {
+                // SAFETY: the reservation just made, unused.
+                unsafe { libc::munmap(ptr, size as usize) };
+                continue;
+            }
+            base = Some(ptr as u64);
+            break;
+        }
+        let base = base.ok_or_else(|| {
+            Error::Memory(format!("cannot reserve a JIT slab {placement}: the address space kept changing"))
+        })?;
+        let slab = Self::map_views(base).inspect_err(|_| {
+            // SAFETY: the reservation (and any views over it) belongs to no one else.
+            unsafe { libc::munmap(base as *mut _, size as usize) };
+        })?;
+        log::debug!("packed memory: new slab at {base:#x} for {placement:?}");
+        Ok(slab)
+    }
+
+    fn map_views(base: u64) -> Result<Slab> {
+        let os = |what: &str| Error::Memory(format!("JIT slab: {what}: {}", std::io::Error::last_os_error()));
+        // SAFETY: a NUL-terminated name; the fd returned is owned below.
+        let fd = unsafe { libc::memfd_create(c"lantern-jit".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(os("memfd_create"));
+        }
+        // SAFETY: `fd` is a fresh descriptor nobody else owns.
+        let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: plain syscall on our memfd.
+        if unsafe { libc::ftruncate(fd, (2 * ZONE) as libc::off_t) } != 0 {
+            return Err(os("ftruncate"));
+        }
+        let views = [
+            (base, libc::PROT_READ | libc::PROT_EXEC, 0u64),
+            (base + ZONE, libc::PROT_READ, ZONE),
+        ];
+        for (addr, prot, offset) in views {
+            // SAFETY: MAP_FIXED over our own PROT_NONE reservation only.
+            let p = unsafe {
+                libc::mmap(addr as *mut _, ZONE as usize, prot, libc::MAP_PRIVATE | libc::MAP_FIXED, fd, offset as libc::off_t)
+            };
+            if p == libc::MAP_FAILED {
+                return Err(os("mapping an executing view"));
+            }
+        }
+        // SAFETY: MAP_FIXED over our own reservation only.
+        let p = unsafe {
+            libc::mmap(
+                (base + 2 * ZONE) as *mut _,
+                ZONE as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(os("mapping the data zone"));
+        }
+        // SAFETY: a new shared mapping of our memfd where the kernel likes.
+        let w = unsafe {
+            libc::mmap(std::ptr::null_mut(), (2 * ZONE) as usize, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
+        };
+        if w == libc::MAP_FAILED {
+            return Err(os("mapping the writable view"));
+        }
+        Ok(Slab {
+            base,
+            memfd,
+            writable: w as u64,
+            free: [FreeList::whole(ZONE), FreeList::whole(ZONE), FreeList::whole(ZONE)],
+        })
+    }
+
+    /// Gives a piece back, and whole free pages back to the kernel.
+    fn release(&mut self, zone: Zone, off: u64, len: u64) {
+        let page = page_size();
+        let (start, end) = self.free[zone as usize].give(off, len);
+        let (ps, pe) = (align_up(start, page), end & !(page - 1));
+        if pe <= ps {
+            return;
+        }
+        if zone.dual_mapped() {
+            let file_off = zone as u64 * ZONE + ps;
+            // SAFETY: punches a hole in our memfd over pages no unit uses; both
+            // views then read zeros there (private copies, never reused, stay).
+            unsafe {
+                libc::fallocate(
+                    self.memfd.as_raw_fd(),
+                    libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                    file_off as libc::off_t,
+                    (pe - ps) as libc::off_t,
+                )
+            };
+        } else {
+            // SAFETY: the pages lie in our data zone and no unit uses them.
+            unsafe {
+                libc::madvise((self.zone_base(zone) + ps) as *mut _, (pe - ps) as usize, libc::MADV_DONTNEED)
+            };
+        }
+    }
+}
+
+/// Every slab of the process, and the pagemap to check executing views with.
+struct Pool {
+    slabs: Vec<Slab>,
+    pagemap: Option<File>,
+}
+
+fn pool() -> &'static Mutex<Pool> {
+    static POOL: OnceLock<Mutex<Pool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        Mutex::new(Pool {
+            slabs: Vec::new(),
+            pagemap: File::open("/proc/self/pagemap").ok(),
+        })
+    })
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Pool> {
+    pool().lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Pool {
+    /// Whether the page at `addr` of an executing view is a private copy (a
+    /// debugger wrote into it): bit 61 clear on a present or swapped page.
+    fn page_copied(&self, addr: u64) -> bool {
+        let Some(pagemap) = &self.pagemap else {
+            return false;
+        };
+        let mut entry = [0u8; 8];
+        if pagemap.read_exact_at(&mut entry, addr / page_size() * 8).is_err() {
+            return false;
+        }
+        let e = u64::from_le_bytes(entry);
+        let present_or_swapped = e & (3 << 62) != 0;
+        present_or_swapped && e & (1 << 61) == 0
+    }
+
+    /// Pages of `[addr, addr + len)` that are private copies.
+    fn copied_pages(&self, addr: u64, len: u64) -> Vec<u64> {
+        let page = page_size();
+        let mut p = addr & !(page - 1);
+        let mut out = Vec::new();
+        while p < addr + len.max(1) {
+            if self.page_copied(p) {
+                out.push(p);
+            }
+            p += page;
+        }
+        out
+    }
+
+    /// Places every piece in slab `s`, or nothing.
+    fn place_in(&mut self, s: usize, request: &AllocRequest) -> Option<Vec<Piece>> {
+        let mut pieces: Vec<Piece> = Vec::with_capacity(request.segments.len());
+        for seg in &request.segments {
+            let zone = Zone::of(seg.prot);
+            let size = align_up(seg.size.max(1), GRANULE);
+            let align = seg.align.max(GRANULE);
+            loop {
+                let Some(off) = self.slabs[s].free[zone as usize].take(size, align) else {
+                    for p in pieces.drain(..) {
+                        self.slabs[s].free[p.zone as usize].give(p.off, p.len);
+                    }
+                    return None;
+                };
+                let addr = self.slabs[s].zone_base(zone) + off;
+                let copied = if zone.dual_mapped() { self.copied_pages(addr, size) } else { Vec::new() };
+                if copied.is_empty() {
+                    pieces.push(Piece { zone, off, len: size, lifetime: seg.lifetime });
+                    break;
+                }
+                // A debugger's private copies: never reuse those pages.
+                let page = page_size();
+                let base = self.slabs[s].zone_base(zone);
+                let free = &mut self.slabs[s].free[zone as usize];
+                free.give(off, size);
+                for p in copied {
+                    free.carve(p - base, p - base + page);
+                }
+            }
+        }
+        Some(pieces)
+    }
+}
+
+/// One segment's bytes in a slab.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    zone: Zone,
+    off: u64,
+    len: u64,
+    lifetime: MemLifetime,
+}
+
+/// Packs units into process-wide slabs; large units go to the per-page manager.
+#[derive(Debug, Default)]
+pub struct PackedMemoryManager {
+    fallback: InProcessMemoryManager,
+}
+
+impl PackedMemoryManager {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl MemoryManager for PackedMemoryManager {
+    fn allocate(&self, request: &AllocRequest) -> Result<Box<dyn InFlightAlloc>> {
+        if request.segments.iter().any(|s| s.lifetime == MemLifetime::NoAlloc) {
+            return Err(Error::Memory("NoAlloc segments are never allocated in the executor".into()));
+        }
+        if request
+            .segments
+            .iter()
+            .any(|s| s.size > LARGEST_PACKED || s.align > page_size())
+        {
+            return self.fallback.allocate(request);
+        }
+        let mut pool = lock();
+        let mut placed = None;
+        for s in 0..pool.slabs.len() {
+            if pool.slabs[s].fits(request.placement) {
+                if let Some(pieces) = pool.place_in(s, request) {
+                    placed = Some((s, pieces));
+                    break;
+                }
+            }
+        }
+        let (slab, pieces) = match placed {
+            Some(p) => p,
+            None => {
+                let new = Slab::new(request.placement).map_err(|e| {
+                    Error::Memory(format!(
+                        "packed JIT memory cannot grow ({} slab(s) of {} MiB live): {e}",
+                        pool.slabs.len(),
+                        3 * ZONE >> 20
+                    ))
+                })?;
+                pool.slabs.push(new);
+                let s = pool.slabs.len() - 1;
+                let pieces = pool.place_in(s, request).ok_or_else(|| {
+                    Error::Memory("a unit does not fit in a fresh JIT slab".into())
+                })?;
+                (s, pieces)
+            }
+        };
+        let sl = &pool.slabs[slab];
+        let addrs: Vec<u64> = pieces.iter().map(|p| sl.zone_base(p.zone) + p.off).collect();
+        let writes: Vec<u64> = pieces
+            .iter()
+            .map(|p| {
+                if p.zone.dual_mapped() {
+                    sl.writable + p.zone as u64 * ZONE + p.off
+                } else {
+                    sl.zone_base(p.zone) + p.off
+                }
+            })
+            .collect();
+        drop(pool);
+        let mut alloc = PackedInFlight { slab, pieces, sizes: request.segments.iter().map(|s| s.size).collect(), addrs, writes };
+        for i in 0..alloc.pieces.len() {
+            alloc.working_memory(i).fill(0);
+        }
+        Ok(Box::new(alloc))
+    }
+}
+
+struct PackedInFlight {
+    slab: usize,
+    pieces: Vec<Piece>,
+    sizes: Vec<u64>,
+    /// Executor addresses, per segment.
+    addrs: Vec<u64>,
+    /// Where the linker writes each segment (the shared view for dual-mapped zones).
+    writes: Vec<u64>,
+}
+
+impl PackedInFlight {
+    fn free(&self, keep: impl Fn(&Piece) -> bool) {
+        let mut pool = lock();
+        for p in self.pieces.iter().filter(|p| !keep(p)) {
+            pool.slabs[self.slab].release(p.zone, p.off, p.len);
+        }
+    }
+}
+
+impl InFlightAlloc for PackedInFlight {
+    fn segment_addr(&self, index: usize) -> ExecutorAddr {
+        ExecutorAddr(self.addrs[index])
+    }
+
+    fn working_memory(&mut self, index: usize) -> &mut [u8] {
+        // SAFETY: the piece is reserved for this allocation alone in a writable
+        // view (shared memfd view or private data zone) that is never unmapped;
+        // the borrow is tied to `&mut self`, so no alias exists.
+        unsafe { std::slice::from_raw_parts_mut(self.writes[index] as *mut u8, self.sizes[index] as usize) }
+    }
+
+    fn finalize(self: Box<Self>, actions: Vec<AllocAction>) -> Result<FinalizedAlloc> {
+        // A debugger may have copied a page between allocation and now: the
+        // executing view would not show the unit's code. Refuse (narrow race).
+        {
+            let pool = lock();
+            for (p, &addr) in self.pieces.iter().zip(&self.addrs) {
+                if p.zone.dual_mapped() && !pool.copied_pages(addr, p.len).is_empty() {
+                    drop(pool);
+                    self.free(|_| false);
+                    return Err(Error::Memory(format!(
+                        "a debugger wrote into the page at {addr:#x} while the unit was being linked; link it again"
+                    )));
+                }
+            }
+        }
+        let mut ran: Vec<AllocAction> = Vec::with_capacity(actions.len());
+        for action in actions {
+            if let Some(call) = &action.finalize {
+                if let Err(e) = run_wrapper_call(call) {
+                    for done in ran.iter().rev() {
+                        if let Some(dealloc) = &done.dealloc {
+                            let _ = run_wrapper_call(dealloc);
+                        }
+                    }
+                    self.free(|_| false);
+                    return Err(e);
+                }
+            }
+            ran.push(action);
+        }
+        self.free(|p| p.lifetime != MemLifetime::Finalize);
+        let standard: Vec<(Piece, u64)> = self
+            .pieces
+            .iter()
+            .zip(&self.addrs)
+            .filter(|(p, _)| p.lifetime != MemLifetime::Finalize)
+            .map(|(p, &a)| (*p, a))
+            .collect();
+        let lo = standard.iter().map(|(_, a)| *a).min().unwrap_or(0);
+        let hi = standard.iter().map(|(p, a)| a + p.len).max().unwrap_or(0);
+        Ok(FinalizedAlloc::new(Box::new(PackedFinalized {
+            slab: self.slab,
+            pieces: standard.into_iter().map(|(p, _)| p).collect(),
+            range: (lo, hi - lo),
+            dealloc_actions: ran.into_iter().filter_map(|a| a.dealloc).collect(),
+        })))
+    }
+
+    fn abandon(self: Box<Self>) {
+        self.free(|_| false);
+    }
+}
+
+struct PackedFinalized {
+    slab: usize,
+    pieces: Vec<Piece>,
+    range: (u64, u64),
+    dealloc_actions: Vec<WrapperCall>,
+}
+
+impl FinalizedMemory for PackedFinalized {
+    fn deallocate(self: Box<Self>) -> Result<()> {
+        let mut first_error = None;
+        for call in self.dealloc_actions.iter().rev() {
+            if let Err(e) = run_wrapper_call(call) {
+                first_error.get_or_insert(e);
+            }
+        }
+        let mut pool = lock();
+        for p in &self.pieces {
+            pool.slabs[self.slab].release(p.zone, p.off, p.len);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// The span from the lowest to the highest standard segment (other units'
+    /// bytes may lie between them).
+    fn range(&self) -> (ExecutorAddr, u64) {
+        (ExecutorAddr(self.range.0), self.range.1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FreeList;
+
+    #[test]
+    fn free_list_coalesces_and_aligns() {
+        let mut f = FreeList::whole(4096);
+        let a = f.take(16, 16).unwrap();
+        let b = f.take(100, 64).unwrap();
+        assert_eq!((a, b), (0, 64));
+        assert_eq!(f.give(a, 16), (0, 64));
+        assert_eq!(f.give(b, 100), (0, 4096));
+        f.carve(100, 200);
+        assert_eq!(f.take(4000, 1), None);
+        assert_eq!(f.take(100, 1), Some(0));
+    }
+}
