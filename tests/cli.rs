@@ -80,7 +80,7 @@ fn example_hello_runs() {
 
 #[test]
 fn response_files_supply_files_and_options() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-rsp");
@@ -102,7 +102,7 @@ fn response_files_supply_files_and_options() {
 /// as a file does: it cannot be mapped, so it is read whole.
 #[test]
 fn objects_can_come_from_a_pipe() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-pipe");
@@ -123,7 +123,7 @@ fn objects_can_come_from_a_pipe() {
 
 #[test]
 fn entry_option_selects_the_function() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-entry");
@@ -144,7 +144,7 @@ fn entry_option_selects_the_function() {
 
 #[test]
 fn death_by_signal_is_the_programs() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-signal");
@@ -160,7 +160,7 @@ fn death_by_signal_is_the_programs() {
 
 #[test]
 fn executable_stack_request_is_honoured_and_reported() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-execstack");
@@ -183,7 +183,7 @@ fn executable_stack_request_is_honoured_and_reported() {
 
 #[test]
 fn link_prints_layout_and_timings() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-layout");
@@ -226,7 +226,7 @@ fn link_prints_layout_and_timings() {
 
 #[test]
 fn shared_libraries_by_name_and_path() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-libs");
@@ -275,7 +275,7 @@ fn shared_libraries_by_name_and_path() {
 
 #[test]
 fn link_stats_show_relaxed_got_loads() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-stats");
@@ -301,7 +301,7 @@ fn link_stats_show_relaxed_got_loads() {
 
 #[test]
 fn perf_map_names_the_jit_functions() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-perf-map");
@@ -417,7 +417,7 @@ fn check_jitted_cfi(path: &Path) {
 
 #[test]
 fn jitdump_has_code_lines_and_close_records() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-jitdump");
@@ -569,7 +569,7 @@ fn symbolize_matches_addr2line_on_the_native_program() {
     let source = "#include <stdio.h>\nstatic inline int square(int x)\n{\n    return x * x;\n}\n__attribute__((noinline)) int sum_squares(int n)\n{\n    int s = 0;\n    for (int i = 0; i < n; i++)\n        s += square(i) ^ (s >> 3);\n    return s;\n}\nint main(int argc, char **argv)\n{\n    printf(\"%d\\n\", sum_squares(argc * 100));\n    return 0;\n}\n";
     let obj = compile_c(&dir, "inl", source, &["-g", "-O2"]);
     let native = dir.join("inl");
-    check(Command::new("gcc").arg(&obj).arg("-o").arg(&native)).unwrap();
+    link_native(&[&obj], &native).unwrap();
     let symbols = check(Command::new("nm").arg("-S").arg(&native)).unwrap();
     // Every byte of both functions, as SYMBOL+OFFSET and as the native address.
     let (mut specs, mut addresses) = (String::new(), Vec::new());
