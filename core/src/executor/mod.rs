@@ -3,6 +3,7 @@
 
 mod in_process;
 mod runtime;
+mod static_tls;
 mod tls_image;
 
 pub use in_process::InProcessExecutor;
