@@ -26,6 +26,8 @@ fi
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The API documentation builds without a warning (broken or private links).
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

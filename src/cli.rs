@@ -111,7 +111,7 @@ pub(crate) struct CommonArgs {
 struct RunArgs {
     #[command(flatten)]
     common: CommonArgs,
-    /// Name passed to the program as argv[0] (default: the first file's name).
+    /// Name passed to the program as `argv[0]` (default: the first file's name).
     #[arg(long, value_name = "NAME")]
     argv0: Option<String>,
     /// Name the JIT'd functions for perf in /tmp/perf-PID.map (`perf report` reads it).

@@ -215,7 +215,7 @@ fn quoted_thread_name(line: &str) -> String {
 /// lldb's module names: "prog`f" natively, "JIT(ADDR)`f" under Lantern,
 /// both "MODULE`f" (whether a name is qualified at all stays visible);
 /// "N symbols match 'f' in MODULE:" loses its module; "Address:
-/// prog[ADDR] (prog.PT_LOAD[3]..data + 20)" keeps the section only (the
+/// prog\[ADDR\] (prog.PT_LOAD\[3\]..data + 20)" keeps the section only (the
 /// offset counts what a static link adds to the section).
 fn lldb_module_names(line: &str) -> String {
     if let Some(pos) = line.find("Address: ") {

@@ -35,6 +35,11 @@ pub struct GraphBuilderOptions {
     /// ([`PendingRelocations`]) for [`materialize_relocations`], when the
     /// DWARF is relocated off the link's critical path.
     pub defer_debug_relocations: bool,
+    /// Non-allocated sections kept as NoAlloc by name, besides debug
+    /// information: metadata that plugins read (see
+    /// [`Plugin::noalloc_sections`](crate::link::Plugin::noalloc_sections)).
+    /// Their relocations are applied with the unit's, never deferred.
+    pub noalloc_sections: Vec<String>,
 }
 
 /// How the builder treats an input section.
@@ -46,6 +51,8 @@ enum SectionClass {
     EhFrame,
     /// DWARF and stabs: NoAlloc.
     Debug,
+    /// A section a plugin asked for ([`GraphBuilderOptions::noalloc_sections`]): NoAlloc.
+    Metadata,
 }
 
 fn classify_section(
@@ -69,6 +76,9 @@ fn classify_section(
         && sh_type != elf::SHT_NOBITS.0
     {
         return SectionClass::Debug;
+    }
+    if sh_type != elf::SHT_NOBITS.0 && options.noalloc_sections.iter().any(|n| n == name) {
+        return SectionClass::Metadata;
     }
     SectionClass::Skip
 }
@@ -230,7 +240,7 @@ impl<'a> GraphBuilder<'a> {
             let keep = flags & elf::SHF_GNU_RETAIN.0 != 0
                 || is_initializer_section(&sname)
                 || class != SectionClass::Alloc;
-            let lifetime = if class == SectionClass::Debug {
+            let lifetime = if matches!(class, SectionClass::Debug | SectionClass::Metadata) {
                 MemLifetime::NoAlloc
             } else {
                 MemLifetime::Standard
@@ -409,6 +419,7 @@ impl<'a> GraphBuilder<'a> {
             let section = graph.section(graph.block(block).section);
             if options.defer_debug_relocations
                 && section.lifetime == MemLifetime::NoAlloc
+                && is_debug_section(&section.name)
                 && section.name != STAB
             {
                 // Only checked for shape now; read when the DWARF is relocated.

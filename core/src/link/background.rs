@@ -5,7 +5,7 @@
 //!
 //! The worker starts with the first job, [`HEAD_START`] later (a program
 //! that ends sooner never pays for it), at a lower priority than the
-//! program's threads ([`NICE`]). Jobs run one at a time, in the order they
+//! program's threads (`NICE`). Jobs run one at a time, in the order they
 //! were submitted; [`IDLE_EXIT`] after the last one the thread ends, so a
 //! debugger attaching later finds the program's threads only. Links made
 //! while a tracer (gdb, lldb-server) is attached run their deferred passes at

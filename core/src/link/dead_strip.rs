@@ -54,8 +54,10 @@ pub fn dead_strip(graph: &mut LinkGraph, mode: &DeadStrip) {
             continue;
         }
         graph.block_mut(id).live = true;
-        // Debug info describes code; it never keeps code alive.
-        if graph.is_noalloc(id) {
+        // Debug info describes code; it never keeps code alive. Plugins'
+        // metadata sections do: what they point at must exist.
+        let section_name = &graph.section(graph.block(id).section).name;
+        if graph.is_noalloc(id) && crate::elf::is_debug_section(section_name) {
             continue;
         }
         // An FDE describes its function and never keeps it alive (as GNU ld's

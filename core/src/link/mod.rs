@@ -73,6 +73,13 @@ pub struct PassConfig {
 pub trait Plugin: Send + Sync {
     fn name(&self) -> &str;
     fn modify_pass_config(&self, config: &mut PassConfig);
+    /// Non-allocated sections (by name) the plugin reads: the builder keeps
+    /// them as NoAlloc sections, relocated in controller memory (DWARF is
+    /// kept when the session asks for debug information). Read their
+    /// fixed-up bytes with [`fixed_up_copies`] from `post_allocation` on.
+    fn noalloc_sections(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// Called before code of the units linked so far may run
     /// ([`Session::lookup`](crate::session::Session::lookup),
     /// [`Session::prepare_to_run`](crate::session::Session::prepare_to_run)):

@@ -434,6 +434,11 @@ impl Session {
         GraphBuilderOptions {
             debug_info: self.options.debug_info,
             defer_debug_relocations: self.options.background,
+            noalloc_sections: self
+                .plugins
+                .iter()
+                .flat_map(|plugin| plugin.noalloc_sections())
+                .collect(),
         }
     }
 

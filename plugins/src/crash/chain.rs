@@ -9,7 +9,7 @@
 //! crash handler is installed, a program's action for one of its signals is
 //! recorded here instead of installed. At a crash, Lantern prints its report,
 //! then installs the program's action and runs its handler as the kernel
-//! would have ([`run_program_handler`]): the program's message, and its exit
+//! would have (`run_program_handler`): the program's message, and its exit
 //! status, are the native ones.
 
 use std::cell::UnsafeCell;

@@ -18,7 +18,7 @@
 //! reported too), allocates nothing, writes with `write(2)`, and unwinds with
 //! the unwinder the JIT'd code is registered with (`_Unwind_Backtrace`, which
 //! steps through the signal frame and needs no frame pointers); frames of
-//! code without CFI are found as gdb finds them, and marked (see [`unwind`]).
+//! code without CFI are found as gdb finds them, and marked (see `unwind`).
 
 use std::ffi::{c_int, c_void};
 use std::fmt::Write as _;
@@ -181,7 +181,7 @@ pub fn install() -> std::io::Result<()> {
 
 static FRAME_NUMBER: AtomicUsize = AtomicUsize::new(0);
 
-/// Ends the line of a frame that no CFI describes (see [`unwind`]).
+/// Ends the line of a frame that no CFI describes (see `unwind`).
 pub const HEURISTIC: &str = " [found by a heuristic]";
 
 /// One JIT'd frame in the report's format, without the newline:

@@ -7,7 +7,7 @@
 //! the graph's named symbols. A deferred pass builds it (on the background
 //! worker when the session runs one and no debugger is attached, else before
 //! the link returns) and hands it to the [`registry`], which registers it
-//! through [`gdb_jit`] at once or, batched, merged with other units'
+//! through [`gdb_jit`](crate::gdb_jit) at once or, batched, merged with other units'
 //! ([`merge`]); the dealloc action removes it.
 
 mod elf_writer;

@@ -5,7 +5,7 @@
 //! parses nor allocates: the crash handler looks addresses up from a signal
 //! handler. A unit's quick table (its code and symbols) is published once the
 //! unit is finalized; its DWARF (the address ranges of each chain of frames,
-//! [`dwarf`]) is read by a deferred pass, on the background worker when the
+//! `dwarf`) is read by a deferred pass, on the background worker when the
 //! session runs one, which completes the table. The dealloc action drops the
 //! table before the unit's memory goes.
 
