@@ -102,7 +102,10 @@ mod tests {
             format!("GROUP ( /nonexistent/libnot.so.1 {} )\n", lib.display()),
         )
         .unwrap();
-        assert_eq!(find("fake", std::slice::from_ref(&dir)), lib.display().to_string());
+        assert_eq!(
+            find("fake", std::slice::from_ref(&dir)),
+            lib.display().to_string()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
