@@ -470,3 +470,31 @@ fn tls_models_keep_their_code_and_get_their_got_entries() {
     assert_eq!(l.u64(descriptor + 8) as i64, tp_x + 8);
     assert_eq!(l.stats, "GOT loads relaxed: 0, stubs bypassed: 3");
 }
+
+#[test]
+fn print_section_names_a_section_the_link_lacks() {
+    let Some(assembler) = require_tool(&["llvm-mc-19"], "llvm-mc-19") else {
+        return;
+    };
+    let dir = scratch("relaxations-missing-section");
+    let object = dir.join("got_loads.o");
+    check(
+        Command::new(assembler)
+            .args(["-filetype=obj", "-triple=x86_64-linux-gnu"])
+            .arg(fixtures_dir().join("got_loads.s"))
+            .arg("-o")
+            .arg(&object),
+    )
+    .unwrap();
+    let out = Command::new(lantern())
+        .args(["link", "--print-section", "$__STUBS"])
+        .arg(&object)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no section named $__STUBS") && stderr.contains("--print-layout"),
+        "{stderr}"
+    );
+}

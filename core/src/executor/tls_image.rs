@@ -201,7 +201,7 @@ pub(crate) fn build(image: &TlsImage<'_>, static_tls: bool) -> Vec<u8> {
             (elf::DT_RELA, rela),
             (elf::DT_RELASZ, RELA_SIZE),
             (elf::DT_RELAENT, RELA_SIZE),
-            (elf::DT_FLAGS, u64::from(elf::DF_STATIC_TLS.0)),
+            (elf::DT_FLAGS, elf::DF_STATIC_TLS.0),
         ]);
     }
     dynamic_table.push((elf::DT_NULL, 0));
@@ -217,7 +217,7 @@ pub(crate) fn build(image: &TlsImage<'_>, static_tls: bool) -> Vec<u8> {
             &Rel {
                 r_offset: got,
                 r_sym: 0,
-                r_type: elf::R_X86_64_TPOFF64.into(),
+                r_type: elf::R_X86_64_TPOFF64,
                 r_addend: 0,
             },
         );
