@@ -292,6 +292,11 @@ fn host_calls_in_range_bypass_their_stubs() {
         &cat(&[&[0x48, 0x8d, 0x05], &rel32(at("mov_got") + 7, puts)]),
     );
     l.expect(
+        "lea_puts",
+        0,
+        &cat(&[&[0x48, 0x8d, 0x3d], &rel32(at("lea_puts") + 7, puts)]),
+    );
+    l.expect(
         "jmp_plt",
         0,
         &cat(&[&[0xe9], &rel32(at("jmp_plt") + 5, puts)]),
@@ -301,8 +306,8 @@ fn host_calls_in_range_bypass_their_stubs() {
     assert_eq!(stubs.2.len(), 8, "one stub");
     assert_eq!(l.u64(l.stub_entry(stubs.1)), puts);
     assert!(
-        l.stats.ends_with("stubs bypassed: 2"),
-        "call_plt, jmp_plt: {}",
+        l.stats.ends_with("stubs bypassed: 3"),
+        "call_plt, lea_puts, jmp_plt: {}",
         l.stats
     );
 }
@@ -357,10 +362,35 @@ fn host_calls_out_of_range_go_through_stubs() {
         0,
         &cat(&[&[0xbf], &abort_stub32.to_le_bytes()]),
     );
+    l.expect(
+        "abs_abort_s",
+        0,
+        &cat(&[&[0x48, 0xc7, 0xc7], &abort_stub32.to_le_bytes()]),
+    );
+    let abort_delta = l.sym("abort_delta");
+    assert_eq!(l.u64(abort_delta), abort_stub.wrapping_sub(abort_delta));
     l.expect("got_abort", 0, &[0x48, 0x8b, 0x05]);
     let canonical_entry = l.got_entry(at("got_abort") + 3);
     assert_ne!(canonical_entry, l.stub_entry(abort_stub));
     assert_eq!(l.u64(canonical_entry), abort_stub);
+    l.expect(
+        "call_got_abort",
+        0,
+        &cat(&[
+            &[0xff, 0x15],
+            &rel32(at("call_got_abort") + 6, canonical_entry),
+        ]),
+    );
+    l.expect(
+        "call_abort",
+        0,
+        &cat(&[&[0xe8], &rel32(at("call_abort") + 5, abort_stub)]),
+    );
+    l.expect(
+        "lea_puts",
+        0,
+        &cat(&[&[0x48, 0x8d, 0x3d], &rel32(at("lea_puts") + 7, puts_stub)]),
+    );
     assert_eq!(l.stats, "GOT loads relaxed: 0, stubs bypassed: 0");
 }
 

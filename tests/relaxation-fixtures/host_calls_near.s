@@ -7,6 +7,8 @@
 #   jmp_plt:   jmp puts@PLT                   ->  jmp puts             (e9, rel32 to puts itself)
 #   call_got:  call *puts@GOTPCREL(%rip)      ->  addr32 call puts     (ff 15 -> 67 e8)
 #   mov_got:   movq puts@GOTPCREL(%rip), %rax ->  leaq puts(%rip), %rax
+#   lea_puts:  leaq puts(%rip), %rdi          (R_X86_64_PC32 to a host function, lowered to
+#                                              its stub like a call, then bypassed: rel32 to puts)
 #
 # The stub stays in memory (ff 25 <GOT entry> cc cc), its GOT entry holds
 # puts' address; `puts_address` holds it too (R_X86_64_64), for the check.
@@ -26,6 +28,9 @@ call_got:
         .globl  mov_got
 mov_got:
         movq    puts@GOTPCREL(%rip), %rax
+        .globl  lea_puts
+lea_puts:
+        leaq    puts(%rip), %rdi
         .globl  jmp_plt
 jmp_plt:
         jmp     puts@PLT
