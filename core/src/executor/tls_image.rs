@@ -267,9 +267,9 @@ pub(crate) fn build(image: &TlsImage<'_>, static_tls: bool) -> Vec<u8> {
             sh_offset: rela,
             sh_size: RELA_SIZE,
             sh_link: dynsym_index,
-            sh_info: 0,
             sh_addralign: 8,
             sh_entsize: RELA_SIZE,
+            ..Default::default()
         });
         writer.write_section_header(&SectionHeader {
             sh_name: writer.section_name_offset(Some(got_name)),
@@ -278,10 +278,9 @@ pub(crate) fn build(image: &TlsImage<'_>, static_tls: bool) -> Vec<u8> {
             sh_addr: got,
             sh_offset: got,
             sh_size: 8,
-            sh_link: 0,
-            sh_info: 0,
             sh_addralign: 8,
             sh_entsize: 8,
+            ..Default::default()
         });
     }
     // `.tdata` and `.tbss` over the TLS segment, so debuggers see the
@@ -293,10 +292,8 @@ pub(crate) fn build(image: &TlsImage<'_>, static_tls: bool) -> Vec<u8> {
         sh_addr: addr,
         sh_offset: addr,
         sh_size: size,
-        sh_link: 0,
-        sh_info: 0,
         sh_addralign,
-        sh_entsize: 0,
+        ..Default::default()
     };
     let tdata_name = writer.section_name_offset(Some(tdata.0));
     writer.write_section_header(&tls_section(
@@ -318,14 +315,10 @@ pub(crate) fn build(image: &TlsImage<'_>, static_tls: bool) -> Vec<u8> {
         writer.write_section_header(&SectionHeader {
             sh_name: writer.section_name_offset(Some(name)),
             sh_type: elf::SHT_PROGBITS,
-            sh_flags: elf::SectionFlags(0),
-            sh_addr: 0,
             sh_offset: offset,
             sh_size: section.bytes.len() as u64,
-            sh_link: 0,
-            sh_info: 0,
             sh_addralign: 1,
-            sh_entsize: 0,
+            ..Default::default()
         });
     }
     writer.write_symtab_section_header(num_local);
