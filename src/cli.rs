@@ -167,6 +167,10 @@ struct LinkArgs {
     /// Print edge counts by kind, relaxed GOT loads and bypassed stubs.
     #[arg(long)]
     stats: bool,
+    /// Print the linked bytes of every section named NAME (`.text`, `$__GOT`,
+    /// `$__STUBS`...), read back from memory after fixups and relaxations.
+    #[arg(long, value_name = "NAME")]
+    print_section: Vec<String>,
 }
 
 /// Runs the command line; returns the process's exit status.
@@ -465,7 +469,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
     };
     let linked = link_units(
         &args.common,
-        executor,
+        executor.clone(),
         std::slice::from_ref(&args.common.entry),
         plugins,
     )?;
@@ -473,6 +477,10 @@ fn link(args: LinkArgs) -> Result<(), String> {
         for unit in &linked.units {
             report::print_layout(&unit.layout);
         }
+    }
+    for name in &args.print_section {
+        let layouts: Vec<_> = linked.units.iter().map(|u| &u.layout).collect();
+        report::print_section(&layouts, name, executor.as_ref())?;
     }
     if let Some(stats) = stats {
         report::print_stats(&stats.counts());
