@@ -9,8 +9,8 @@ use object::LittleEndian as LE;
 use crate::arch::x86_64::{edge_kind_for_relocation, relocation_name, EdgeKind, RelocMapping};
 use crate::error::{Error, Result};
 use crate::graph::{
-    Block, BlockId, Content, Edge, InputFile, LinkGraph, Linkage, MemLifetime, MemProt,
-    PendingRelocations, Scope, Section, Symbol, SymbolDef, SymbolId,
+    BlockId, Content, Edge, InputFile, LinkGraph, Linkage, MemLifetime, MemProt,
+    PendingRelocations, Scope, SymbolDef, SymbolId,
 };
 
 type FileHeader64 = elf::FileHeader64<LE>;
@@ -249,24 +249,18 @@ impl<'a> GraphBuilder<'a> {
                 Some(rest) if gnu_compressed => format!(".debug_{rest}"),
                 _ => sname,
             };
-            let section = graph.add_section(Section {
-                name: sname,
-                prot,
-                lifetime,
-                file: file_id,
-                blocks: Vec::new(),
-                keep,
-                tls: flags & elf::SHF_TLS.0 != 0,
+            let section = graph.create_section(sname, prot, file_id);
+            let section_data = graph.section_mut(section);
+            section_data.lifetime = lifetime;
+            section_data.keep = keep;
+            section_data.tls = flags & elf::SHF_TLS.0 != 0;
+            section_blocks[index.0] = Some(match content {
+                Content::Owned(bytes) => graph.create_content_block(section, bytes, align),
+                Content::Input { start, end } => {
+                    graph.create_input_block(section, start..end, align)
+                }
+                Content::Zero => graph.create_zero_fill_block(section, size, align),
             });
-            section_blocks[index.0] = Some(graph.add_block(Block {
-                section,
-                content,
-                size,
-                align,
-                edges: Vec::new(),
-                addr: Default::default(),
-                live: false,
-            }));
         }
 
         // Symbols.
@@ -395,15 +389,20 @@ impl<'a> GraphBuilder<'a> {
             } else {
                 sym_name
             };
-            symbol_map[index.0] = Some(graph.add_symbol(Symbol {
-                name: sym_name,
-                def,
-                size: sym.st_size(e),
-                linkage,
-                scope,
-                is_function: matches!(st_type, elf::STT_FUNC | elf::STT_GNU_IFUNC),
-                file: file_id,
-            }));
+            let size = sym.st_size(e);
+            let callable = matches!(st_type, elf::STT_FUNC | elf::STT_GNU_IFUNC);
+            symbol_map[index.0] = Some(match def {
+                SymbolDef::Defined { block, offset } => graph
+                    .add_defined_symbol(block, offset, sym_name, size, linkage, scope, callable),
+                SymbolDef::External => {
+                    graph.add_external_symbol(file_id, sym_name, size, linkage, scope, callable)
+                }
+                SymbolDef::Absolute(value) => graph
+                    .add_absolute_symbol(file_id, sym_name, value, size, linkage, scope, callable),
+                SymbolDef::Common { size, align } => graph
+                    .add_common_symbol(file_id, sym_name, size, align, linkage, scope, callable),
+                SymbolDef::Outside(_) => unreachable!("resolution makes Outside symbols"),
+            });
         }
 
         // Relocations -> edges.
