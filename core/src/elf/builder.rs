@@ -33,7 +33,7 @@ pub struct GraphBuilderOptions {
     /// as NoAlloc sections (relocated in controller memory).
     pub debug_info: bool,
     /// Leave the relocations of DWARF sections in the file
-    /// ([`PendingRelocations`]) for [`materialize_relocations`], when the
+    /// ([`PendingRelocations`]) for [`materialize_relocations`](super::materialize_relocations), when the
     /// DWARF is relocated off the link's critical path.
     pub defer_debug_relocations: bool,
     /// Non-allocated sections kept as NoAlloc by name, besides debug

@@ -115,7 +115,7 @@ impl Relocations<'_> {
     }
 }
 
-/// Makes the graph's pending relocations ([`PendingRelocations`]) edges,
+/// Makes the graph's pending relocations ([`PendingRelocations`](crate::graph::PendingRelocations)) edges,
 /// sent where resolution sent their symbols' references (`graph.redirects`),
 /// with the errors the builder would have given. Blocks that are not live
 /// keep none.
