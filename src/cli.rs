@@ -168,6 +168,10 @@ struct LinkArgs {
     /// Print edge counts by kind, relaxed GOT loads and bypassed stubs.
     #[arg(long)]
     stats: bool,
+    /// Print the linked bytes of every section named NAME (`.text`, `$__GOT`,
+    /// `$__STUBS`...), read back from memory after fixups and relaxations.
+    #[arg(long, value_name = "NAME")]
+    print_section: Vec<String>,
     /// Print the link graph (sections, blocks with their addresses once
     /// assigned, symbols, edges) after PHASE of the pipeline.
     #[arg(long, value_enum, value_name = "PHASE")]
@@ -477,7 +481,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
     };
     let linked = link_units(
         &args.common,
-        executor,
+        executor.clone(),
         std::slice::from_ref(&args.common.entry),
         plugins,
     )?;
@@ -485,6 +489,10 @@ fn link(args: LinkArgs) -> Result<(), String> {
         for unit in &linked.units {
             report::print_layout(&unit.layout);
         }
+    }
+    for name in &args.print_section {
+        let layouts: Vec<_> = linked.units.iter().map(|u| &u.layout).collect();
+        report::print_section(&layouts, name, executor.as_ref())?;
     }
     if let Some(stats) = stats {
         report::print_stats(&stats.counts());
