@@ -13,6 +13,7 @@ use lantern_plugins::{
 };
 
 use crate::compile::{self, TempDir};
+use crate::dump_graph::{DumpGraph, DumpPhase};
 use crate::{libraries, report};
 
 #[derive(Parser)]
@@ -171,6 +172,10 @@ struct LinkArgs {
     /// `$__STUBS`...), read back from memory after fixups and relaxations.
     #[arg(long, value_name = "NAME")]
     print_section: Vec<String>,
+    /// Print the link graph (sections, blocks with their addresses once
+    /// assigned, symbols, edges) after PHASE of the pipeline.
+    #[arg(long, value_enum, value_name = "PHASE")]
+    dump_graph: Option<DumpPhase>,
 }
 
 /// Runs the command line; returns the process's exit status.
@@ -227,6 +232,8 @@ pub(crate) struct Plugins<'a> {
     /// run on the background worker while no debugger is attached, so the
     /// program starts as soon as its code is linked.
     pub(crate) background: bool,
+    /// Print the graph after this phase (`lantern link --dump-graph`).
+    pub(crate) dump_graph: Option<DumpPhase>,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -345,6 +352,10 @@ pub(crate) fn new_session(
     }
     if plugins.symbolizer {
         session.add_plugin(Arc::new(Symbolizer));
+    }
+    // Last: the dump shows what the other plugins' passes did in its phase.
+    if let Some(phase) = plugins.dump_graph {
+        session.add_plugin(Arc::new(DumpGraph(phase)));
     }
     session
 }
@@ -466,6 +477,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
         symbolizer: false,
         dwarf: false,
         background: false,
+        dump_graph: args.dump_graph,
     };
     let linked = link_units(
         &args.common,
