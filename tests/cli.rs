@@ -674,3 +674,94 @@ fn symbolize_matches_addr2line_on_the_native_program() {
         out.stderr
     );
 }
+
+#[test]
+fn dump_graph_shows_blocks_symbols_and_edges_after_a_phase() {
+    if require_tool(&["cc"], "a C compiler (cc)").is_none() {
+        return;
+    }
+    let dir = scratch("cli-dump-graph");
+    let src = dir.join("calls.c");
+    std::fs::write(
+        &src,
+        "__attribute__((noinline)) int callee(int x) { return x * 2; }\n\
+         int main(void) { return callee(21) - 42; }\n",
+    )
+    .unwrap();
+    let dump = |phase: &str| {
+        let out = run(Command::new(lantern())
+            .args(["link", "--dump-graph", phase])
+            .arg(&src));
+        assert_eq!(out.status, "exit 0", "{}", out.stderr);
+        assert!(
+            out.stdout
+                .starts_with(&format!("# link graph after {phase}\n")),
+            "{}",
+            out.stdout
+        );
+        out.stdout
+    };
+    // main's block (the line above its symbol), and the edges listed under it.
+    let main_block = |text: &str| -> (String, Vec<String>) {
+        let lines: Vec<&str> = text.lines().collect();
+        let main = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with('+') && l.contains(" main: "))
+            .unwrap_or_else(|| panic!("no symbol main in:\n{text}"));
+        let block = lines[..main]
+            .iter()
+            .rev()
+            .find(|l| l.trim_start().starts_with("block #"))
+            .expect("main's block");
+        let edges = lines[main..]
+            .iter()
+            .take_while(|l| !l.is_empty() && !l.trim_start().starts_with("block #"))
+            .filter(|l| l.trim_start().starts_with("edge "))
+            .map(|l| l.trim().to_string())
+            .collect();
+        (block.trim().to_string(), edges)
+    };
+
+    let before = dump("build");
+    let (block, edges) = main_block(&before);
+    assert!(block.contains("(no address)"), "{block}");
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.contains("BranchPCRel32 -> callee addend -4")),
+        "{edges:?}"
+    );
+
+    let after = dump("layout");
+    let (block, edges) = main_block(&after);
+    let addr = block.split_whitespace().nth(2).expect("block address");
+    let addr = u64::from_str_radix(addr.trim_start_matches("0x"), 16)
+        .unwrap_or_else(|_| panic!("no address in {block:?}"));
+    assert_ne!(addr, 0, "{block}");
+    let call = edges
+        .iter()
+        .find(|e| e.contains("BranchPCRel32 -> callee (0x"))
+        .unwrap_or_else(|| panic!("no call edge to callee with its address: {edges:?}"));
+    assert!(call.ends_with("addend -4"), "{call}");
+
+    let out = run(Command::new(lantern())
+        .args(["link", "--dump-graph", "after-lunch"])
+        .arg(&src));
+    assert_ne!(out.status, "exit 0");
+    assert!(
+        out.stderr.contains("invalid value 'after-lunch'")
+            && out
+                .stderr
+                .contains("build, dead-strip, tables, layout, relax, fixup"),
+        "{}",
+        out.stderr
+    );
+    let help = run(Command::new(lantern()).args(["link", "--help"]));
+    for phase in ["build", "dead-strip", "tables", "layout", "relax", "fixup"] {
+        assert!(
+            help.stdout.contains(&format!("- {phase}:")),
+            "{phase} missing from link --help:\n{}",
+            help.stdout
+        );
+    }
+}

@@ -569,16 +569,7 @@ struct ExpectedDifference {
 /// Differences that have a reason in Lantern (or in the host process) that
 /// this corpus does not fix. Each must still occur: a test fails when one
 /// no longer does, so that it is taken off this list.
-const EXPECTED_DIFFERENCES: &[ExpectedDifference] = &[ExpectedDifference {
-    program: "gas",
-    native: "$1 = 3",
-    lantern: "$1 = ",
-    reason: "`factor` has no debug information (hand-written assembly), and the \
-             lantern process has libm loaded, whose debug information has a static \
-             `const double factor[5]`: gdb prefers a symbol with debug information \
-             in any object file to the JIT'd minimal symbol. The native program \
-             does not load libm.",
-}];
+const EXPECTED_DIFFERENCES: &[ExpectedDifference] = &[];
 
 /// A gdb script that runs each command through Python, so that a command
 /// that fails prints its error and the session goes on, natively and under
@@ -1091,16 +1082,7 @@ fn nasm_lldb_session_matches_native() {
 
 #[test]
 fn gas_lldb_session_matches_native() {
-    // As for gdb (see EXPECTED_DIFFERENCES): natively `factor` has no debug
-    // information and lldb cannot find it; the lantern process has libm's
-    // `static const double factor[5]`, which lldb prints instead. Left out.
-    lldb_compare(
-        "gas",
-        "scale",
-        "factor",
-        &["scale at prog.s:21"],
-        &["factor"],
-    );
+    lldb_compare("gas", "scale", "factor", &["scale at prog.s:21"], &[]);
 }
 
 #[test]

@@ -5,8 +5,7 @@ use std::sync::Mutex;
 
 use super::{runtime, static_tls, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule};
 use crate::error::{Error, Result};
-use crate::graph::ExecutorAddr;
-use crate::link::Initializers;
+use crate::executor_types::{ExecutorAddr, Initializers};
 use crate::memory::{InProcessMemoryManager, MemoryManager};
 
 extern "C" {
