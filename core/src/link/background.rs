@@ -4,8 +4,8 @@
 //! report's tables), so a link returns as soon as the code can run.
 //!
 //! The worker starts with the first job, [`HEAD_START`] later (a program
-//! that ends sooner never pays for it), at a lower priority than the
-//! program's threads (`NICE`). Jobs run one at a time, in the order they
+//! that ends sooner never pays for it), at the program's priority (a crash
+//! report may wait for it). Jobs run one at a time, in the order they
 //! were submitted; [`IDLE_EXIT`] after the last one the thread ends, so a
 //! debugger attaching later finds the program's threads only. Links made
 //! while a tracer (gdb, lldb-server) is attached run their deferred passes at
@@ -279,18 +279,13 @@ pub fn read_tracer() -> bool {
     }
 }
 
-/// The worker's nice value: when every core is busy, the program's threads
-/// go first (the worker still gets about a tenth of a core, so a debugger
-/// that attaches is never kept waiting for ever).
-const NICE: libc::c_int = 10;
-
 fn run() {
     // SAFETY: gettid has no preconditions.
     let tid = unsafe { libc::gettid() };
     WORKER_TID.store(tid, Ordering::SeqCst);
-    // Linux applies a thread id's nice value to that thread alone.
-    // SAFETY: setpriority reads its arguments only.
-    unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, NICE) };
+    // The worker runs at the program's priority. A lower one (it was nice
+    // 10) starved it exactly when a crash report waits for it on a busy
+    // machine, and an unprivileged process cannot raise it back.
     // A head start for the program: one that ends sooner never pays for the
     // worker's memory and page faults (its exit frees them too).
     std::thread::sleep(HEAD_START);
