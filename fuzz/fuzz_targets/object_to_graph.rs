@@ -18,6 +18,9 @@ fuzz_target!(|data: &[u8]| {
         let options = GraphBuilderOptions {
             debug_info: true,
             defer_debug_relocations,
+            // Every gcc and clang object has `.comment`: this covers the
+            // plugin-metadata (NoAlloc, relocated with the unit) path.
+            noalloc_sections: vec![".comment".into()],
         };
         let Ok(mut graph) = GraphBuilder::new("input.o", data).build(file.clone(), &options) else {
             return;

@@ -11,6 +11,32 @@ use crate::error::Result;
 /// more is a corrupt header, not debug information.
 const MAX_UNCOMPRESSED: u64 = 1 << 32;
 
+/// Rejects a header's uncompressed size that the compressed bytes cannot
+/// hold: the decoders allocate it up front and zero-fill it (ruzstd and
+/// flate2 both do), so a corrupt header of a few bytes would cost gigabytes.
+fn check_uncompressed_size(
+    format: object::CompressionFormat,
+    compressed: usize,
+    uncompressed: u64,
+) -> std::result::Result<(), String> {
+    // Deflate expands at most 1032:1; a zstd RLE block turns 4 bytes into up
+    // to 128 KiB.
+    let ratio = match format {
+        object::CompressionFormat::Zstandard => 1 << 15,
+        _ => 1032,
+    };
+    let most = (compressed as u64)
+        .saturating_mul(ratio)
+        .min(MAX_UNCOMPRESSED);
+    if uncompressed > most {
+        return Err(format!(
+            "uncompressed size {uncompressed:#x} is more than the {most:#x} that \
+             {compressed} bytes of {format:?} data can hold"
+        ));
+    }
+    Ok(())
+}
+
 /// The bytes of an `SHF_COMPRESSED` section (`gcc -gz=zlib`,
 /// `-gz=zstd`) and its alignment, from its `Elf64_Chdr`: relocations and
 /// everything after the builder see the uncompressed section, as a static
@@ -34,11 +60,7 @@ pub(super) fn decompress<'d>(
         other => return Err(fail(format!("unknown compression type {other}"))),
     };
     let uncompressed_size = header.ch_size.get(e);
-    if uncompressed_size > MAX_UNCOMPRESSED {
-        return Err(fail(format!(
-            "uncompressed size {uncompressed_size:#x} is more than the {MAX_UNCOMPRESSED:#x} accepted"
-        )));
-    }
+    check_uncompressed_size(format, rest.len(), uncompressed_size).map_err(fail)?;
     let align = header.ch_addralign.get(e);
     let bytes = object::read::CompressedData {
         format,
@@ -69,11 +91,12 @@ pub(super) fn decompress_gnu(
         .map(|rest| rest.split_at(8))
         .ok_or_else(|| fail("no \"ZLIB\" header".into()))?;
     let uncompressed_size = u64::from_be_bytes(size.try_into().expect("8 bytes"));
-    if uncompressed_size > MAX_UNCOMPRESSED {
-        return Err(fail(format!(
-            "uncompressed size {uncompressed_size:#x} is more than the {MAX_UNCOMPRESSED:#x} accepted"
-        )));
-    }
+    check_uncompressed_size(
+        object::CompressionFormat::Zlib,
+        stream.len(),
+        uncompressed_size,
+    )
+    .map_err(fail)?;
     object::read::CompressedData {
         format: object::CompressionFormat::Zlib,
         data: stream,
