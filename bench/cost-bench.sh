@@ -23,6 +23,7 @@ NBODY_STEPS=10000000
 SQLITE_ROWS=10000
 PARTS="run long session scale"
 SCALE_TOOLS="native,lantern,llvm-jitlink"
+SCALE_SIZES=1000
 PLOTS=0
 SUMMARY_ONLY=0
 SQLITE_C=
@@ -71,7 +72,11 @@ Options:
                      bench/debug-bench.sh --help)
   --nbody-steps N    steps of the long program (default: $NBODY_STEPS)
   --parts LIST       comma-separated subset of: run,long,session,scale (default: all)
-  --plots            also draw the scale part's SVG curves (bench/debug-bench.sh --plots)
+  --scale-sizes LIST numbers of objects of the scale part (default: $SCALE_SIZES; the
+                     table shows N=1000, the plots every N)
+  --plots            also draw the scale part's SVG curves into docs/plots
+                     (bench/debug-bench.sh --plots); use with several
+                     --scale-sizes, e.g. 100,1000,5000
   --sqlite PATH      use this sqlite3.c (its sqlite3.h next to it)
   --lantern PATH     the lantern binary (default: <repo>/target/release/lantern)
   --llvm-jitlink P   the llvm-jitlink binary (default: llvm-jitlink-19 on PATH)
@@ -105,6 +110,7 @@ while [ $# -gt 0 ]; do
         --nbody-steps) [ $# -ge 2 ] || die "--nbody-steps needs a number"; NBODY_STEPS=$2; shift 2 ;;
         --parts) [ $# -ge 2 ] || die "--parts needs a list"; PARTS=${2//,/ }; shift 2 ;;
         --plots) PLOTS=1; shift ;;
+        --scale-sizes) [ $# -ge 2 ] || die "--scale-sizes needs a list"; SCALE_SIZES=$2; shift 2 ;;
         --sqlite) [ $# -ge 2 ] || die "--sqlite needs a path"; SQLITE_C=$2; shift 2 ;;
         --lantern) [ $# -ge 2 ] || die "--lantern needs a path"; LANTERN=$2; shift 2 ;;
         --llvm-jitlink) [ $# -ge 2 ] || die "--llvm-jitlink needs a path"; JITLINK=$2; shift 2 ;;
@@ -209,6 +215,8 @@ if os.path.exists(scale):
     data = {}
     for line in list(open(scale))[1:]:
         n, d, t, regs, st, times, rss_kib, _ = line.rstrip("\n").split("\t")
+        if n != "1000":
+            continue
         times = [float(x) for x in times.split(",") if x]
         data[(d, t)] = (st, statistics.median(times) if times else None)
     out.append("### 1,000 objects: gdb and lldb sessions of bench/debug-bench.sh (medians)")
@@ -383,10 +391,10 @@ fi
 
 # ------------------------------------------------------------------ scale
 if has_part scale; then
-    section "1,000 objects: bench/debug-bench.sh --parts scale --sizes 1000"
+    section "bench/debug-bench.sh --parts scale --sizes $SCALE_SIZES"
     plots=()
     [ "$PLOTS" = 0 ] || plots=(--plots)
-    "$SCRIPT_DIR/debug-bench.sh" --workdir "$RESULTS/debug-bench" --parts scale --sizes 1000 \
+    "$SCRIPT_DIR/debug-bench.sh" --workdir "$RESULTS/debug-bench" --parts scale --sizes "$SCALE_SIZES" \
         --runs "$SCALE_RUNS" --ref-runs 3 --tools "$SCALE_TOOLS" --lantern "$LANTERN" \
         --llvm-jitlink "$JITLINK" --gdb "$GDB" --lldb "$LLDB" "${plots[@]}" >&2
 fi
