@@ -136,36 +136,43 @@ int main(void) {
     )
 }
 
+/// `lantern run -L DIR -l tlsx MAIN`.
+fn lantern_with_library(dir: &Path, main: &Path) -> Command {
+    let mut command = Command::new(lantern());
+    command
+        .arg("run")
+        .arg("-L")
+        .arg(dir)
+        .args(["-l", "tlsx"])
+        .arg(main);
+    command
+}
+
+/// The same program linked natively against the library (the oracle): it
+/// gets the library's TLS at startup, where static TLS has room for any size.
+fn native_with_library(dir: &Path, main: &PathBuf) -> Outcome {
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    native(
+        dir,
+        "gcc",
+        std::slice::from_ref(main),
+        &["-L", dir.to_str().unwrap(), "-ltlsx", "-lpthread", &rpath],
+    )
+}
+
 #[test]
 fn library_thread_locals_reach_initial_exec_code() {
     let dir = scratch("host-libraries-tls");
     let main = tls_library_program(&dir, 64);
-    let rpath = format!("-Wl,-rpath,{}", dir.display());
-    let expected = native(
-        &dir,
-        "gcc",
-        std::slice::from_ref(&main),
-        &["-L", dir.to_str().unwrap(), "-ltlsx", "-lpthread", &rpath],
-    );
-    let out = run(Command::new(lantern())
-        .arg("run")
-        .arg("-L")
-        .arg(&dir)
-        .args(["-l", "tlsx"])
-        .arg(&main));
-    assert_eq!(out, expected);
+    let out = run(&mut lantern_with_library(&dir, &main));
+    assert_eq!(out, native_with_library(&dir, &main));
 }
 
 #[test]
 fn library_tls_beyond_the_static_reserve_is_a_clear_error() {
     let dir = scratch("host-libraries-tls-big");
     let main = tls_library_program(&dir, 1 << 20);
-    let out = run(Command::new(lantern())
-        .arg("run")
-        .arg("-L")
-        .arg(&dir)
-        .args(["-l", "tlsx"])
-        .arg(&main));
+    let out = run(&mut lantern_with_library(&dir, &main));
     assert_eq!(out.status, "exit 1", "{out:?}");
     for text in [
         "libtlsx.so",
@@ -178,22 +185,8 @@ fn library_tls_beyond_the_static_reserve_is_a_clear_error() {
             out.stderr
         );
     }
-    // With the reserve the message asks for, the program runs.
-    let out = run(Command::new(lantern())
-        .env("GLIBC_TUNABLES", "glibc.rtld.optional_static_tls=2000000")
-        .arg("run")
-        .arg("-L")
-        .arg(&dir)
-        .args(["-l", "tlsx"])
-        .arg(&main));
-    // The native program gets the library's TLS at startup, where static
-    // TLS has room for any size: it is the oracle for the output.
-    let rpath = format!("-Wl,-rpath,{}", dir.display());
-    let expected = native(
-        &dir,
-        "gcc",
-        std::slice::from_ref(&main),
-        &["-L", dir.to_str().unwrap(), "-ltlsx", "-lpthread", &rpath],
-    );
-    assert_eq!(out, expected);
+    // With the reserve the message asks for, the program runs as natively.
+    let out = run(lantern_with_library(&dir, &main)
+        .env("GLIBC_TUNABLES", "glibc.rtld.optional_static_tls=2000000"));
+    assert_eq!(out, native_with_library(&dir, &main));
 }
