@@ -132,8 +132,10 @@ pub fn read_input(path: &Path) -> Result<InputFile> {
         // A small object is cheaper to read than to map (a mapping is a
         // system call, a page fault and an unmap), which counts for
         // runtimes that link many small units.
-        let mut bytes = Vec::with_capacity(len as usize);
-        std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(io_err)?;
+        // The size is known: `read_exact` asks the kernel for it no second
+        // time, as `read_to_end` would.
+        let mut bytes = vec![0; len as usize];
+        std::io::Read::read_exact(&mut &file, &mut bytes).map_err(io_err)?;
         Arc::new(bytes)
     } else {
         // SAFETY: the file is mapped read-only and private; if another process
