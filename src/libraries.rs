@@ -26,8 +26,11 @@ fn is_elf(path: &Path) -> bool {
 /// with `-l NAME` would load first. Reading the script is much cheaper than
 /// listing a system library directory of thousands of entries.
 fn from_linker_script(script: &Path) -> Option<PathBuf> {
-    let text = std::fs::read(script).ok()?;
-    if text.len() > 64 * 1024 {
+    const LIMIT: u64 = 64 * 1024;
+    let mut text = Vec::new();
+    let file = std::fs::File::open(script).ok()?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, LIMIT + 1), &mut text).ok()?;
+    if text.len() as u64 > LIMIT {
         return None;
     }
     let text = String::from_utf8(text).ok()?;
