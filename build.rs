@@ -7,11 +7,12 @@
 //!   stripped: gdb and lldb look these two symbols up by name.
 //! - Exports `sigaction` and `signal`, so the binary's (src/signals.rs) take
 //!   every library's calls.
-//! - Links the C++ runtime at startup, as a C++ program's loader would: its
-//!   thread-local variables (`std::call_once`'s, used by `<future>` and
-//!   `<mutex>`) then sit in static TLS, which JIT'd initial-exec code (g++'s
-//!   default for extern TLS in PIE code) can reach; a libstdc++ `dlopen`ed
-//!   later has dynamic TLS only.
+//!
+//! The binary does not link the C++ runtime: a C program's run and debugger
+//! session do not pay for loading it (gdb reads libstdc++ for about 100 ms).
+//! The session loads it when a unit needs it, and the executor gives its
+//! thread-local variables static TLS then (core/src/executor/static_tls.rs),
+//! so JIT'd initial-exec code reaches them as in a natively linked program.
 fn main() {
     // sigaction and signal: the crash handler keeps programs' own crash
     // handlers behind its report (src/signals.rs); exported, the binary's
@@ -25,8 +26,5 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol={symbol}");
     }
     println!("cargo:rustc-link-arg-bins=-Wl,--wrap=main");
-    println!(
-        "cargo:rustc-link-arg-bins=-Wl,--push-state,--no-as-needed,-l:libstdc++.so.6,--pop-state"
-    );
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -31,6 +31,8 @@ TOOLS_LIST="native lantern lantern-sep lantern-per-unit lantern-repl llvm-jitlin
 JOBS=$(nproc 2>/dev/null || echo 2)
 REGEN=0
 SUMMARY_ONLY=0
+PLOTS=0
+PLOT_DIR=$REPO/docs/plots
 CFLAGS="-g -O1"          # big and multi: the same objects as bench/link-bench.sh (shared cache)
 UNIT_CFLAGS="-g -O0"     # shapes and the generated one-function files
 JITLINK_STACK=65536      # KiB: the stack limit for a retry when llvm-jitlink-19 overflows its stack
@@ -105,6 +107,11 @@ Options:
   --regen           regenerate and recompile the inputs even if cached
   --summary-only    measure nothing: print the tables again from WORKDIR/results
                     (with --parts to choose which)
+  --plots           also draw the scale part as SVG curves (gnuplot; Debian package
+                    gnuplot-nox): median time against N, one plot per debugger
+                    (gdb, lldb, and none: the programs alone), a curve per program,
+                    into <repo>/docs/plots/debug-scale-{gdb,lldb,none}.svg
+  --plot-dir DIR    where the plots go (implies --plots)
   --jobs N          parallel gcc jobs when compiling inputs (default: $JOBS)
   -h, --help        show this help
 
@@ -141,6 +148,8 @@ while [ $# -gt 0 ]; do
         --jitlink-stack) [ $# -ge 2 ] || die "--jitlink-stack needs KiB"; JITLINK_STACK=$2; shift 2 ;;
         --regen) REGEN=1; shift ;;
         --summary-only) SUMMARY_ONLY=1; shift ;;
+        --plots) PLOTS=1; shift ;;
+        --plot-dir) [ $# -ge 2 ] || die "--plot-dir needs a directory"; PLOT_DIR=$2; PLOTS=1; shift 2 ;;
         --jobs) [ $# -ge 2 ] || die "--jobs needs a number"; JOBS=$2; shift 2 ;;
         *) usage >&2; die "unknown option: $1" ;;
     esac
@@ -373,8 +382,81 @@ PY
     echo "results: $RESULTS (debug-size.tsv, debug-scale.tsv, debug-ref-N.json, debug-session-*.log, debug-summary.md)"
 }
 
+# plots: the scale part's medians as SVG curves (time against N, log-log), one plot per
+# debugger, in $PLOT_DIR/debug-scale-DEBUGGER.svg.
+plots() {
+    [ -f "$RESULTS/debug-scale.tsv" ] || { note "no scale results to plot"; return; }
+    command -v gnuplot >/dev/null || die "--plots needs gnuplot (Debian package: gnuplot-nox)"
+    mkdir -p "$PLOT_DIR"
+    local data=$RESULTS/plots d title file cols i t plot
+    mkdir -p "$data"
+    python3 - "$RESULTS" "$data" <<'PY'
+import json, os, statistics, sys
+results, out = sys.argv[1], sys.argv[2]
+TOOLS = ["native", "lantern", "lantern-sep", "lantern-per-unit", "lantern-repl", "llvm-jitlink"]
+med = {}
+for line in list(open(os.path.join(results, "debug-scale.tsv")))[1:]:
+    n, d, t, regs, st, times, rss, stack = line.rstrip("\n").split("\t")
+    times = [float(x) for x in times.split(",") if x]
+    if st == "ok" and times:
+        med[(int(n), d, t)] = statistics.median(times)
+sizes = sorted({n for n, _, _ in med})
+for n in sizes:
+    jf, tf = (os.path.join(results, "debug-ref-%d.%s" % (n, e)) for e in ("json", "tools"))
+    if os.path.exists(jf) and os.path.exists(tf):
+        tools = [l.strip() for l in open(tf)]
+        for t, r in zip(tools, json.load(open(jf))["results"]):
+            med[(n, "none", t)] = statistics.median(r["times"])
+for d in ("none", "gdb", "lldb"):
+    present = [t for t in TOOLS if any((n, d, t) in med for n in sizes)]
+    if not present:
+        continue
+    with open(os.path.join(out, d + ".dat"), "w") as fh:
+        fh.write("# N " + " ".join(present) + "\n")
+        for n in sizes:
+            fh.write(" ".join([str(n)] + ["%.6f" % med[(n, d, t)] if (n, d, t) in med else "NaN"
+                                          for t in present]) + "\n")
+PY
+    for d in none gdb lldb; do
+        file=$data/$d.dat
+        [ -f "$file" ] || continue
+        case $d in
+            none) title="The programs alone (no debugger)" ;;
+            gdb) title="gdb session: start, break at f_{N-1}, run, bt, kill" ;;
+            lldb) title="lldb-19 session: start, break at f_{N-1}, run, bt, kill" ;;
+        esac
+        read -r -a cols < <(head -n1 "$file" | cut -d' ' -f3-)
+        plot=
+        for i in "${!cols[@]}"; do
+            case ${cols[$i]} in
+                native) t="native (gcc -o prog)" ;;
+                lantern) t="lantern run (1 unit)" ;;
+                lantern-sep) t="lantern run --separate-units" ;;
+                lantern-per-unit) t="--separate-units --debug-registration=per-unit" ;;
+                lantern-repl) t="examples/repl (a unit per file)" ;;
+                *) t="llvm-jitlink-19" ;;
+            esac
+            plot+="${plot:+, }'$file' using 1:$((i + 2)) with linespoints title '$t'"
+        done
+        gnuplot <<GNUPLOT || die "gnuplot failed on $file"
+set terminal svg size 720,440 dynamic font 'sans,11' background '#ffffff'
+set output '$PLOT_DIR/debug-scale-$d.svg'
+set title "$title" noenhanced
+set xlabel 'N (objects)'
+set ylabel 'median wall time (s)'
+set logscale xy
+set grid
+set key top left noenhanced
+set datafile missing 'NaN'
+plot $plot
+GNUPLOT
+        note "plot: $PLOT_DIR/debug-scale-$d.svg"
+    done
+}
+
 if [ "$SUMMARY_ONLY" = 1 ]; then
     summarize
+    [ "$PLOTS" = 0 ] || plots
     exit 0
 fi
 
@@ -810,4 +892,5 @@ fi
 } >"$RESULTS/debug-env.txt"
 
 summarize
+[ "$PLOTS" = 0 ] || plots
 echo "total time: $((SECONDS - START)) s"

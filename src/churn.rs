@@ -5,6 +5,7 @@
 //! Afterwards it reports the time per cycle, what the process holds compared
 //! with before, and with `--keep K` the memory each live unit costs.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,11 @@ pub(crate) struct ChurnArgs {
     /// Churn on this many threads at once, each with its own session.
     #[arg(long, default_value_t = 1, value_name = "T")]
     threads: usize,
+    /// Stop early, after the cycle in progress, when standard input reaches
+    /// end of file (a test attaching a debugger closes it once its session
+    /// is done, rather than waiting for a cycle count sized for the worst case).
+    #[arg(long)]
+    until_stdin_closes: bool,
     /// Then keep K units linked at once and report the memory each one costs.
     #[arg(long, default_value_t = 0, value_name = "K")]
     keep: usize,
@@ -93,18 +99,32 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     warm.remove(linked).map_err(|e| e.to_string())?;
     let before = footprint();
 
+    let stop = Arc::new(AtomicBool::new(false));
+    if args.until_stdin_closes {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            // Whatever is written is ignored: only end of file (or an error) stops.
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
     let start = Instant::now();
-    let results: Vec<Result<(i64, Duration), String>> = std::thread::scope(|scope| {
+    let results: Vec<Result<(i64, Duration, u64), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..args.threads.max(1))
             .map(|_| {
                 let (executor, unit, options) = (executor.clone(), unit.clone(), options.clone());
                 let plugins = plugins();
                 let single = args.threads <= 1;
+                let stop = &stop;
                 scope.spawn(move || {
                     let session = new_session(executor, options, &plugins);
                     let mut checksum = 0i64;
                     let mut slowest = Duration::ZERO;
+                    let mut done = 0;
                     for cycle in 0..args.cycles {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
                         let t = Instant::now();
                         let linked = link_one(&session, unit.clone())?;
                         let addr = linked.lookup(entry).map_or(0, |a| a.0);
@@ -116,8 +136,9 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
                             return Err(format!("cycle {cycle}: the unwinder still has an FDE for {addr:#x} after removal"));
                         }
                         slowest = slowest.max(t.elapsed());
+                        done += 1;
                     }
-                    Ok((checksum, slowest))
+                    Ok((checksum, slowest, done))
                 })
             })
             .collect();
@@ -132,13 +153,14 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     let elapsed = start.elapsed();
     let mut checksum = 0i64;
     let mut slowest = Duration::ZERO;
+    let mut cycles = 0;
     for result in results {
-        let (sum, slow) = result?;
+        let (sum, slow, done) = result?;
         checksum += sum;
         slowest = slowest.max(slow);
+        cycles += done;
     }
     let after = footprint();
-    let cycles = args.cycles * args.threads.max(1) as u64;
     println!(
         "churn: {cycles} add+call+remove cycles on {} thread(s) in {:.3} s: {:.1} us per cycle (slowest {:.1} us), checksum {checksum}",
         args.threads.max(1),

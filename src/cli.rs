@@ -13,6 +13,7 @@ use lantern_plugins::{
 };
 
 use crate::compile::{self, TempDir};
+use crate::dump_graph::{DumpGraph, DumpPhase};
 use crate::{libraries, report};
 
 #[derive(Parser)]
@@ -167,6 +168,14 @@ struct LinkArgs {
     /// Print edge counts by kind, relaxed GOT loads and bypassed stubs.
     #[arg(long)]
     stats: bool,
+    /// Print the linked bytes of every section named NAME (`.text`, `$__GOT`,
+    /// `$__STUBS`...), read back from memory after fixups and relaxations.
+    #[arg(long, value_name = "NAME")]
+    print_section: Vec<String>,
+    /// Print the link graph (sections, blocks with their addresses once
+    /// assigned, symbols, edges) after PHASE of the pipeline.
+    #[arg(long, value_enum, value_name = "PHASE")]
+    dump_graph: Option<DumpPhase>,
 }
 
 /// Runs the command line; returns the process's exit status.
@@ -223,6 +232,8 @@ pub(crate) struct Plugins<'a> {
     /// run on the background worker while no debugger is attached, so the
     /// program starts as soon as its code is linked.
     pub(crate) background: bool,
+    /// Print the graph after this phase (`lantern link --dump-graph`).
+    pub(crate) dump_graph: Option<DumpPhase>,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -341,6 +352,10 @@ pub(crate) fn new_session(
     }
     if plugins.symbolizer {
         session.add_plugin(Arc::new(Symbolizer));
+    }
+    // Last: the dump shows what the other plugins' passes did in its phase.
+    if let Some(phase) = plugins.dump_graph {
+        session.add_plugin(Arc::new(DumpGraph(phase)));
     }
     session
 }
@@ -462,10 +477,11 @@ fn link(args: LinkArgs) -> Result<(), String> {
         symbolizer: false,
         dwarf: false,
         background: false,
+        dump_graph: args.dump_graph,
     };
     let linked = link_units(
         &args.common,
-        executor,
+        executor.clone(),
         std::slice::from_ref(&args.common.entry),
         plugins,
     )?;
@@ -473,6 +489,10 @@ fn link(args: LinkArgs) -> Result<(), String> {
         for unit in &linked.units {
             report::print_layout(&unit.layout);
         }
+    }
+    for name in &args.print_section {
+        let layouts: Vec<_> = linked.units.iter().map(|u| &u.layout).collect();
+        report::print_section(&layouts, name, executor.as_ref())?;
     }
     if let Some(stats) = stats {
         report::print_stats(&stats.counts());

@@ -28,6 +28,7 @@ mod churn;
 mod cli;
 mod compile;
 mod debug_test;
+mod dump_graph;
 mod libraries;
 mod report;
 mod response_files;

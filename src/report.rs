@@ -1,5 +1,6 @@
 //! Human-readable reports: the layout of a link and its phase timings.
 
+use lantern_core::executor::ExecutorControl;
 use lantern_core::link::{LayoutReport, Timings};
 use lantern_plugins::link_stats::EdgeCounts;
 
@@ -36,6 +37,47 @@ pub fn print_layout(layout: &LayoutReport) {
     for (name, addr, size) in symbols {
         println!("  {:#018x} {:>8} {}", addr.0, size, name);
     }
+}
+
+/// Prints the bytes of every section called `name` as they lie in memory
+/// after the link, 16 to a line after their address (`lantern link
+/// --print-section`): what the relaxation tests compare exactly.
+pub fn print_section(
+    layouts: &[&LayoutReport],
+    name: &str,
+    executor: &dyn ExecutorControl,
+) -> Result<(), String> {
+    let mut found = false;
+    for section in layouts.iter().flat_map(|l| &l.sections) {
+        if section.name != name {
+            continue;
+        }
+        found = true;
+        println!(
+            "section {} ({}) at {:#018x}, {} bytes:",
+            section.name, section.file, section.addr.0, section.size
+        );
+        if section.size == 0 {
+            continue;
+        }
+        let bytes = executor
+            .read_memory(section.addr, section.size)
+            .map_err(|e| format!("reading section {name}: {e}"))?;
+        for (line, chunk) in bytes.chunks(16).enumerate() {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            println!(
+                "  {:#018x}: {}",
+                section.addr.0 + 16 * line as u64,
+                hex.join(" ")
+            );
+        }
+    }
+    if !found {
+        return Err(format!(
+            "--print-section: no section named {name} in the linked memory (--print-layout lists them)"
+        ));
+    }
+    Ok(())
 }
 
 pub fn print_timings(timings: &Timings) {

@@ -80,7 +80,7 @@ fn example_hello_runs() {
 
 #[test]
 fn response_files_supply_files_and_options() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-rsp");
@@ -102,7 +102,7 @@ fn response_files_supply_files_and_options() {
 /// as a file does: it cannot be mapped, so it is read whole.
 #[test]
 fn objects_can_come_from_a_pipe() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-pipe");
@@ -123,7 +123,7 @@ fn objects_can_come_from_a_pipe() {
 
 #[test]
 fn entry_option_selects_the_function() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-entry");
@@ -144,7 +144,7 @@ fn entry_option_selects_the_function() {
 
 #[test]
 fn death_by_signal_is_the_programs() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-signal");
@@ -160,7 +160,7 @@ fn death_by_signal_is_the_programs() {
 
 #[test]
 fn executable_stack_request_is_honoured_and_reported() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-execstack");
@@ -183,7 +183,7 @@ fn executable_stack_request_is_honoured_and_reported() {
 
 #[test]
 fn link_prints_layout_and_timings() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-layout");
@@ -226,7 +226,7 @@ fn link_prints_layout_and_timings() {
 
 #[test]
 fn shared_libraries_by_name_and_path() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-libs");
@@ -275,7 +275,7 @@ fn shared_libraries_by_name_and_path() {
 
 #[test]
 fn link_stats_show_relaxed_got_loads() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-stats");
@@ -301,7 +301,7 @@ fn link_stats_show_relaxed_got_loads() {
 
 #[test]
 fn perf_map_names_the_jit_functions() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-perf-map");
@@ -417,7 +417,7 @@ fn check_jitted_cfi(path: &Path) {
 
 #[test]
 fn jitdump_has_code_lines_and_close_records() {
-    if require_tool(&["gcc"], "gcc").is_none() {
+    if !have_gcc() {
         return;
     }
     let dir = scratch("cli-jitdump");
@@ -569,7 +569,7 @@ fn symbolize_matches_addr2line_on_the_native_program() {
     let source = "#include <stdio.h>\nstatic inline int square(int x)\n{\n    return x * x;\n}\n__attribute__((noinline)) int sum_squares(int n)\n{\n    int s = 0;\n    for (int i = 0; i < n; i++)\n        s += square(i) ^ (s >> 3);\n    return s;\n}\nint main(int argc, char **argv)\n{\n    printf(\"%d\\n\", sum_squares(argc * 100));\n    return 0;\n}\n";
     let obj = compile_c(&dir, "inl", source, &["-g", "-O2"]);
     let native = dir.join("inl");
-    check(Command::new("gcc").arg(&obj).arg("-o").arg(&native)).unwrap();
+    link_native(&[&obj], &native).unwrap();
     let symbols = check(Command::new("nm").arg("-S").arg(&native)).unwrap();
     // Every byte of both functions, as SYMBOL+OFFSET and as the native address.
     let (mut specs, mut addresses) = (String::new(), Vec::new());
@@ -673,4 +673,95 @@ fn symbolize_matches_addr2line_on_the_native_program() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn dump_graph_shows_blocks_symbols_and_edges_after_a_phase() {
+    if require_tool(&["cc"], "a C compiler (cc)").is_none() {
+        return;
+    }
+    let dir = scratch("cli-dump-graph");
+    let src = dir.join("calls.c");
+    std::fs::write(
+        &src,
+        "__attribute__((noinline)) int callee(int x) { return x * 2; }\n\
+         int main(void) { return callee(21) - 42; }\n",
+    )
+    .unwrap();
+    let dump = |phase: &str| {
+        let out = run(Command::new(lantern())
+            .args(["link", "--dump-graph", phase])
+            .arg(&src));
+        assert_eq!(out.status, "exit 0", "{}", out.stderr);
+        assert!(
+            out.stdout
+                .starts_with(&format!("# link graph after {phase}\n")),
+            "{}",
+            out.stdout
+        );
+        out.stdout
+    };
+    // main's block (the line above its symbol), and the edges listed under it.
+    let main_block = |text: &str| -> (String, Vec<String>) {
+        let lines: Vec<&str> = text.lines().collect();
+        let main = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with('+') && l.contains(" main: "))
+            .unwrap_or_else(|| panic!("no symbol main in:\n{text}"));
+        let block = lines[..main]
+            .iter()
+            .rev()
+            .find(|l| l.trim_start().starts_with("block #"))
+            .expect("main's block");
+        let edges = lines[main..]
+            .iter()
+            .take_while(|l| !l.is_empty() && !l.trim_start().starts_with("block #"))
+            .filter(|l| l.trim_start().starts_with("edge "))
+            .map(|l| l.trim().to_string())
+            .collect();
+        (block.trim().to_string(), edges)
+    };
+
+    let before = dump("build");
+    let (block, edges) = main_block(&before);
+    assert!(block.contains("(no address)"), "{block}");
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.contains("BranchPCRel32 -> callee addend -4")),
+        "{edges:?}"
+    );
+
+    let after = dump("layout");
+    let (block, edges) = main_block(&after);
+    let addr = block.split_whitespace().nth(2).expect("block address");
+    let addr = u64::from_str_radix(addr.trim_start_matches("0x"), 16)
+        .unwrap_or_else(|_| panic!("no address in {block:?}"));
+    assert_ne!(addr, 0, "{block}");
+    let call = edges
+        .iter()
+        .find(|e| e.contains("BranchPCRel32 -> callee (0x"))
+        .unwrap_or_else(|| panic!("no call edge to callee with its address: {edges:?}"));
+    assert!(call.ends_with("addend -4"), "{call}");
+
+    let out = run(Command::new(lantern())
+        .args(["link", "--dump-graph", "after-lunch"])
+        .arg(&src));
+    assert_ne!(out.status, "exit 0");
+    assert!(
+        out.stderr.contains("invalid value 'after-lunch'")
+            && out
+                .stderr
+                .contains("build, dead-strip, tables, layout, relax, fixup"),
+        "{}",
+        out.stderr
+    );
+    let help = run(Command::new(lantern()).args(["link", "--help"]));
+    for phase in ["build", "dead-strip", "tables", "layout", "relax", "fixup"] {
+        assert!(
+            help.stdout.contains(&format!("- {phase}:")),
+            "{phase} missing from link --help:\n{}",
+            help.stdout
+        );
+    }
 }

@@ -20,12 +20,6 @@ fn program_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn have(tools: &[(&[&str], &str)]) -> bool {
-    tools
-        .iter()
-        .all(|(names, what)| require_tool(names, what).is_some())
-}
-
 /// gdb in batch mode, each command on its own (`-ex`): one that fails
 /// prints its error and the session goes on.
 fn gdb_session(commands: &[&str], program: &[&Path]) -> String {

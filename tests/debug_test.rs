@@ -68,12 +68,6 @@ fn debug_test(args: &[&std::ffi::OsStr]) -> Outcome {
     .unwrap_or_else(|e| panic!("lantern debug-test: {e}"))
 }
 
-fn have(tools: &[(&[&str], &str)]) -> bool {
-    tools
-        .iter()
-        .all(|(names, what)| require_tool(names, what).is_some())
-}
-
 #[test]
 fn matching_sessions_pass_with_a_junit_report() {
     if !have(&[

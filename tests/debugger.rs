@@ -195,12 +195,6 @@ fn configs() -> Vec<(String, Vec<&'static str>, String)> {
     configs
 }
 
-fn have(tools: &[(&[&str], &str)]) -> bool {
-    tools
-        .iter()
-        .all(|(names, what)| require_tool(names, what).is_some())
-}
-
 /// What the native sessions must show at -O0, so that a comparison of two
 /// broken sessions cannot pass.
 const GDB_MUST_O0: &[&str] = &[

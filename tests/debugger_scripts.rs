@@ -58,7 +58,7 @@ fn build_shapes(tag: &str) -> Shapes {
         })
         .collect();
     let native = dir.join("shapes");
-    check(Command::new("gcc").args(&objects).arg("-o").arg(&native)).unwrap();
+    link_native(&objects, &native).unwrap();
     Shapes {
         dir,
         objects,
@@ -332,12 +332,6 @@ fn no_objects(debugger: &str) {
         off.contains("lantern-jit check: 0 objects, all well formed"),
         "{off}"
     );
-}
-
-fn have(tools: &[(&[&str], &str)]) -> bool {
-    tools
-        .iter()
-        .all(|(names, what)| require_tool(names, what).is_some())
 }
 
 #[test]

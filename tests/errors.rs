@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -33,18 +33,6 @@ fn assert_error(out: &Outcome, needles: &[&str]) {
             out.stderr
         );
     }
-}
-
-fn have_gcc() -> bool {
-    require_tool(&["gcc"], "gcc").is_some()
-}
-
-fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
-    let src = dir.join(format!("{name}.s"));
-    std::fs::write(&src, source).unwrap();
-    let obj = dir.join(format!("{name}.o"));
-    check(Command::new("gcc").arg("-c").arg(&src).arg("-o").arg(&obj)).unwrap();
-    obj
 }
 
 #[test]
@@ -183,7 +171,7 @@ fn wrong_machine_and_wrong_file_type_are_named() {
     assert_error(&lantern_run(&[&arm]), &["arm.o", "wrong machine"]);
 
     let exe = dir.join("prog");
-    check(Command::new("gcc").arg(&good).arg("-o").arg(&exe)).unwrap();
+    link_native(&[&good], &exe).unwrap();
     assert_error(&lantern_run(&[&exe]), &["prog", "not a relocatable object"]);
 }
 

@@ -14,17 +14,11 @@ use support::*;
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-fn have(tools: &[(&[&str], &str)]) -> bool {
-    tools
-        .iter()
-        .all(|(names, what)| require_tool(names, what).is_some())
-}
-
 /// A C program in `dir`: its object and the natively linked binary.
 fn c_program(dir: &Path, name: &str, source: &str) -> (PathBuf, PathBuf) {
     let object = compile_c(dir, name, source, &["-g", "-O0"]);
     let native = dir.join(format!("{name}-native"));
-    check(Command::new("gcc").arg(&object).arg("-o").arg(&native)).unwrap();
+    link_native(&[&object], &native).unwrap();
     (object, native)
 }
 
@@ -306,7 +300,7 @@ fn a_crash_in_the_first_constructor_of_a_large_unit_is_reported_in_full() {
          int main(void) { return big_fn_7(3); }\n",
     );
     let native = dir.join("early-native");
-    check(Command::new("gcc").arg(&object).arg("-o").arg(&native)).unwrap();
+    link_native(&[&object], &native).unwrap();
     let jit = run_with_timeout(
         Command::new(lantern())
             .args(["run", "--verbose"])

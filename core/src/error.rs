@@ -62,6 +62,16 @@ pub enum Error {
     )]
     StaticTlsExhausted { size: u64, reason: String },
     #[error(
+        "cannot give the thread-local storage of library {library} ({size} bytes) a static \
+         offset, which JIT'd initial-exec code needs: {reason}. Start the process with a larger \
+         static TLS reserve (GLIBC_TUNABLES=glibc.rtld.optional_static_tls=BYTES)"
+    )]
+    LibraryStaticTls {
+        library: String,
+        size: u64,
+        reason: String,
+    },
+    #[error(
         "the unit's thread-local storage is aligned to {align} bytes and uses static TLS models \
          (local-exec, initial-exec or TLS descriptors): glibc gives a dlopen'ed module static TLS \
          only up to {limit}-byte alignment. Compile with -fPIC -ftls-model=global-dynamic, or align \

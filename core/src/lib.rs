@@ -9,10 +9,11 @@ pub mod arch;
 pub mod elf;
 pub mod error;
 pub mod executor;
+pub mod executor_types;
 pub mod graph;
 pub mod link;
 pub mod memory;
 pub mod session;
 
 pub use error::{Error, Result};
-pub use graph::ExecutorAddr;
+pub use executor_types::ExecutorAddr;

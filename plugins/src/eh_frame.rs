@@ -19,9 +19,7 @@ use std::sync::OnceLock;
 
 use gimli::{BaseAddresses, CieOrFde, EhFrame, LittleEndian, UnwindSection};
 use lantern_core::error::{Error, Result};
-use lantern_core::graph::{
-    Block, BlockId, Content, ExecutorAddr, LinkGraph, MemLifetime, MemProt, Section,
-};
+use lantern_core::graph::{BlockId, ExecutorAddr, LinkGraph, MemProt};
 use lantern_core::link::{fixed_up_copies, PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, WrapperCall};
 
@@ -78,25 +76,10 @@ fn add_terminator(graph: &mut LinkGraph) -> Result<()> {
         graph.block_mut(b).align = 4;
     }
     let file = graph.section(graph.block(first).section).file;
-    let section = graph.add_section(Section {
-        name: EH_FRAME.into(),
-        prot: MemProt::Read,
-        lifetime: MemLifetime::Standard,
-        file,
-        blocks: Vec::new(),
-        keep: true,
-        tls: false,
-    });
-    let terminator = graph.add_block(Block {
-        section,
-        content: Content::Owned(vec![0; 4]),
-        size: 4,
-        align: 4,
-        edges: Vec::new(),
-        addr: ExecutorAddr(0),
-        live: true,
-    });
-    graph.section_mut(section).blocks.push(terminator);
+    let section = graph.create_section(EH_FRAME, MemProt::Read, file);
+    graph.section_mut(section).keep = true;
+    let terminator = graph.create_content_block(section, vec![0; 4], 4);
+    graph.block_mut(terminator).live = true;
     Ok(())
 }
 

@@ -40,6 +40,34 @@ pub fn require_tool(names: &[&str], what: &str) -> Option<String> {
     None
 }
 
+/// Reports a missing tool: a failure under `CI=true`, a loud skip elsewhere.
+/// Always returns `false`, for `found || missing(..)`.
+pub fn missing(message: &str) -> bool {
+    if in_ci() {
+        panic!("CI=true and {message}");
+    }
+    eprintln!("\n!!! SKIPPING: {message} !!!\n");
+    false
+}
+
+/// Whether every tool is there: `(names to try, what it is)` each, checked
+/// with `require_tool` (a failure under `CI=true`, a loud skip elsewhere).
+pub fn have(tools: &[(&[&str], &str)]) -> bool {
+    tools
+        .iter()
+        .all(|(names, what)| require_tool(names, what).is_some())
+}
+
+/// gcc, for the tests that compile C at test time.
+pub fn have_gcc() -> bool {
+    have(&[(&["gcc"], "gcc")])
+}
+
+/// Both debuggers, for the tests that compare gdb and lldb sessions.
+pub fn have_gdb_and_lldb() -> bool {
+    have(&[(&["gdb"], "gdb"), (&["lldb-19"], "lldb-19")])
+}
+
 /// The outcome of a process: stdout, stderr and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -162,4 +190,19 @@ pub fn compile_c(dir: &Path, name: &str, source: &str, flags: &[&str]) -> PathBu
     )
     .expect("gcc");
     obj
+}
+
+/// Assembles assembly source text with gcc (GNU as) into `dir/name.o`.
+pub fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
+    let src = dir.join(format!("{name}.s"));
+    std::fs::write(&src, source).expect("write source");
+    let obj = dir.join(format!("{name}.o"));
+    check(Command::new("gcc").arg("-c").arg(&src).arg("-o").arg(&obj)).expect("gcc -c");
+    obj
+}
+
+/// Links objects (and archives, `-l` flags) natively with gcc into `out`:
+/// the oracle the tests compare `lantern run` with.
+pub fn link_native<S: AsRef<std::ffi::OsStr>>(inputs: &[S], out: &Path) -> Result<(), String> {
+    check(Command::new("gcc").args(inputs).arg("-o").arg(out)).map(drop)
 }

@@ -3,17 +3,18 @@
 use std::sync::Arc;
 
 use object::elf;
-use object::read::elf::{FileHeader, Rela, SectionHeader, Sym};
+use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::LittleEndian as LE;
 
-use crate::arch::x86_64::{edge_kind_for_relocation, relocation_name, EdgeKind, RelocMapping};
+use super::compressed::{decompress, decompress_gnu};
+use super::relocations::Relocations;
 use crate::error::{Error, Result};
 use crate::graph::{
-    Block, BlockId, Content, Edge, InputFile, LinkGraph, Linkage, MemLifetime, MemProt,
-    PendingRelocations, Scope, Section, Symbol, SymbolDef, SymbolId,
+    BlockId, Content, FileId, InputFile, LinkGraph, Linkage, MemLifetime, MemProt,
+    PendingRelocations, Scope, SymbolId,
 };
 
-type FileHeader64 = elf::FileHeader64<LE>;
+pub(super) type FileHeader64 = elf::FileHeader64<LE>;
 
 /// The largest alignment accepted for a section or a common symbol: 256 MiB,
 /// the most gcc and clang let code ask for. More is a corrupt header, and
@@ -32,7 +33,7 @@ pub struct GraphBuilderOptions {
     /// as NoAlloc sections (relocated in controller memory).
     pub debug_info: bool,
     /// Leave the relocations of DWARF sections in the file
-    /// ([`PendingRelocations`]) for [`materialize_relocations`], when the
+    /// ([`PendingRelocations`]) for [`materialize_relocations`](super::materialize_relocations), when the
     /// DWARF is relocated off the link's critical path.
     pub defer_debug_relocations: bool,
     /// Non-allocated sections kept as NoAlloc by name, besides debug
@@ -102,7 +103,7 @@ pub struct GraphBuilder<'a> {
     data: &'a [u8],
 }
 
-fn bad(file: &str, what: impl std::fmt::Display) -> Error {
+pub(super) fn bad(file: &str, what: impl std::fmt::Display) -> Error {
     Error::malformed(file, what)
 }
 
@@ -111,7 +112,9 @@ impl<'a> GraphBuilder<'a> {
         GraphBuilder { name, data }
     }
 
-    /// Builds the graph; `file` is the same bytes, shared with the graph for block content.
+    /// Builds the graph; `file` is the same bytes, shared with the graph for
+    /// block content. The phases are JITLink's `ELFLinkGraphBuilder`'s:
+    /// sections, then symbols, then relocations.
     pub fn build(self, file: InputFile, options: &GraphBuilderOptions) -> Result<LinkGraph> {
         let name = self.name;
         let data = self.data;
@@ -138,24 +141,80 @@ impl<'a> GraphBuilder<'a> {
         }
         let sections = header.sections(e, data).map_err(|e| bad(name, e))?;
         let mut graph = LinkGraph::new();
-        let file_id = graph.add_file(file);
+        let file = graph.add_file(file);
+        let mut builder = ObjectGraphBuilder {
+            name,
+            data,
+            options,
+            section_blocks: vec![None; sections.len()],
+            sections,
+            graph,
+            file,
+            groups: Vec::new(),
+            symbol_map: Vec::new(),
+        };
+        builder.graphify_sections()?;
+        let symtab = builder
+            .sections
+            .symbols(LE, data, elf::SHT_SYMTAB)
+            .map_err(|err| bad(name, format!("symbol table: {err}")))?;
+        builder.graphify_symbols(&symtab)?;
+        builder.add_relocations(&symtab)?;
+        builder.add_comdat_groups();
+        Ok(builder.graph)
+    }
+}
 
-        // Sections -> blocks.
-        let mut section_blocks: Vec<Option<BlockId>> = vec![None; sections.len()];
-        let mut groups = Vec::new();
-        for (index, shdr) in sections.enumerate() {
+pub(super) type SectionTable<'d> = object::read::elf::SectionTable<'d, FileHeader64>;
+pub(super) type SymbolTable<'d> = object::read::elf::SymbolTable<'d, FileHeader64>;
+
+/// One object's graph while it is built, phase by phase.
+struct ObjectGraphBuilder<'d> {
+    name: &'d str,
+    data: &'d [u8],
+    options: &'d GraphBuilderOptions,
+    sections: SectionTable<'d>,
+    graph: LinkGraph,
+    file: FileId,
+    /// The block of each ELF section, by section index (`None`: not loaded).
+    section_blocks: Vec<Option<BlockId>>,
+    /// COMDAT groups: signature and member ELF section indices.
+    groups: Vec<(Arc<str>, Vec<usize>)>,
+    /// The graph's symbol of each ELF symbol, by symbol index (`None`: a
+    /// symbol of a section not loaded, a file symbol, or the null symbol).
+    symbol_map: Vec<Option<SymbolId>>,
+}
+
+/// Where an ELF symbol is defined, as the builder reads it.
+enum ElfDefinition {
+    Block { block: BlockId, offset: u64 },
+    Undefined,
+    Absolute(u64),
+    Common { size: u64, align: u64 },
+}
+
+impl<'d> ObjectGraphBuilder<'d> {
+    /// After it the graph holds one section and one block per loaded ELF
+    /// section (allocated ones, `.eh_frame`, kept debug and metadata
+    /// sections), with their bytes, alignment and protection, none live;
+    /// no symbols or edges yet. COMDAT groups are read, not applied.
+    fn graphify_sections(&mut self) -> Result<()> {
+        let (name, e) = (self.name, LE);
+        for (index, shdr) in self.sections.enumerate() {
             let sh_type = shdr.sh_type(e).0;
             let flags = shdr.sh_flags(e).0;
-            let sname = sections
+            let sname = self
+                .sections
                 .section_name(e, shdr)
                 .map_err(|err| bad(name, format!("section {}: bad name: {err}", index.0)))?;
             let sname = String::from_utf8_lossy(sname).into_owned();
             if sh_type == elf::SHT_GROUP.0 {
-                groups.extend(read_comdat_group(name, data, &sections, shdr, &sname)?);
+                let group = read_comdat_group(name, self.data, &self.sections, shdr, &sname)?;
+                self.groups.extend(group);
                 continue;
             }
             if sname == ".note.GNU-stack" && flags & elf::SHF_EXECINSTR.0 != 0 {
-                graph.needs_executable_stack.push(file_id);
+                self.graph.needs_executable_stack.push(self.file);
             }
             if sh_type == elf::SHT_REL.0 && flags & elf::SHF_ALLOC.0 == 0 {
                 return Err(Error::Unsupported {
@@ -163,118 +222,117 @@ impl<'a> GraphBuilder<'a> {
                     reason: format!("section {sname}: SHT_REL relocations are not used on x86-64"),
                 });
             }
-            let class = classify_section(&sname, sh_type, flags, options);
+            let class = classify_section(&sname, sh_type, flags, self.options);
             if index.0 == 0 || class == SectionClass::Skip {
                 continue;
             }
-            let size = shdr.sh_size(e);
-            if size > MAX_SIZE {
-                return Err(bad(
-                    name,
-                    format!("section {sname}: size {size:#x} is larger than the address space"),
-                ));
-            }
-            let compressed = flags & elf::SHF_COMPRESSED.0 != 0 && sh_type != elf::SHT_NOBITS.0;
-            // gcc -gz=zlib-gnu: `.zdebug_*`, "ZLIB" and the size before the stream.
-            let gnu_compressed = class == SectionClass::Debug && sname.starts_with(".zdebug_");
-            let (content, size, chdr_align) = if compressed || gnu_compressed {
-                let (bytes, align) = if gnu_compressed {
-                    (
-                        decompress_gnu(name, &sname, data, shdr)?,
-                        shdr.sh_addralign(e),
-                    )
-                } else {
-                    let (bytes, align) = decompress(name, &sname, data, shdr)?;
-                    (bytes.into_owned(), align)
-                };
-                let size = bytes.len() as u64;
-                (Content::Owned(bytes), size, Some(align))
-            } else if sh_type == elf::SHT_NOBITS.0 {
-                (Content::Zero, size, None)
-            } else {
-                let (start, len) = shdr
-                    .file_range(e)
-                    .ok_or_else(|| bad(name, format!("section {sname}: no file range")))?;
-                let end = start
-                    .checked_add(len)
-                    .filter(|&end| end <= data.len() as u64)
-                    .ok_or_else(|| {
-                        bad(
-                            name,
-                            format!(
-                                "section {sname}: extends past the end of the file (truncated?)"
-                            ),
-                        )
-                    })?;
-                (
-                    Content::Input {
-                        start: start as usize,
-                        end: end as usize,
-                    },
-                    size,
-                    None,
-                )
-            };
-            let prot = if class == SectionClass::EhFrame {
-                MemProt::Read
-            } else if flags & elf::SHF_EXECINSTR.0 != 0 {
-                MemProt::ReadExec
-            } else if flags & elf::SHF_WRITE.0 != 0 {
-                MemProt::ReadWrite
-            } else {
-                MemProt::Read
-            };
-            let align = chdr_align.unwrap_or_else(|| shdr.sh_addralign(e)).max(1);
-            if !align.is_power_of_two() {
-                return Err(bad(
-                    name,
-                    format!("section {sname}: alignment {align} is not a power of two"),
-                ));
-            }
-            if align > MAX_ALIGN {
-                return Err(bad(
-                    name,
-                    format!("section {sname}: alignment {align:#x} is larger than the {MAX_ALIGN:#x} compilers can ask for"),
-                ));
-            }
-            let keep = flags & elf::SHF_GNU_RETAIN.0 != 0
-                || is_initializer_section(&sname)
-                || class != SectionClass::Alloc;
-            let lifetime = if matches!(class, SectionClass::Debug | SectionClass::Metadata) {
-                MemLifetime::NoAlloc
-            } else {
-                MemLifetime::Standard
-            };
-            let sname = match sname.strip_prefix(".zdebug_") {
-                Some(rest) if gnu_compressed => format!(".debug_{rest}"),
-                _ => sname,
-            };
-            let section = graph.add_section(Section {
-                name: sname,
-                prot,
-                lifetime,
-                file: file_id,
-                blocks: Vec::new(),
-                keep,
-                tls: flags & elf::SHF_TLS.0 != 0,
-            });
-            section_blocks[index.0] = Some(graph.add_block(Block {
-                section,
-                content,
-                size,
-                align,
-                edges: Vec::new(),
-                addr: Default::default(),
-                live: false,
-            }));
+            self.section_blocks[index.0] = Some(self.graphify_section(shdr, sname, class)?);
         }
+        Ok(())
+    }
 
-        // Symbols.
-        let symtab = sections
-            .symbols(e, data, elf::SHT_SYMTAB)
-            .map_err(|err| bad(name, format!("symbol table: {err}")))?;
+    /// The section and block of one loaded ELF section.
+    fn graphify_section(
+        &mut self,
+        shdr: &elf::SectionHeader64<LE>,
+        sname: String,
+        class: SectionClass,
+    ) -> Result<BlockId> {
+        let (name, e) = (self.name, LE);
+        let sh_type = shdr.sh_type(e).0;
+        let flags = shdr.sh_flags(e).0;
+        let size = shdr.sh_size(e);
+        if size > MAX_SIZE {
+            return Err(bad(
+                name,
+                format!("section {sname}: size {size:#x} is larger than the address space"),
+            ));
+        }
+        let compressed = flags & elf::SHF_COMPRESSED.0 != 0 && sh_type != elf::SHT_NOBITS.0;
+        // gcc -gz=zlib-gnu: `.zdebug_*`, "ZLIB" and the size before the stream.
+        let gnu_compressed = class == SectionClass::Debug && sname.starts_with(".zdebug_");
+        let (content, chdr_align) = if compressed || gnu_compressed {
+            let (bytes, align) = if gnu_compressed {
+                let bytes = decompress_gnu(name, &sname, self.data, shdr)?;
+                (bytes, shdr.sh_addralign(e))
+            } else {
+                let (bytes, align) = decompress(name, &sname, self.data, shdr)?;
+                (bytes.into_owned(), align)
+            };
+            (Content::Owned(bytes), Some(align))
+        } else if sh_type == elf::SHT_NOBITS.0 {
+            (Content::Zero, None)
+        } else {
+            let (start, len) = shdr
+                .file_range(e)
+                .ok_or_else(|| bad(name, format!("section {sname}: no file range")))?;
+            let end = start
+                .checked_add(len)
+                .filter(|&end| end <= self.data.len() as u64)
+                .ok_or_else(|| {
+                    bad(
+                        name,
+                        format!("section {sname}: extends past the end of the file (truncated?)"),
+                    )
+                })?;
+            let (start, end) = (start as usize, end as usize);
+            (Content::Input { start, end }, None)
+        };
+        let prot = if class == SectionClass::EhFrame {
+            MemProt::Read
+        } else if flags & elf::SHF_EXECINSTR.0 != 0 {
+            MemProt::ReadExec
+        } else if flags & elf::SHF_WRITE.0 != 0 {
+            MemProt::ReadWrite
+        } else {
+            MemProt::Read
+        };
+        let align = chdr_align.unwrap_or_else(|| shdr.sh_addralign(e)).max(1);
+        if !align.is_power_of_two() {
+            return Err(bad(
+                name,
+                format!("section {sname}: alignment {align} is not a power of two"),
+            ));
+        }
+        if align > MAX_ALIGN {
+            return Err(bad(
+                name,
+                format!("section {sname}: alignment {align:#x} is larger than the {MAX_ALIGN:#x} compilers can ask for"),
+            ));
+        }
+        let keep = flags & elf::SHF_GNU_RETAIN.0 != 0
+            || is_initializer_section(&sname)
+            || class != SectionClass::Alloc;
+        let lifetime = if matches!(class, SectionClass::Debug | SectionClass::Metadata) {
+            MemLifetime::NoAlloc
+        } else {
+            MemLifetime::Standard
+        };
+        let sname = match sname.strip_prefix(".zdebug_") {
+            Some(rest) if gnu_compressed => format!(".debug_{rest}"),
+            _ => sname,
+        };
+        let graph = &mut self.graph;
+        let section = graph.create_section(sname, prot, self.file);
+        let section_data = graph.section_mut(section);
+        section_data.lifetime = lifetime;
+        section_data.keep = keep;
+        section_data.tls = flags & elf::SHF_TLS.0 != 0;
+        Ok(match content {
+            Content::Owned(bytes) => graph.create_content_block(section, bytes, align),
+            Content::Input { start, end } => graph.create_input_block(section, start..end, align),
+            Content::Zero => graph.create_zero_fill_block(section, size, align),
+        })
+    }
+
+    /// After it the graph also holds one symbol per ELF symbol but file
+    /// symbols, undefined locals and symbols of sections not loaded: defined
+    /// ones in their block, undefined ones external, common ones tentative
+    /// (resolution turns the winners into blocks). No edges yet.
+    fn graphify_symbols(&mut self, symtab: &SymbolTable<'d>) -> Result<()> {
+        let (name, e) = (self.name, LE);
         let strings = symtab.strings();
-        let mut symbol_map: Vec<Option<SymbolId>> = vec![None; symtab.len()];
+        self.symbol_map = vec![None; symtab.len()];
         for (index, sym) in symtab.enumerate() {
             if index.0 == 0 {
                 continue;
@@ -300,124 +358,149 @@ impl<'a> GraphBuilder<'a> {
             } else {
                 Scope::Default
             };
-            let shndx = sym.st_shndx(e);
-            let def = if shndx == elf::SHN_UNDEF {
-                if scope == Scope::Local {
-                    continue;
-                }
-                SymbolDef::External
-            } else if shndx == elf::SHN_ABS {
-                SymbolDef::Absolute(sym.st_value(e))
-            } else if shndx == elf::SHN_COMMON {
-                let align = sym.st_value(e).max(1);
-                if sym.st_size(e) > MAX_SIZE {
-                    return Err(bad(
-                        name,
-                        format!(
-                            "common symbol {}: size {:#x} is larger than the address space",
-                            sym_name.as_deref().unwrap_or("(unnamed)"),
-                            sym.st_size(e)
-                        ),
-                    ));
-                }
-                if !align.is_power_of_two() || align > MAX_ALIGN {
-                    return Err(bad(
-                        name,
-                        format!(
-                            "common symbol {}: alignment {align:#x} is not a power of two up to {MAX_ALIGN:#x}",
-                            sym_name.as_deref().unwrap_or("(unnamed)")
-                        ),
-                    ));
-                }
-                SymbolDef::Common {
-                    size: sym.st_size(e),
-                    align,
-                }
-            } else {
-                let section_index = symtab
-                    .symbol_section(e, sym, index)
-                    .map_err(|err| bad(name, format!("symbol {}: {err}", index.0)))?;
-                let Some(section_index) = section_index else {
-                    continue;
-                };
-                if section_index.0 >= sections.len() {
-                    return Err(bad(
-                        name,
-                        format!(
-                            "symbol {}: section index {} out of range",
-                            index.0, section_index.0
-                        ),
-                    ));
-                }
-                match section_blocks[section_index.0] {
-                    Some(block) => {
-                        if st_type == elf::STT_GNU_IFUNC {
-                            return Err(Error::Unsupported {
-                                file: name.into(),
-                                reason: format!(
-                                    "symbol {}: GNU indirect functions (IFUNC) are not supported",
-                                    sym_name.as_deref().unwrap_or("?")
-                                ),
-                            });
-                        }
-                        let offset = sym.st_value(e);
-                        let block_size = graph.block(block).size;
-                        if offset > block_size {
-                            return Err(bad(
-                                name,
-                                format!(
-                                    "symbol {}: offset {offset:#x} is past the end of its section",
-                                    sym_name.as_deref().unwrap_or("?")
-                                ),
-                            ));
-                        }
-                        if offset
-                            .checked_add(sym.st_size(e))
-                            .is_none_or(|end| end > block_size)
-                        {
-                            return Err(bad(
-                                name,
-                                format!(
-                                    "symbol {}: size {:#x} at offset {offset:#x} runs past the end of its section ({block_size:#x} bytes)",
-                                    sym_name.as_deref().unwrap_or("?"),
-                                    sym.st_size(e)
-                                ),
-                            ));
-                        }
-                        SymbolDef::Defined { block, offset }
-                    }
-                    // Defined in a section Lantern does not load (debug info, notes).
-                    None => continue,
-                }
+            let Some(def) = self.definition(symtab, index, sym, &sym_name, scope)? else {
+                continue;
             };
             let sym_name = if st_type == elf::STT_SECTION {
                 None
             } else {
                 sym_name
             };
-            symbol_map[index.0] = Some(graph.add_symbol(Symbol {
-                name: sym_name,
-                def,
-                size: sym.st_size(e),
-                linkage,
-                scope,
-                is_function: matches!(st_type, elf::STT_FUNC | elf::STT_GNU_IFUNC),
-                file: file_id,
-            }));
+            let size = sym.st_size(e);
+            let callable = matches!(st_type, elf::STT_FUNC | elf::STT_GNU_IFUNC);
+            let (graph, file) = (&mut self.graph, self.file);
+            self.symbol_map[index.0] = Some(match def {
+                ElfDefinition::Block { block, offset } => graph
+                    .add_defined_symbol(block, offset, sym_name, size, linkage, scope, callable),
+                ElfDefinition::Undefined => {
+                    graph.add_external_symbol(file, sym_name, size, linkage, scope, callable)
+                }
+                ElfDefinition::Absolute(value) => {
+                    graph.add_absolute_symbol(file, sym_name, value, size, linkage, scope, callable)
+                }
+                ElfDefinition::Common { size, align } => {
+                    graph.add_common_symbol(file, sym_name, size, align, linkage, scope, callable)
+                }
+            });
         }
+        Ok(())
+    }
 
-        // Relocations -> edges.
-        let symbol_map: Arc<[Option<SymbolId>]> = symbol_map.into();
-        for (rela_index, shdr) in sections.enumerate() {
+    /// Where symbol `index` is defined; `None` for symbols the graph leaves
+    /// out (undefined locals, symbols of sections not loaded).
+    fn definition(
+        &self,
+        symtab: &SymbolTable<'d>,
+        index: object::SymbolIndex,
+        sym: &elf::Sym64<LE>,
+        sym_name: &Option<Arc<str>>,
+        scope: Scope,
+    ) -> Result<Option<ElfDefinition>> {
+        let (name, e) = (self.name, LE);
+        let shndx = sym.st_shndx(e);
+        if shndx == elf::SHN_UNDEF {
+            return Ok((scope != Scope::Local).then_some(ElfDefinition::Undefined));
+        }
+        if shndx == elf::SHN_ABS {
+            return Ok(Some(ElfDefinition::Absolute(sym.st_value(e))));
+        }
+        let display = sym_name.as_deref();
+        if shndx == elf::SHN_COMMON {
+            let align = sym.st_value(e).max(1);
+            if sym.st_size(e) > MAX_SIZE {
+                return Err(bad(
+                    name,
+                    format!(
+                        "common symbol {}: size {:#x} is larger than the address space",
+                        display.unwrap_or("(unnamed)"),
+                        sym.st_size(e)
+                    ),
+                ));
+            }
+            if !align.is_power_of_two() || align > MAX_ALIGN {
+                return Err(bad(
+                    name,
+                    format!(
+                        "common symbol {}: alignment {align:#x} is not a power of two up to {MAX_ALIGN:#x}",
+                        display.unwrap_or("(unnamed)")
+                    ),
+                ));
+            }
+            let size = sym.st_size(e);
+            return Ok(Some(ElfDefinition::Common { size, align }));
+        }
+        let section_index = symtab
+            .symbol_section(e, sym, index)
+            .map_err(|err| bad(name, format!("symbol {}: {err}", index.0)))?;
+        let Some(section_index) = section_index else {
+            return Ok(None);
+        };
+        if section_index.0 >= self.sections.len() {
+            return Err(bad(
+                name,
+                format!(
+                    "symbol {}: section index {} out of range",
+                    index.0, section_index.0
+                ),
+            ));
+        }
+        // `None`: defined in a section Lantern does not load (debug info, notes).
+        let Some(block) = self.section_blocks[section_index.0] else {
+            return Ok(None);
+        };
+        if sym.st_type() == elf::STT_GNU_IFUNC {
+            return Err(Error::Unsupported {
+                file: name.into(),
+                reason: format!(
+                    "symbol {}: GNU indirect functions (IFUNC) are not supported",
+                    display.unwrap_or("?")
+                ),
+            });
+        }
+        let offset = sym.st_value(e);
+        let block_size = self.graph.block(block).size;
+        if offset > block_size {
+            return Err(bad(
+                name,
+                format!(
+                    "symbol {}: offset {offset:#x} is past the end of its section",
+                    display.unwrap_or("?")
+                ),
+            ));
+        }
+        if offset
+            .checked_add(sym.st_size(e))
+            .is_none_or(|end| end > block_size)
+        {
+            return Err(bad(
+                name,
+                format!(
+                    "symbol {}: size {:#x} at offset {offset:#x} runs past the end of its section ({block_size:#x} bytes)",
+                    display.unwrap_or("?"),
+                    sym.st_size(e)
+                ),
+            ));
+        }
+        Ok(Some(ElfDefinition::Block { block, offset }))
+    }
+
+    /// After it every loaded block has an edge per relocation (those of
+    /// DWARF, when deferred, are left in the file as
+    /// [`PendingRelocations`]): the graph is complete, not yet resolved.
+    fn add_relocations(&mut self, symtab: &SymbolTable<'d>) -> Result<()> {
+        let (name, data, e) = (self.name, self.data, LE);
+        let symbol_map: Arc<[Option<SymbolId>]> = std::mem::take(&mut self.symbol_map).into();
+        for (rela_index, shdr) in self.sections.enumerate() {
             if shdr.sh_type(e) != elf::SHT_RELA {
                 continue;
             }
             let target_index = shdr.sh_info(e) as usize;
-            let Some(Some(block)) = section_blocks.get(target_index).copied() else {
+            let Some(Some(block)) = self.section_blocks.get(target_index).copied() else {
                 continue;
             };
+            let graph = &mut self.graph;
             let section = graph.section(graph.block(block).section);
-            if options.defer_debug_relocations
+            if self.options.defer_debug_relocations
                 && section.lifetime == MemLifetime::NoAlloc
                 && is_debug_section(&section.name)
                 && section.name != STAB
@@ -428,7 +511,7 @@ impl<'a> GraphBuilder<'a> {
                     .map_err(|err| bad(name, format!("relocations for {}: {err}", section.name)))?;
                 graph.pending_relocations.push(PendingRelocations {
                     block,
-                    file: file_id,
+                    file: self.file,
                     rela_section: rela_index.0,
                     symbols: symbol_map.clone(),
                     symbol_base: 0,
@@ -439,264 +522,26 @@ impl<'a> GraphBuilder<'a> {
                 file: name,
                 data,
                 endian: e,
-                sections: &sections,
-                symtab: &symtab,
+                sections: &self.sections,
+                symtab,
             }
-            .edges(&graph, shdr, block, |r_sym| symbol_map.get(r_sym).copied())?;
+            .edges(graph, shdr, block, |r_sym| symbol_map.get(r_sym).copied())?;
             graph.block_mut(block).edges.extend(edges);
         }
-        for (signature, members) in groups {
+        Ok(())
+    }
+
+    /// Records the COMDAT groups by their loaded member sections, for
+    /// resolution to keep one copy of each.
+    fn add_comdat_groups(&mut self) {
+        for (signature, members) in std::mem::take(&mut self.groups) {
             let members = members
                 .into_iter()
-                .filter_map(|index| section_blocks.get(index).copied().flatten())
-                .map(|block| graph.block(block).section)
+                .filter_map(|index| self.section_blocks.get(index).copied().flatten())
+                .map(|block| self.graph.block(block).section)
                 .collect();
-            graph.comdat_groups.push((signature, members));
+            self.graph.comdat_groups.push((signature, members));
         }
-        Ok(graph)
-    }
-}
-
-/// The largest uncompressed size accepted for an `SHF_COMPRESSED` section:
-/// more is a corrupt header, not debug information.
-const MAX_UNCOMPRESSED: u64 = 1 << 32;
-
-/// The bytes of an `SHF_COMPRESSED` section (`gcc -gz=zlib`,
-/// `-gz=zstd`) and its alignment, from its `Elf64_Chdr`: relocations and
-/// everything after the builder see the uncompressed section, as a static
-/// linker does.
-fn decompress<'d>(
-    file: &str,
-    section: &str,
-    data: &'d [u8],
-    shdr: &elf::SectionHeader64<LE>,
-) -> Result<(std::borrow::Cow<'d, [u8]>, u64)> {
-    let e = LE;
-    let fail = |what: String| bad(file, format!("section {section}: {what}"));
-    let raw = shdr
-        .data(e, data)
-        .map_err(|err| fail(format!("compressed section: {err}")))?;
-    let (header, rest) = object::pod::from_bytes::<elf::CompressionHeader64<LE>>(raw)
-        .map_err(|()| fail("compressed section shorter than its header".into()))?;
-    let format = match header.ch_type.get(e) {
-        elf::ELFCOMPRESS_ZLIB => object::CompressionFormat::Zlib,
-        elf::ELFCOMPRESS_ZSTD => object::CompressionFormat::Zstandard,
-        other => return Err(fail(format!("unknown compression type {other}"))),
-    };
-    let uncompressed_size = header.ch_size.get(e);
-    if uncompressed_size > MAX_UNCOMPRESSED {
-        return Err(fail(format!(
-            "uncompressed size {uncompressed_size:#x} is more than the {MAX_UNCOMPRESSED:#x} accepted"
-        )));
-    }
-    let align = header.ch_addralign.get(e);
-    let bytes = object::read::CompressedData {
-        format,
-        data: rest,
-        uncompressed_size,
-    }
-    .decompress()
-    .map_err(|err| fail(format!("cannot decompress ({format:?}): {err}")))?;
-    Ok((bytes, align))
-}
-
-/// The bytes of a `.zdebug_*` section (the GNU format before
-/// `SHF_COMPRESSED`): "ZLIB", the uncompressed size (8 bytes, big-endian),
-/// then the zlib stream.
-fn decompress_gnu(
-    file: &str,
-    section: &str,
-    data: &[u8],
-    shdr: &elf::SectionHeader64<LE>,
-) -> Result<Vec<u8>> {
-    let fail = |what: String| bad(file, format!("section {section}: {what}"));
-    let raw = shdr
-        .data(LE, data)
-        .map_err(|err| fail(format!("compressed section: {err}")))?;
-    let (size, stream) = raw
-        .strip_prefix(b"ZLIB")
-        .filter(|rest| rest.len() >= 8)
-        .map(|rest| rest.split_at(8))
-        .ok_or_else(|| fail("no \"ZLIB\" header".into()))?;
-    let uncompressed_size = u64::from_be_bytes(size.try_into().expect("8 bytes"));
-    if uncompressed_size > MAX_UNCOMPRESSED {
-        return Err(fail(format!(
-            "uncompressed size {uncompressed_size:#x} is more than the {MAX_UNCOMPRESSED:#x} accepted"
-        )));
-    }
-    object::read::CompressedData {
-        format: object::CompressionFormat::Zlib,
-        data: stream,
-        uncompressed_size,
-    }
-    .decompress()
-    .map(std::borrow::Cow::into_owned)
-    .map_err(|err| fail(format!("cannot decompress (zlib): {err}")))
-}
-
-/// The 32-bit value a tcc stab holds in its relocated field (0 if none).
-/// What turning one relocation section into edges needs of its object.
-struct Relocations<'d> {
-    file: &'d str,
-    data: &'d [u8],
-    endian: LE,
-    sections: &'d object::read::elf::SectionTable<'d, FileHeader64>,
-    symtab: &'d object::read::elf::SymbolTable<'d, FileHeader64>,
-}
-
-impl Relocations<'_> {
-    /// The edges of the `SHT_RELA` section `shdr` for `block`; `symbol`
-    /// maps an ELF symbol index to the graph's symbol (`Some(None)`: a
-    /// symbol of a section Lantern does not load; `None`: past the table).
-    fn edges(
-        &self,
-        graph: &LinkGraph,
-        shdr: &elf::SectionHeader64<LE>,
-        block: BlockId,
-        symbol: impl Fn(usize) -> Option<Option<SymbolId>>,
-    ) -> Result<Vec<Edge>> {
-        let (name, data, e) = (self.file, self.data, self.endian);
-        let target_index = shdr.sh_info(e) as usize;
-        let section_name = graph.section(graph.block(block).section).name.clone();
-        let is_noalloc = graph.section(graph.block(block).section).lifetime == MemLifetime::NoAlloc;
-        let relocs: &[elf::Rela64<LE>] = shdr
-            .data_as_array(e, data)
-            .map_err(|err| bad(name, format!("relocations for {section_name}: {err}")))?;
-        let block_size = graph.block(block).size;
-        // tcc writes a stab's value in the field and a zero addend, and
-        // its own linker adds both (GNU as leaves the field zero): the
-        // value of tcc's closing `N_SO` (the end of its code) is there.
-        let stab_fields = if section_name == STAB {
-            self.sections
-                .section(object::SectionIndex(target_index))
-                .and_then(|s| s.data(e, data))
-                .ok()
-        } else {
-            None
-        };
-        let strings = self.symtab.strings();
-        let mut edges = Vec::with_capacity(relocs.len());
-        for rela in relocs {
-            let r_type = rela.r_type(e, false).0;
-            let offset = rela.r_offset(e);
-            let r_sym = rela.r_sym(e, false) as usize;
-            let symbol_name = || {
-                self.symtab
-                    .symbol(object::SymbolIndex(r_sym))
-                    .ok()
-                    .and_then(|s| s.name(e, strings).ok())
-                    .map(|n| String::from_utf8_lossy(n).into_owned())
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| format!("#{r_sym}"))
-            };
-            let kind = match edge_kind_for_relocation(r_type) {
-                RelocMapping::Edge(kind) => kind,
-                RelocMapping::Ignore => continue,
-                RelocMapping::Unsupported => {
-                    return Err(Error::UnsupportedRelocation {
-                        file: name.into(),
-                        section: section_name,
-                        r_type: relocation_name(r_type),
-                        offset,
-                        symbol: symbol_name(),
-                    })
-                }
-            };
-            if offset >= block_size {
-                return Err(bad(name, format!(
-                    "section {section_name}: relocation {} at offset {offset:#x} is past the section's end ({block_size:#x})",
-                    relocation_name(r_type)
-                )));
-            }
-            let target = match symbol(r_sym) {
-                Some(Some(target)) => target,
-                // Debug info about something Lantern does not load: leave it zero.
-                Some(None) if is_noalloc => continue,
-                Some(None) => {
-                    return Err(bad(name, format!(
-                        "section {section_name}: relocation {} at {offset:#x} refers to symbol `{}` in a section Lantern does not load",
-                        relocation_name(r_type),
-                        symbol_name()
-                    )))
-                }
-                None => {
-                    return Err(bad(name, format!(
-                        "section {section_name}: relocation at {offset:#x} refers to symbol index {r_sym}, past the symbol table"
-                    )))
-                }
-            };
-            let mut addend = rela.r_addend(e);
-            if let Some(fields) = stab_fields {
-                addend += stab_field(fields, offset, kind);
-            }
-            edges.push(Edge {
-                offset,
-                kind,
-                target,
-                addend,
-            });
-        }
-        Ok(edges)
-    }
-}
-
-/// Makes the graph's pending relocations ([`PendingRelocations`]) edges,
-/// sent where resolution sent their symbols' references (`graph.redirects`),
-/// with the errors the builder would have given. Blocks that are not live
-/// keep none.
-pub fn materialize_relocations(graph: &mut LinkGraph) -> Result<()> {
-    let pending = std::mem::take(&mut graph.pending_relocations);
-    for p in pending {
-        if !graph.block(p.block).live {
-            continue;
-        }
-        let file = graph.files[p.file.index()].clone();
-        let data: &[u8] = (*file.data).as_ref();
-        let name = &*file.name;
-        let header = FileHeader64::parse(data).map_err(|e| bad(name, e))?;
-        let e = header.endian().map_err(|e| bad(name, e))?;
-        let sections = header.sections(e, data).map_err(|e| bad(name, e))?;
-        let symtab = sections
-            .symbols(e, data, elf::SHT_SYMTAB)
-            .map_err(|err| bad(name, format!("symbol table: {err}")))?;
-        let shdr = sections
-            .section(object::SectionIndex(p.rela_section))
-            .map_err(|e| bad(name, e))?;
-        let base = p.symbol_base;
-        let mut edges = Relocations {
-            file: name,
-            data,
-            endian: e,
-            sections: &sections,
-            symtab: &symtab,
-        }
-        .edges(graph, shdr, p.block, |r_sym| {
-            p.symbols
-                .get(r_sym)
-                .map(|s| s.map(|id| SymbolId::from_index(id.index() + base as usize)))
-        })?;
-        for edge in &mut edges {
-            if let Some(Some(def)) = graph.redirects.get(edge.target.index()) {
-                edge.target = *def;
-            }
-        }
-        graph.block_mut(p.block).edges.extend(edges);
-    }
-    Ok(())
-}
-
-fn stab_field(fields: &[u8], offset: u64, kind: EdgeKind) -> i64 {
-    let Some(bytes) = usize::try_from(offset)
-        .ok()
-        .and_then(|at| fields.get(at..at.checked_add(4)?))
-    else {
-        return 0;
-    };
-    let word = [bytes[0], bytes[1], bytes[2], bytes[3]];
-    match kind {
-        EdgeKind::Pointer32Signed => i64::from(i32::from_le_bytes(word)),
-        EdgeKind::Pointer32 => i64::from(u32::from_le_bytes(word)),
-        _ => 0,
     }
 }
 

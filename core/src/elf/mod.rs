@@ -2,8 +2,9 @@
 
 mod archive;
 mod builder;
+mod compressed;
+mod relocations;
 
 pub use archive::{Archive, ArchiveMember};
-pub use builder::{
-    is_debug_section, materialize_relocations, GraphBuilder, GraphBuilderOptions, STAB, STABSTR,
-};
+pub use builder::{is_debug_section, GraphBuilder, GraphBuilderOptions, STAB, STABSTR};
+pub use relocations::materialize_relocations;

@@ -3,10 +3,9 @@
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Mutex;
 
-use super::{runtime, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule};
+use super::{runtime, static_tls, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule};
 use crate::error::{Error, Result};
-use crate::graph::ExecutorAddr;
-use crate::link::Initializers;
+use crate::executor_types::{ExecutorAddr, Initializers};
 use crate::memory::{InProcessMemoryManager, MemoryKind, MemoryManager, PackedMemoryManager};
 
 extern "C" {
@@ -124,7 +123,7 @@ impl InProcessExecutor {
     }
 }
 
-fn dl_error() -> String {
+pub(super) fn dl_error() -> String {
     // SAFETY: dlerror returns NULL or a NUL-terminated string valid until the
     // next dl* call on this thread; we copy it at once.
     unsafe {
@@ -279,6 +278,12 @@ impl ExecutorControl for InProcessExecutor {
     fn load_library(&self, path: &str) -> Result<()> {
         let cpath =
             CString::new(path).map_err(|_| Error::Other(format!("bad library path {path:?}")))?;
+        // SAFETY: RTLD_NOLOAD only looks the library up; the reference it
+        // takes is dropped at once.
+        let loaded_before = unsafe {
+            let handle = libc::dlopen(cpath.as_ptr(), libc::RTLD_LAZY | libc::RTLD_NOLOAD);
+            !handle.is_null() && libc::dlclose(handle) == 0
+        };
         // SAFETY: dlopen with a NUL-terminated path; the library's constructors
         // run, as they would for a dynamically linked program.
         let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) };
@@ -287,6 +292,12 @@ impl ExecutorControl for InProcessExecutor {
                 "cannot load library {path}: {}",
                 dl_error()
             )));
+        }
+        // JIT'd initial-exec code must reach the library's thread-locals.
+        if let Err(e) = static_tls::make_static(handle, path, loaded_before) {
+            // SAFETY: closing the handle opened above; nothing refers to it yet.
+            unsafe { libc::dlclose(handle) };
+            return Err(e);
         }
         self.libraries
             .lock()

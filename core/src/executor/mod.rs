@@ -3,12 +3,13 @@
 
 mod in_process;
 mod runtime;
+mod static_tls;
 mod tls_image;
 
 pub use in_process::InProcessExecutor;
 
 use crate::error::Result;
-use crate::graph::ExecutorAddr;
+use crate::executor_types::{ExecutorAddr, Initializers};
 use crate::memory::MemoryManager;
 
 /// A symbol found in the executor process (not in JIT'd code).
@@ -74,7 +75,7 @@ pub trait ExecutorControl: Send + Sync {
     fn run_main(
         &self,
         entry: ExecutorAddr,
-        initializers: &crate::link::Initializers,
+        initializers: &Initializers,
         args: &[String],
     ) -> Result<i32>;
 }

@@ -6,24 +6,16 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::arch::x86_64::EdgeKind;
-use crate::memory::AllocAction;
+mod constructors;
+mod dump;
+mod edge_kind;
 
-/// An address in the executor process (which may be this process).
-#[derive(Copy, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ExecutorAddr(pub u64);
+/// The executor-side types a graph holds, re-exported where they were first
+/// defined (`graph::ExecutorAddr` and so on).
+pub use crate::executor_types::{ExecutorAddr, MemLifetime, MemProt};
+pub use edge_kind::EdgeKind;
 
-impl fmt::Debug for ExecutorAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#x}", self.0)
-    }
-}
-
-impl fmt::Display for ExecutorAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#x}", self.0)
-    }
-}
+use crate::executor_types::AllocAction;
 
 macro_rules! typed_id {
     ($(#[$meta:meta])* $name:ident) => {
@@ -58,35 +50,6 @@ typed_id!(
     /// An input file (object or archive member) a graph's content comes from.
     FileId
 );
-
-/// Memory protection of a section once finalized.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum MemProt {
-    Read,
-    ReadWrite,
-    ReadExec,
-}
-
-impl MemProt {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemProt::Read => "r--",
-            MemProt::ReadWrite => "rw-",
-            MemProt::ReadExec => "r-x",
-        }
-    }
-}
-
-/// How long a section's memory lives.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum MemLifetime {
-    /// Lives until the allocation is deallocated.
-    Standard,
-    /// Freed once the finalize actions have run.
-    Finalize,
-    /// Never allocated in the executor; kept and fixed up in controller memory.
-    NoAlloc,
-}
 
 /// Where an input's bytes come from: a name for messages and the whole file's data.
 #[derive(Clone)]
@@ -298,11 +261,14 @@ impl LinkGraph {
         &self.files[file.index()].name
     }
 
+    /// Appends a section as given; prefer [`create_section`](Self::create_section).
     pub fn add_section(&mut self, section: Section) -> SectionId {
         self.sections.push(section);
         SectionId::from_index(self.sections.len() - 1)
     }
 
+    /// Appends a block to its section as given; prefer the `create_*_block`
+    /// constructors.
     pub fn add_block(&mut self, block: Block) -> BlockId {
         let section = block.section;
         self.blocks.push(block);
@@ -311,6 +277,8 @@ impl LinkGraph {
         id
     }
 
+    /// Appends a symbol as given; prefer the `add_*_symbol` constructors
+    /// (copies of a symbol, as copy relocations make, come here).
     pub fn add_symbol(&mut self, symbol: Symbol) -> SymbolId {
         self.symbols.push(symbol);
         SymbolId::from_index(self.symbols.len() - 1)

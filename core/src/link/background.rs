@@ -4,8 +4,8 @@
 //! report's tables), so a link returns as soon as the code can run.
 //!
 //! The worker starts with the first job, [`HEAD_START`] later (a program
-//! that ends sooner never pays for it), at a lower priority than the
-//! program's threads (`NICE`). Jobs run one at a time, in the order they
+//! that ends sooner never pays for it), at the program's priority (a crash
+//! report may wait for it). Jobs run one at a time, in the order they
 //! were submitted; [`IDLE_EXIT`] after the last one the thread ends, so a
 //! debugger attaching later finds the program's threads only. Links made
 //! while a tracer (gdb, lldb-server) is attached run their deferred passes at
@@ -130,9 +130,12 @@ pub fn wait_idle(timeout: Option<Duration>) -> bool {
 }
 
 /// [`wait_idle`] for a signal handler: polls with `nanosleep` for at most
-/// `max`, and stops early when the worker has been asleep (blocked on a
-/// lock: `/proc/self/task/TID/stat` says `S`) for 200 ms with jobs pending.
-/// Allocates nothing and takes no lock. True when idle.
+/// `max`, and stops early when the worker has been blocked for a second with
+/// jobs pending: asleep at every look (`/proc/self/task/TID/stat` says `S`)
+/// and not a clock tick of CPU time more (on a loaded machine a working
+/// thread can look asleep for a while; one that is blocked on a lock the
+/// crashed thread holds gets no CPU time at all). Allocates nothing and
+/// takes no lock. True when idle.
 pub fn wait_idle_in_signal_handler(max: Duration) -> bool {
     // SAFETY: gettid has no preconditions.
     if unsafe { libc::gettid() } == WORKER_TID.load(Ordering::SeqCst) {
@@ -140,12 +143,23 @@ pub fn wait_idle_in_signal_handler(max: Duration) -> bool {
         return pending() == 0;
     }
     const STEP: Duration = Duration::from_millis(2);
-    const BLOCKED: Duration = Duration::from_millis(200);
-    let mut waited = Duration::ZERO;
-    let mut asleep = Duration::ZERO;
+    const BLOCKED: u64 = Duration::from_secs(1).as_nanos() as u64;
+    let start = monotonic_ns();
+    // Since when the worker has looked blocked, and its CPU time then.
+    let mut blocked_since: Option<(u64, u64)> = None;
     while pending() > 0 {
-        if waited >= max || asleep >= BLOCKED {
+        let now = monotonic_ns();
+        if now.saturating_sub(start) >= max.as_nanos() as u64 {
             return false;
+        }
+        match (worker_state(), blocked_since) {
+            (Some((true, cpu)), Some((since, at_cpu))) if cpu == at_cpu => {
+                if now.saturating_sub(since) >= BLOCKED {
+                    return false;
+                }
+            }
+            (Some((true, cpu)), _) => blocked_since = Some((now, cpu)),
+            _ => blocked_since = None,
         }
         let step = libc::timespec {
             tv_sec: 0,
@@ -153,22 +167,17 @@ pub fn wait_idle_in_signal_handler(max: Duration) -> bool {
         };
         // SAFETY: nanosleep reads the timespec and writes nothing (null remainder).
         unsafe { libc::nanosleep(&step, std::ptr::null_mut()) };
-        waited += STEP;
-        if worker_sleeping() {
-            asleep += STEP;
-        } else {
-            asleep = Duration::ZERO;
-        }
     }
     true
 }
 
 /// Whether the worker thread is in interruptible sleep (waiting on a lock or
-/// for work), read from `/proc/self/task/TID/stat` without allocating.
-fn worker_sleeping() -> bool {
+/// for work), and its CPU time in clock ticks (user + system), read from
+/// `/proc/self/task/TID/stat` without allocating.
+fn worker_state() -> Option<(bool, u64)> {
     let tid = WORKER_TID.load(Ordering::SeqCst);
     if tid <= 0 {
-        return false;
+        return None;
     }
     // "/proc/self/task/TID/stat\0", formatted without allocating.
     let mut path = [0u8; 48];
@@ -192,22 +201,40 @@ fn worker_sleeping() -> bool {
     // SAFETY: `path` is NUL-terminated; open, read and close are async-signal-safe.
     let fd = unsafe { libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) };
     if fd < 0 {
-        return false;
+        return None;
     }
-    let mut buf = [0u8; 256];
+    let mut buf = [0u8; 512];
     // SAFETY: reading at most `buf.len()` bytes into `buf`.
     let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
     // SAFETY: closing the descriptor opened above.
     unsafe { libc::close(fd) };
     if n <= 0 {
-        return false;
+        return None;
     }
-    let stat = &buf[..n as usize];
-    // `pid (comm) S ...`: the state follows the last ')'.
-    let Some(close) = stat.iter().rposition(|&b| b == b')') else {
-        return false;
-    };
-    stat.get(close + 2) == Some(&b'S')
+    parse_stat(&buf[..n as usize])
+}
+
+/// The state and CPU ticks of a `/proc/.../stat` line: `pid (comm) S ...`,
+/// the state after the last ')', then `utime` and `stime` as the 12th and
+/// 13th fields after it.
+fn parse_stat(stat: &[u8]) -> Option<(bool, u64)> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let mut fields = stat.get(close + 2..)?.split(|&b| b == b' ');
+    let sleeping = fields.next()? == b"S";
+    let mut ticks = 0u64;
+    for field in fields.skip(10).take(2) {
+        let mut value = 0u64;
+        for &digit in field {
+            if !digit.is_ascii_digit() {
+                return None;
+            }
+            value = value
+                .saturating_mul(10)
+                .saturating_add(u64::from(digit - b'0'));
+        }
+        ticks = ticks.saturating_add(value);
+    }
+    Some((sleeping, ticks))
 }
 
 /// Whether a tracer (a debugger) is attached to the process: read from
@@ -252,18 +279,13 @@ pub fn read_tracer() -> bool {
     }
 }
 
-/// The worker's nice value: when every core is busy, the program's threads
-/// go first (the worker still gets about a tenth of a core, so a debugger
-/// that attaches is never kept waiting for ever).
-const NICE: libc::c_int = 10;
-
 fn run() {
     // SAFETY: gettid has no preconditions.
     let tid = unsafe { libc::gettid() };
     WORKER_TID.store(tid, Ordering::SeqCst);
-    // Linux applies a thread id's nice value to that thread alone.
-    // SAFETY: setpriority reads its arguments only.
-    unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, NICE) };
+    // The worker runs at the program's priority. A lower one (it was nice
+    // 10) starved it exactly when a crash report waits for it on a busy
+    // machine, and an unprivileged process cannot raise it back.
     // A head start for the program: one that ends sooner never pays for the
     // worker's memory and page faults (its exit frees them too).
     std::thread::sleep(HEAD_START);
@@ -304,6 +326,18 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
     use std::sync::Arc;
+
+    #[test]
+    fn a_stat_line_gives_the_state_and_cpu_ticks() {
+        let line = b"4242 (lantern (bg) x) S 1 2 3 0 -1 4194368 10 0 0 0 17 5 0 0 30 10 1 0";
+        assert_eq!(parse_stat(line), Some((true, 22)));
+        let line = b"4242 (w) R 1 2 3 0 -1 4194368 10 0 0 0 7 0 0 0 30 10 1 0\n";
+        assert_eq!(parse_stat(line), Some((false, 7)));
+        assert_eq!(parse_stat(b"garbage"), None);
+        // The live worker's own line parses too.
+        let own = std::fs::read("/proc/thread-self/stat").unwrap();
+        assert!(parse_stat(&own).is_some());
+    }
 
     #[test]
     fn jobs_run_in_order_and_wait_idle_sees_them_done() {

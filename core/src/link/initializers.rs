@@ -1,18 +1,12 @@
-//! Initializer and finalizer arrays, ordered as GNU ld orders them.
+//! Initializer and finalizer arrays, ordered as GNU ld orders them, collected
+//! into [`Initializers`] for the executor.
 //!
 //! `.init_array.N` has priority N, `.ctors.N` priority 65535-N with its entries
 //! reversed; prioritized entries come first (ascending), then unprioritized ones
 //! in input order. Finalizers are laid out the same way and run backwards.
 
-use crate::graph::{ExecutorAddr, LinkGraph};
-
-/// Functions to call before the entry point and at exit, in call order.
-#[derive(Debug, Clone, Default)]
-pub struct Initializers {
-    pub preinit: Vec<ExecutorAddr>,
-    pub init: Vec<ExecutorAddr>,
-    pub fini: Vec<ExecutorAddr>,
-}
+use crate::executor_types::{ExecutorAddr, Initializers};
+use crate::graph::LinkGraph;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Array {

@@ -108,8 +108,13 @@ pub(crate) fn plan(graph: &LinkGraph) -> Result<Plan> {
     // order within an output section. .eh_frame sections go last in their
     // segment, side by side, so the unit's frame information is one
     // contiguous range (for debug objects and unwinders).
-    let mut ordered: Vec<_> = graph.section_ids().collect();
-    ordered.sort_by_key(|&s| {
+    // (NoAlloc sections, most of a unit's sections with DWARF, take no
+    // place here; each key is computed once, not per comparison.)
+    let mut ordered: Vec<_> = graph
+        .section_ids()
+        .filter(|&s| graph.section(s).lifetime != MemLifetime::NoAlloc)
+        .collect();
+    ordered.sort_by_cached_key(|&s| {
         let name = graph.section(s).name.as_str();
         (name == ".eh_frame", output_section(name).rank)
     });

@@ -10,9 +10,9 @@ mod output_sections;
 
 use std::time::{Duration, Instant};
 
+pub use crate::executor_types::Initializers;
 pub use dead_strip::{dead_strip, DeadStrip};
 pub use fixups::fixed_up_copies;
-pub use initializers::Initializers;
 pub use layout::{LayoutReport, SectionReport, SegmentReport};
 pub use output_sections::{output_section, OutputSection};
 

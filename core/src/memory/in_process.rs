@@ -12,7 +12,7 @@ use super::{
     WrapperCall, WrapperFn,
 };
 use crate::error::{Error, Result};
-use crate::graph::{ExecutorAddr, MemLifetime, MemProt};
+use crate::executor_types::{ExecutorAddr, MemLifetime, MemProt};
 
 /// Allocates JIT memory in this process with `mmap`.
 #[derive(Debug, Default)]

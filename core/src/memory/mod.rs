@@ -42,25 +42,11 @@ impl MemoryKind {
 }
 
 use crate::error::Result;
-use crate::graph::{ExecutorAddr, MemLifetime, MemProt};
+/// The executor-side types of allocation actions, re-exported where they
+/// were first defined (`memory::AllocAction` and so on).
+pub use crate::executor_types::{AllocAction, WrapperCall, WrapperFn};
 
-/// A call into the executor: a function taking `(arg_ptr, arg_len)` and
-/// returning 0 on success, with its serialized argument bytes.
-#[derive(Debug, Clone)]
-pub struct WrapperCall {
-    pub function: ExecutorAddr,
-    pub arg: Vec<u8>,
-}
-
-/// The signature of a [`WrapperCall`]'s function in the executor.
-pub type WrapperFn = unsafe extern "C" fn(arg: *const u8, len: usize) -> u64;
-
-/// A finalize call and the dealloc call that undoes it.
-#[derive(Debug, Clone)]
-pub struct AllocAction {
-    pub finalize: Option<WrapperCall>,
-    pub dealloc: Option<WrapperCall>,
-}
+use crate::executor_types::{ExecutorAddr, MemLifetime, MemProt};
 
 /// One segment to allocate: blocks of one protection and lifetime.
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::executor::ExecutorControl;
-use crate::graph::{Block, Content, LinkGraph, MemLifetime, MemProt, Section, SymbolDef, SymbolId};
+use crate::graph::{LinkGraph, MemProt, Scope, SymbolDef, SymbolId};
 
 /// Whether absolute 32-bit fixups reach into the unit's own memory: from
 /// code and data, or from debug information (stabs' 32-bit `n_value`), as
@@ -64,29 +64,21 @@ pub(crate) fn add_copy_relocations(
                     let file = graph.block(block_id).section;
                     let file = graph.section(file).file;
                     let section = *section.get_or_insert_with(|| {
-                        graph.add_section(Section {
-                            name: "$__COPY".into(),
-                            prot: MemProt::ReadWrite,
-                            lifetime: MemLifetime::Standard,
-                            file,
-                            blocks: Vec::new(),
-                            keep: false,
-                            tls: false,
-                        })
+                        graph.create_section("$__COPY", MemProt::ReadWrite, file)
                     });
-                    let block = graph.add_block(Block {
-                        section,
-                        content: Content::Owned(bytes),
-                        size,
-                        align: 16,
-                        edges: Vec::new(),
-                        addr: Default::default(),
-                        live: false,
-                    });
-                    let mut symbol = graph.symbol(edge.target).clone();
-                    symbol.def = SymbolDef::Defined { block, offset: 0 };
-                    symbol.scope = crate::graph::Scope::Local;
-                    let copy = graph.add_symbol(symbol);
+                    let block = graph.create_content_block(section, bytes, 16);
+                    let original = graph.symbol(edge.target).clone();
+                    let copy = graph.add_defined_symbol(
+                        block,
+                        0,
+                        original.name,
+                        original.size,
+                        original.linkage,
+                        Scope::Local,
+                        original.is_function,
+                    );
+                    // The copy stands for the host symbol: messages name its referrer.
+                    graph.symbol_mut(copy).file = original.file;
                     log::info!(
                         "copied host data `{name}` ({size} bytes) next to the -fno-pic code that reads it \
                          (a copy relocation: later changes made by the host are not seen)"

@@ -96,7 +96,10 @@ impl LinkUnit {
     }
 }
 
-/// Reads (maps) an input file.
+/// Inputs below this size are read into memory; larger ones are mapped.
+const SMALL_INPUT: u64 = 64 * 1024;
+
+/// Reads (or maps) an input file.
 pub fn read_input(path: &Path) -> Result<InputFile> {
     let io_err = |source| Error::Io {
         path: path.to_path_buf(),
@@ -125,8 +128,15 @@ pub fn read_input(path: &Path) -> Result<InputFile> {
             });
         }
         Arc::new(bytes)
-    } else if len == 0 {
-        Arc::new(Vec::new())
+    } else if len < SMALL_INPUT {
+        // A small object is cheaper to read than to map (a mapping is a
+        // system call, a page fault and an unmap), which counts for
+        // runtimes that link many small units.
+        // The size is known: `read_exact` asks the kernel for it no second
+        // time, as `read_to_end` would.
+        let mut bytes = vec![0; len as usize];
+        std::io::Read::read_exact(&mut &file, &mut bytes).map_err(io_err)?;
+        Arc::new(bytes)
     } else {
         // SAFETY: the file is mapped read-only and private; if another process
         // truncates it while we link, reads may fault, as with any mmap-based
@@ -451,15 +461,21 @@ impl Session {
         if !self.options.parallel || threads < 2 || objects.len() < 4 {
             return objects.iter().map(parse).collect();
         }
+        // The calling thread parses the first chunk itself: one thread fewer
+        // to create (under a debugger, each new thread is a stop and a
+        // libthread_db round trip).
         let chunk = objects.len().div_ceil(threads);
+        let (first, rest) = objects.split_at(chunk.min(objects.len()));
         std::thread::scope(|scope| {
-            let handles: Vec<_> = objects
+            let handles: Vec<_> = rest
                 .chunks(chunk)
                 .map(|files| {
                     scope.spawn(move || files.iter().map(parse).collect::<Result<Vec<_>>>())
                 })
                 .collect();
-            let mut graphs = Vec::with_capacity(objects.len());
+            // An error returns at once; the scope joins the other threads.
+            let mut graphs: Vec<LinkGraph> = first.iter().map(parse).collect::<Result<_>>()?;
+            graphs.reserve(rest.len());
             for handle in handles {
                 graphs.extend(
                     handle

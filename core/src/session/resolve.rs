@@ -12,8 +12,8 @@ use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
 use crate::error::{Error, Result, Undefined};
 use crate::executor::ExecutorControl;
 use crate::graph::{
-    Block, BlockId, Content, InputFile, LinkGraph, Linkage, MemLifetime, MemProt, Scope, Section,
-    Symbol, SymbolDef, SymbolId,
+    BlockId, Content, InputFile, LinkGraph, Linkage, MemLifetime, MemProt, Scope, Symbol,
+    SymbolDef, SymbolId,
 };
 
 struct Resolver<'a> {
@@ -326,24 +326,14 @@ impl Resolver<'_> {
                 continue;
             };
             let file = self.graph.symbol(id).file;
-            let section = self.graph.add_section(Section {
-                name: "COMMON".into(),
-                prot: MemProt::ReadWrite,
-                lifetime: MemLifetime::Standard,
-                file,
-                blocks: Vec::new(),
-                keep: false,
-                tls: false,
-            });
-            let block = self.graph.add_block(Block {
+            let section = self
+                .graph
+                .create_section("COMMON", MemProt::ReadWrite, file);
+            let block = self.graph.create_zero_fill_block(
                 section,
-                content: Content::Zero,
-                size: size.max(1),
-                align: align.max(1).next_power_of_two(),
-                edges: Vec::new(),
-                addr: Default::default(),
-                live: false,
-            });
+                size.max(1),
+                align.max(1).next_power_of_two(),
+            );
             self.graph.symbol_mut(id).def = SymbolDef::Defined { block, offset: 0 };
         }
         // Commons that lost to another definition become references to it.
@@ -377,30 +367,28 @@ impl Resolver<'_> {
                 .first()
                 .map(|s| s.file)
                 .unwrap_or(crate::graph::FileId::from_index(0));
-            self.graph.add_symbol(Symbol {
-                name: Some(TLSDESC_RESOLVER_SYMBOL.into()),
-                def: SymbolDef::External,
-                size: 0,
-                linkage: Linkage::Strong,
-                scope: Scope::Hidden,
-                is_function: true,
+            self.graph.add_external_symbol(
                 file,
-            });
+                Some(TLSDESC_RESOLVER_SYMBOL.into()),
+                0,
+                Linkage::Strong,
+                Scope::Hidden,
+                true,
+            );
         }
         if undefined.contains(TLS_MODULE_BASE_SYMBOL) {
             // The start of the unit's TLS block: descriptor code for local
             // variables asks for it once and adds each variable's DTPOFF.
             if let Some(block) = self.first_tls_block() {
-                let file = self.graph.section(self.graph.block(block).section).file;
-                let id = self.graph.add_symbol(Symbol {
-                    name: Some(TLS_MODULE_BASE_SYMBOL.into()),
-                    def: SymbolDef::Defined { block, offset: 0 },
-                    size: 0,
-                    linkage: Linkage::Strong,
-                    scope: Scope::Hidden,
-                    is_function: false,
-                    file,
-                });
+                let id = self.graph.add_defined_symbol(
+                    block,
+                    0,
+                    Some(TLS_MODULE_BASE_SYMBOL.into()),
+                    0,
+                    Linkage::Strong,
+                    Scope::Hidden,
+                    false,
+                );
                 self.defs.insert(TLS_MODULE_BASE_SYMBOL.into(), id);
             }
         }
@@ -412,33 +400,19 @@ impl Resolver<'_> {
                 .first()
                 .map(|s| s.file)
                 .unwrap_or(crate::graph::FileId::from_index(0));
-            let section = self.graph.add_section(Section {
-                name: "$__DSO_HANDLE".into(),
-                prot: MemProt::Read,
-                lifetime: MemLifetime::Standard,
-                file,
-                blocks: Vec::new(),
-                keep: false,
-                tls: false,
-            });
-            let block = self.graph.add_block(Block {
-                section,
-                content: Content::Zero,
-                size: 8,
-                align: 8,
-                edges: Vec::new(),
-                addr: Default::default(),
-                live: false,
-            });
-            let id = self.graph.add_symbol(Symbol {
-                name: Some("__dso_handle".into()),
-                def: SymbolDef::Defined { block, offset: 0 },
-                size: 8,
-                linkage: Linkage::Strong,
-                scope: Scope::Hidden,
-                is_function: false,
-                file,
-            });
+            let section = self
+                .graph
+                .create_section("$__DSO_HANDLE", MemProt::Read, file);
+            let block = self.graph.create_zero_fill_block(section, 8, 8);
+            let id = self.graph.add_defined_symbol(
+                block,
+                0,
+                Some("__dso_handle".into()),
+                8,
+                Linkage::Strong,
+                Scope::Hidden,
+                false,
+            );
             self.defs.insert("__dso_handle".into(), id);
         }
         self.symbols_done = self.graph.symbols().len();

@@ -1,5 +1,13 @@
-//! A minimal ELF64 `ET_REL` writer: sections with chosen addresses (which
-//! `object`'s high-level writer cannot set), a symbol table, string tables.
+//! An ELF64 `ET_REL` writer on `object`'s low-level `elf::Writer`: sections
+//! with chosen addresses (which `object`'s high-level writer cannot set), a
+//! symbol table and its string tables. Past `SHN_LORESERVE` sections the
+//! writer uses extended section numbering (`e_shnum` in section 0,
+//! `.symtab_shndx`).
+
+use object::elf;
+use object::write::elf::{FileHeader, SectionHeader, SectionIndex, Sym, Writer};
+use object::write::StringId;
+use object::Endianness;
 
 /// One section of the output object.
 pub struct OutSection<'a> {
@@ -38,172 +46,127 @@ pub struct OutSymbol {
     pub typ: u8,
 }
 
-const SHT_PROGBITS: u32 = 1;
-const SHT_SYMTAB: u32 = 2;
-const SHT_STRTAB: u32 = 3;
-pub const SHT_NOBITS: u32 = 8;
-pub const PROGBITS: u32 = SHT_PROGBITS;
-pub const STB_LOCAL: u8 = 0;
-pub const STB_GLOBAL: u8 = 1;
-pub const STB_WEAK: u8 = 2;
-pub const STT_OBJECT: u8 = 1;
-pub const STT_FUNC: u8 = 2;
-
-struct StringTable {
-    bytes: Vec<u8>,
-}
-
-impl StringTable {
-    fn new() -> Self {
-        StringTable { bytes: vec![0] }
-    }
-    fn add(&mut self, s: &str) -> u32 {
-        if s.is_empty() {
-            return 0;
-        }
-        let offset = self.bytes.len() as u32;
-        self.bytes.extend_from_slice(s.as_bytes());
-        self.bytes.push(0);
-        offset
-    }
-}
-
-fn pad_to(out: &mut Vec<u8>, align: u64) {
-    let len = (out.len() as u64).next_multiple_of(align.max(1));
-    out.resize(len as usize, 0);
-}
+pub const SHT_NOBITS: u32 = elf::SHT_NOBITS.0;
+pub const PROGBITS: u32 = elf::SHT_PROGBITS.0;
+pub const STB_LOCAL: u8 = elf::STB_LOCAL.0;
+pub const STB_GLOBAL: u8 = elf::STB_GLOBAL.0;
+pub const STB_WEAK: u8 = elf::STB_WEAK.0;
+pub const STT_OBJECT: u8 = elf::STT_OBJECT.0;
+pub const STT_FUNC: u8 = elf::STT_FUNC.0;
 
 /// Writes an x86-64 relocatable object with the given sections and symbols
 /// (locals must come first in `symbols`).
 pub fn write(sections: &[OutSection<'_>], symbols: &[OutSymbol]) -> Vec<u8> {
-    let mut shstrtab = StringTable::new();
-    let mut strtab = StringTable::new();
-    let mut out = vec![0u8; 64];
-    // Section contents.
-    let mut headers: Vec<[u64; 10]> = Vec::with_capacity(sections.len() + 4);
-    headers.push([0; 10]);
+    let mut out = Vec::new();
+    let mut writer = Writer::new(Endianness::Little, true, &mut out);
+
+    // Reserve: header, section indices and names, then contents in order.
+    writer.reserve_file_header();
+    writer.reserve_null_section_index();
+    let placed: Vec<(StringId, SectionIndex)> = sections
+        .iter()
+        .map(|s| {
+            (
+                writer.add_section_name(s.name.as_bytes()),
+                writer.reserve_section_index(),
+            )
+        })
+        .collect();
+    let names: Vec<Option<StringId>> = symbols
+        .iter()
+        .map(|sym| {
+            let index = placed[sym.section].1;
+            writer.reserve_symbol_index(Some(index));
+            (!sym.name.is_empty()).then(|| writer.add_string(sym.name.as_bytes()))
+        })
+        .collect();
+    if symbols.is_empty() {
+        writer.reserve_null_symbol_index();
+    }
+    writer.reserve_symtab_section_index();
+    if writer.symtab_shndx_needed() {
+        writer.reserve_symtab_shndx_section_index();
+    }
+    writer.reserve_strtab_section_index();
+    writer.reserve_shstrtab_section_index();
+    let offsets: Vec<u64> = sections
+        .iter()
+        .map(|s| {
+            if s.sh_type == SHT_NOBITS {
+                writer.reserved_len()
+            } else {
+                writer.reserve(s.data.len() as u64, s.align.max(1))
+            }
+        })
+        .collect();
+    writer.reserve_symtab();
+    writer.reserve_symtab_shndx();
+    writer.reserve_strtab().expect("string table size fits");
+    writer.reserve_shstrtab().expect("string table size fits");
+    writer.reserve_section_headers();
+
+    // Write, in the same order.
+    writer
+        .write_file_header(&FileHeader {
+            os_abi: elf::ELFOSABI_NONE,
+            abi_version: 0,
+            e_type: elf::ET_REL,
+            e_machine: elf::EM_X86_64,
+            e_entry: 0,
+            e_flags: elf::FileFlags(0),
+        })
+        .expect("the buffer grows");
     for s in sections {
-        let name = u64::from(shstrtab.add(&s.name));
-        let offset = if s.sh_type == SHT_NOBITS {
-            out.len() as u64
-        } else {
-            pad_to(&mut out, s.align);
-            let offset = out.len() as u64;
-            out.extend_from_slice(s.data);
-            offset
-        };
+        if s.sh_type != SHT_NOBITS {
+            writer.write_align(s.align.max(1));
+            writer.write(s.data);
+        }
+    }
+    writer.write_null_symbol();
+    let mut num_local = 1;
+    for (sym, name) in symbols.iter().zip(names) {
+        if sym.bind == STB_LOCAL {
+            num_local += 1;
+        }
+        writer.write_symbol(&Sym {
+            section: Some(placed[sym.section].1 .0),
+            st_name: writer.string_offset(name),
+            st_info: elf::SymbolInfo::new(elf::SymbolBind(sym.bind), elf::SymbolType(sym.typ)),
+            st_other: elf::STV_DEFAULT.into(),
+            st_shndx: elf::SHN_UNDEF,
+            st_value: sym.value,
+            st_size: sym.size,
+        });
+    }
+    writer.write_symtab_shndx();
+    writer.write_strtab();
+    writer.write_shstrtab();
+
+    writer.write_null_section_header();
+    for ((s, (name, _)), offset) in sections.iter().zip(&placed).zip(offsets) {
         let size = if s.sh_type == SHT_NOBITS {
             s.size
         } else {
             s.data.len() as u64
         };
-        headers.push([
-            name,
-            u64::from(s.sh_type),
-            s.flags,
-            s.addr,
-            offset,
-            size,
-            0,
-            0,
-            s.align.max(1),
-            0,
-        ]);
+        writer.write_section_header(&SectionHeader {
+            sh_name: writer.section_name_offset(Some(*name)),
+            sh_type: elf::SectionType(s.sh_type),
+            sh_flags: elf::SectionFlags(s.flags),
+            sh_addr: s.addr,
+            sh_offset: offset,
+            sh_size: size,
+            sh_link: 0,
+            sh_info: 0,
+            sh_addralign: s.align.max(1),
+            sh_entsize: 0,
+        });
     }
-    // Symbol table.
-    let symtab_index = headers.len();
-    let strtab_index = symtab_index + 1;
-    pad_to(&mut out, 8);
-    let symtab_offset = out.len() as u64;
-    out.extend_from_slice(&[0; 24]);
-    let mut first_global = symbols.len() + 1;
-    for (i, sym) in symbols.iter().enumerate() {
-        if sym.bind != STB_LOCAL && first_global == symbols.len() + 1 {
-            first_global = i + 1;
-        }
-        let name = strtab.add(&sym.name);
-        out.extend_from_slice(&name.to_le_bytes());
-        out.push((sym.bind << 4) | sym.typ);
-        out.push(0); // st_other: default visibility
-        out.extend_from_slice(&((sym.section + 1) as u16).to_le_bytes());
-        out.extend_from_slice(&sym.value.to_le_bytes());
-        out.extend_from_slice(&sym.size.to_le_bytes());
-    }
-    let symtab_size = out.len() as u64 - symtab_offset;
-    headers.push([
-        u64::from(shstrtab.add(".symtab")),
-        u64::from(SHT_SYMTAB),
-        0,
-        0,
-        symtab_offset,
-        symtab_size,
-        strtab_index as u64,
-        first_global as u64,
-        8,
-        24,
-    ]);
-    let strtab_offset = out.len() as u64;
-    out.extend_from_slice(&strtab.bytes);
-    headers.push([
-        u64::from(shstrtab.add(".strtab")),
-        u64::from(SHT_STRTAB),
-        0,
-        0,
-        strtab_offset,
-        strtab.bytes.len() as u64,
-        0,
-        0,
-        1,
-        0,
-    ]);
-    let shstrtab_name = u64::from(shstrtab.add(".shstrtab"));
-    let shstrtab_offset = out.len() as u64;
-    out.extend_from_slice(&shstrtab.bytes);
-    headers.push([
-        shstrtab_name,
-        u64::from(SHT_STRTAB),
-        0,
-        0,
-        shstrtab_offset,
-        shstrtab.bytes.len() as u64,
-        0,
-        0,
-        1,
-        0,
-    ]);
-    let shstrtab_index = headers.len() - 1;
-
-    pad_to(&mut out, 8);
-    let shoff = out.len() as u64;
-    for h in &headers {
-        out.extend_from_slice(&(h[0] as u32).to_le_bytes()); // sh_name
-        out.extend_from_slice(&(h[1] as u32).to_le_bytes()); // sh_type
-        out.extend_from_slice(&h[2].to_le_bytes()); // sh_flags
-        out.extend_from_slice(&h[3].to_le_bytes()); // sh_addr
-        out.extend_from_slice(&h[4].to_le_bytes()); // sh_offset
-        out.extend_from_slice(&h[5].to_le_bytes()); // sh_size
-        out.extend_from_slice(&(h[6] as u32).to_le_bytes()); // sh_link
-        out.extend_from_slice(&(h[7] as u32).to_le_bytes()); // sh_info
-        out.extend_from_slice(&h[8].to_le_bytes()); // sh_addralign
-        out.extend_from_slice(&h[9].to_le_bytes()); // sh_entsize
-    }
-
-    // ELF header.
-    let mut header = Vec::with_capacity(64);
-    header.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    header.extend_from_slice(&1u16.to_le_bytes()); // ET_REL
-    header.extend_from_slice(&62u16.to_le_bytes()); // EM_X86_64
-    header.extend_from_slice(&1u32.to_le_bytes()); // EV_CURRENT
-    header.extend_from_slice(&0u64.to_le_bytes()); // e_entry
-    header.extend_from_slice(&0u64.to_le_bytes()); // e_phoff
-    header.extend_from_slice(&shoff.to_le_bytes());
-    header.extend_from_slice(&0u32.to_le_bytes()); // e_flags
-    header.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
-    header.extend_from_slice(&0u16.to_le_bytes()); // e_phentsize
-    header.extend_from_slice(&0u16.to_le_bytes()); // e_phnum
-    header.extend_from_slice(&64u16.to_le_bytes()); // e_shentsize
-    header.extend_from_slice(&(headers.len() as u16).to_le_bytes());
-    header.extend_from_slice(&(shstrtab_index as u16).to_le_bytes());
-    out[..64].copy_from_slice(&header);
+    writer.write_symtab_section_header(num_local);
+    writer.write_symtab_shndx_section_header();
+    writer.write_strtab_section_header();
+    writer.write_shstrtab_section_header();
+    debug_assert_eq!(writer.reserved_len(), writer.len());
+    drop(writer);
     out
 }

@@ -1,12 +1,11 @@
 //! x86-64: edge kinds, the ELF relocation table, fixup application and the
 //! GOT/PLT table managers.
 
-mod edges;
 mod fixup;
 mod relocs;
 pub mod tables;
 
-pub use edges::EdgeKind;
+pub use crate::graph::EdgeKind;
 pub use fixup::{apply_fixup, FixupError};
 pub use relocs::{edge_kind_for_relocation, relocation_name, RelocMapping};
 pub use tables::TLSDESC_RESOLVER_SYMBOL;

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use super::EdgeKind;
 use crate::graph::{
-    Block, Content, Edge, LinkGraph, Linkage, MemLifetime, MemProt, Scope, Section, SectionId,
-    Symbol, SymbolDef, SymbolId,
+    Edge, FileId, LinkGraph, Linkage, MemProt, Scope, SectionId, SymbolDef, SymbolId,
 };
 
 pub const GOT_SECTION: &str = "$__GOT";
@@ -21,24 +20,38 @@ pub const TLSDESC_RESOLVER_SYMBOL: &str = "__lantern_tlsdesc_static";
 /// `jmp *entry(%rip)` padded with `int3` to 8 bytes.
 const STUB_TEMPLATE: [u8; 8] = [0xff, 0x25, 0, 0, 0, 0, 0xcc, 0xcc];
 
+/// The kinds of entry the tables hold: each made once per target, on the
+/// first request, by [`Tables::entry_for_target`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Entry {
+    /// A GOT slot holding the target's address.
+    Got,
+    /// A PLT stub: `jmp *` through the target's GOT slot.
+    Stub,
+    /// A GOT slot holding the target's stub: the canonical address of a
+    /// host function whose address low (-fno-pic) code takes with 32-bit
+    /// fixups.
+    Canonical,
+    /// A (module id, offset) GOT pair for `__tls_get_addr` (general dynamic).
+    TlsGdPair,
+    /// The unit's local-dynamic pair (module id, offset 0): one per graph,
+    /// whatever the target.
+    TlsLdPair,
+    /// An initial-exec GOT slot: the target's offset from the thread pointer.
+    TpOffset,
+    /// A TLS descriptor: the static resolver, then the offset it returns.
+    TlsDescriptor,
+}
+
 /// The GOT and stub tables of one graph.
 #[derive(Debug, Default)]
 pub struct Tables {
     got_section: Option<SectionId>,
     stubs_section: Option<SectionId>,
     got_base: Option<SymbolId>,
-    got_entries: HashMap<SymbolId, SymbolId>,
-    stubs: HashMap<SymbolId, SymbolId>,
-    /// GOT entries holding a stub's address: the canonical address of a host
-    /// function whose address low (-fno-pic) code takes with 32-bit fixups.
-    canonical_entries: HashMap<SymbolId, SymbolId>,
-    /// TLS general-dynamic GOT pairs by target, and the unit's local-dynamic pair.
-    tls_gd_pairs: HashMap<SymbolId, SymbolId>,
-    tls_ld_pair: Option<SymbolId>,
-    /// Initial-exec GOT entries (thread-pointer offsets) by target.
-    tp_offset_entries: HashMap<SymbolId, SymbolId>,
-    /// TLS descriptors by target.
-    tls_descriptors: HashMap<SymbolId, SymbolId>,
+    /// The entry cache, JITLink's `TableManager`: each entry by kind and
+    /// target (no target for the unit-wide local-dynamic pair).
+    entries: HashMap<(Entry, Option<SymbolId>), SymbolId>,
 }
 
 impl Tables {
@@ -66,222 +79,103 @@ impl Tables {
             return base;
         }
         let section = self.got_section(graph);
-        let file = graph.section(section).file;
-        let block = graph.add_block(Block {
-            section,
-            content: Content::Zero,
-            size: 8,
-            align: 8,
-            edges: Vec::new(),
-            addr: Default::default(),
-            live: true,
-        });
-        let base = graph.add_symbol(Symbol {
-            name: Some(GOT_BASE_SYMBOL.into()),
-            def: SymbolDef::Defined { block, offset: 0 },
-            size: 0,
-            linkage: Linkage::Strong,
-            scope: Scope::Hidden,
-            is_function: false,
-            file,
-        });
+        let block = graph.create_zero_fill_block(section, 8, 8);
+        graph.block_mut(block).live = true;
+        let base = graph.add_defined_symbol(
+            block,
+            0,
+            Some(GOT_BASE_SYMBOL.into()),
+            0,
+            Linkage::Strong,
+            Scope::Hidden,
+            false,
+        );
         self.got_base = Some(base);
         base
     }
 
     fn got_section(&mut self, graph: &mut LinkGraph) -> SectionId {
         *self.got_section.get_or_insert_with(|| {
-            graph.add_section(Section {
-                name: GOT_SECTION.into(),
-                prot: MemProt::Read,
-                lifetime: MemLifetime::Standard,
-                file: crate::graph::FileId::from_index(0),
-                blocks: Vec::new(),
-                keep: false,
-                tls: false,
-            })
+            graph.create_section(GOT_SECTION, MemProt::Read, FileId::from_index(0))
         })
     }
 
     fn stubs_section(&mut self, graph: &mut LinkGraph) -> SectionId {
         *self.stubs_section.get_or_insert_with(|| {
-            graph.add_section(Section {
-                name: STUBS_SECTION.into(),
-                prot: MemProt::ReadExec,
-                lifetime: MemLifetime::Standard,
-                file: crate::graph::FileId::from_index(0),
-                blocks: Vec::new(),
-                keep: false,
-                tls: false,
-            })
+            graph.create_section(STUBS_SECTION, MemProt::ReadExec, FileId::from_index(0))
         })
     }
 
-    fn got_entry(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
-        if let Some(&entry) = self.got_entries.get(&target) {
-            return entry;
-        }
-        self.got_base(graph);
-        let section = self.got_section(graph);
-        let entry = anonymous_block(
-            graph,
-            section,
-            vec![0; 8],
-            8,
-            vec![Edge {
-                offset: 0,
-                kind: EdgeKind::Pointer64,
-                target,
-                addend: 0,
-            }],
-        );
-        self.got_entries.insert(target, entry);
-        entry
-    }
-
-    fn stub(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
-        if let Some(&stub) = self.stubs.get(&target) {
-            return stub;
-        }
-        let entry = self.got_entry(graph, target);
-        let section = self.stubs_section(graph);
-        let stub = anonymous_block(
-            graph,
-            section,
-            STUB_TEMPLATE.to_vec(),
-            8,
-            vec![Edge {
-                offset: 2,
-                kind: EdgeKind::Delta32,
-                target: entry,
-                addend: -4,
-            }],
-        );
-        graph.symbol_mut(stub).is_function = true;
-        self.stubs.insert(target, stub);
-        stub
-    }
-
-    /// A (module id, offset) GOT pair for `__tls_get_addr`: general dynamic for
-    /// `target`, or the unit's local-dynamic pair (offset 0).
-    fn tls_pair(
+    /// The `kind` entry for `target`, made on the first request (JITLink's
+    /// `TableManager::getEntryForTarget`).
+    fn entry_for_target(
         &mut self,
         graph: &mut LinkGraph,
+        kind: Entry,
         target: SymbolId,
-        local_dynamic: bool,
     ) -> SymbolId {
-        let existing = if local_dynamic {
-            self.tls_ld_pair
-        } else {
-            self.tls_gd_pairs.get(&target).copied()
-        };
-        if let Some(pair) = existing {
-            return pair;
+        let key = (kind, (kind != Entry::TlsLdPair).then_some(target));
+        if let Some(&entry) = self.entries.get(&key) {
+            return entry;
         }
-        self.got_base(graph);
-        let section = self.got_section(graph);
-        let mut edges = vec![Edge {
-            offset: 0,
-            kind: EdgeKind::DtpMod64,
+        let entry = self.create_entry(graph, kind, target);
+        self.entries.insert(key, entry);
+        entry
+    }
+
+    /// A new `kind` entry for `target`: an anonymous block in the GOT (or the
+    /// stubs) whose edges the fixups fill in.
+    fn create_entry(&mut self, graph: &mut LinkGraph, kind: Entry, target: SymbolId) -> SymbolId {
+        let edge = |offset, kind, target| Edge {
+            offset,
+            kind,
             target,
             addend: 0,
-        }];
-        if !local_dynamic {
-            edges.push(Edge {
-                offset: 8,
-                kind: EdgeKind::DtpOff64,
-                target,
-                addend: 0,
-            });
+        };
+        match kind {
+            Entry::Got => self.got_slot(graph, 8, vec![edge(0, EdgeKind::Pointer64, target)]),
+            Entry::TpOffset => self.got_slot(graph, 8, vec![edge(0, EdgeKind::TpOff64, target)]),
+            Entry::TlsGdPair => {
+                let edges = vec![
+                    edge(0, EdgeKind::DtpMod64, target),
+                    edge(8, EdgeKind::DtpOff64, target),
+                ];
+                self.got_slot(graph, 16, edges)
+            }
+            // The offset word stays 0: the start of the unit's TLS block.
+            Entry::TlsLdPair => self.got_slot(graph, 16, vec![edge(0, EdgeKind::DtpMod64, target)]),
+            Entry::TlsDescriptor => {
+                let resolver = graph
+                    .symbol_ids()
+                    .find(|&id| graph.symbol(id).name.as_deref() == Some(TLSDESC_RESOLVER_SYMBOL))
+                    .expect("resolution adds the TLS descriptor resolver");
+                let edges = vec![
+                    edge(0, EdgeKind::Pointer64, resolver),
+                    edge(8, EdgeKind::TpOff64, target),
+                ];
+                self.got_slot(graph, 16, edges)
+            }
+            Entry::Canonical => {
+                let stub = self.entry_for_target(graph, Entry::Stub, target);
+                self.got_slot(graph, 8, vec![edge(0, EdgeKind::Pointer64, stub)])
+            }
+            Entry::Stub => {
+                let slot = self.entry_for_target(graph, Entry::Got, target);
+                let section = self.stubs_section(graph);
+                let jump = Edge {
+                    addend: -4,
+                    ..edge(2, EdgeKind::Delta32, slot)
+                };
+                new_entry(graph, section, STUB_TEMPLATE.to_vec(), vec![jump], true)
+            }
         }
-        let pair = anonymous_block(graph, section, vec![0; 16], 16, edges);
-        if local_dynamic {
-            self.tls_ld_pair = Some(pair);
-        } else {
-            self.tls_gd_pairs.insert(target, pair);
-        }
-        pair
     }
 
-    /// An initial-exec GOT entry: `target`'s offset from the thread pointer.
-    fn tp_offset_entry(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
-        if let Some(&entry) = self.tp_offset_entries.get(&target) {
-            return entry;
-        }
+    /// A GOT entry of `size` bytes (one word or two, aligned to its size).
+    fn got_slot(&mut self, graph: &mut LinkGraph, size: usize, edges: Vec<Edge>) -> SymbolId {
         self.got_base(graph);
         let section = self.got_section(graph);
-        let entry = anonymous_block(
-            graph,
-            section,
-            vec![0; 8],
-            8,
-            vec![Edge {
-                offset: 0,
-                kind: EdgeKind::TpOff64,
-                target,
-                addend: 0,
-            }],
-        );
-        self.tp_offset_entries.insert(target, entry);
-        entry
-    }
-
-    /// A TLS descriptor for `target`: the static resolver, then the offset it returns.
-    fn tls_descriptor(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
-        if let Some(&descriptor) = self.tls_descriptors.get(&target) {
-            return descriptor;
-        }
-        let resolver = graph
-            .symbol_ids()
-            .find(|&id| graph.symbol(id).name.as_deref() == Some(TLSDESC_RESOLVER_SYMBOL))
-            .expect("resolution adds the TLS descriptor resolver");
-        self.got_base(graph);
-        let section = self.got_section(graph);
-        let descriptor = anonymous_block(
-            graph,
-            section,
-            vec![0; 16],
-            16,
-            vec![
-                Edge {
-                    offset: 0,
-                    kind: EdgeKind::Pointer64,
-                    target: resolver,
-                    addend: 0,
-                },
-                Edge {
-                    offset: 8,
-                    kind: EdgeKind::TpOff64,
-                    target,
-                    addend: 0,
-                },
-            ],
-        );
-        self.tls_descriptors.insert(target, descriptor);
-        descriptor
-    }
-
-    /// The GOT entry holding the canonical (stub) address of `target`.
-    fn canonical_entry(&mut self, graph: &mut LinkGraph, target: SymbolId) -> SymbolId {
-        if let Some(&entry) = self.canonical_entries.get(&target) {
-            return entry;
-        }
-        let stub = self.stub(graph, target);
-        let section = self.got_section(graph);
-        let entry = anonymous_block(
-            graph,
-            section,
-            vec![0; 8],
-            8,
-            vec![Edge {
-                offset: 0,
-                kind: EdgeKind::Pointer64,
-                target: stub,
-                addend: 0,
-            }],
-        );
-        self.canonical_entries.insert(target, entry);
-        entry
+        new_entry(graph, section, vec![0; size], edges, false)
     }
 
     /// Lowers every GOT and stub request of the live blocks. Calls to symbols
@@ -347,34 +241,26 @@ impl Tables {
                 if takes_address && canonical.contains(&edge.target) {
                     if edge.kind.is_table_request() {
                         let (kind, _) = lowered.expect("table requests are lowered");
-                        edge.target = self.canonical_entry(graph, edge.target);
+                        edge.target = self.entry_for_target(graph, Entry::Canonical, edge.target);
                         edge.kind = match kind {
                             EdgeKind::Delta32ToGotRelaxable
                             | EdgeKind::Delta32ToGotRexRelaxable => EdgeKind::Delta32,
                             other => other,
                         };
                     } else {
-                        edge.target = self.stub(graph, edge.target);
+                        edge.target = self.entry_for_target(graph, Entry::Stub, edge.target);
                     }
                     continue;
                 }
-                if matches!(
-                    edge.kind,
-                    EdgeKind::RequestTlsGdAndTransformToDelta32
-                        | EdgeKind::RequestTlsLdAndTransformToDelta32
-                ) {
-                    let local_dynamic = edge.kind == EdgeKind::RequestTlsLdAndTransformToDelta32;
-                    edge.target = self.tls_pair(graph, edge.target, local_dynamic);
-                    edge.kind = EdgeKind::Delta32;
-                    continue;
-                }
-                if edge.kind == EdgeKind::RequestGotTpOffAndTransformToDelta32 {
-                    edge.target = self.tp_offset_entry(graph, edge.target);
-                    edge.kind = EdgeKind::Delta32;
-                    continue;
-                }
-                if edge.kind == EdgeKind::RequestTlsDescAndTransformToDelta32 {
-                    edge.target = self.tls_descriptor(graph, edge.target);
+                let tls_entry = match edge.kind {
+                    EdgeKind::RequestTlsGdAndTransformToDelta32 => Some(Entry::TlsGdPair),
+                    EdgeKind::RequestTlsLdAndTransformToDelta32 => Some(Entry::TlsLdPair),
+                    EdgeKind::RequestGotTpOffAndTransformToDelta32 => Some(Entry::TpOffset),
+                    EdgeKind::RequestTlsDescAndTransformToDelta32 => Some(Entry::TlsDescriptor),
+                    _ => None,
+                };
+                if let Some(kind) = tls_entry {
+                    edge.target = self.entry_for_target(graph, kind, edge.target);
                     edge.kind = EdgeKind::Delta32;
                     continue;
                 }
@@ -388,10 +274,10 @@ impl Tables {
                         {
                             edge.target
                         } else {
-                            self.stub(graph, edge.target)
+                            self.entry_for_target(graph, Entry::Stub, edge.target)
                         }
                     } else {
-                        self.got_entry(graph, edge.target)
+                        self.entry_for_target(graph, Entry::Got, edge.target)
                     };
                     edge.kind = kind;
                 }
@@ -445,12 +331,17 @@ impl Tables {
         }
     }
 
+    /// How many GOT slots hold a target's address.
     pub fn got_entry_count(&self) -> usize {
-        self.got_entries.len()
+        self.count(Entry::Got)
     }
 
     pub fn stub_count(&self) -> usize {
-        self.stubs.len()
+        self.count(Entry::Stub)
+    }
+
+    fn count(&self, kind: Entry) -> usize {
+        self.entries.keys().filter(|(k, _)| *k == kind).count()
     }
 }
 
@@ -464,32 +355,20 @@ pub fn got_base_addr(graph: &LinkGraph) -> u64 {
         .unwrap_or(0)
 }
 
-fn anonymous_block(
+/// A live, anonymous block of `content` aligned to its size, and its symbol.
+fn new_entry(
     graph: &mut LinkGraph,
     section: SectionId,
     content: Vec<u8>,
-    align: u64,
     edges: Vec<Edge>,
+    callable: bool,
 ) -> SymbolId {
-    let file = graph.section(section).file;
-    let block = graph.add_block(Block {
-        section,
-        size: content.len() as u64,
-        content: Content::Owned(content),
-        align,
-        edges,
-        addr: Default::default(),
-        live: true,
-    });
-    graph.add_symbol(Symbol {
-        name: None,
-        def: SymbolDef::Defined { block, offset: 0 },
-        size: 8,
-        linkage: Linkage::Strong,
-        scope: Scope::Local,
-        is_function: false,
-        file,
-    })
+    let size = content.len() as u64;
+    let block = graph.create_content_block(section, content, size);
+    let block_data = graph.block_mut(block);
+    block_data.edges = edges;
+    block_data.live = true;
+    graph.add_anonymous_symbol(block, 0, size, callable)
 }
 
 fn first_edge_target(graph: &LinkGraph, symbol: SymbolId) -> Option<SymbolId> {

@@ -1,4 +1,6 @@
-//! Edge kinds of the x86-64 backend.
+//! Edge kinds: those of the x86-64 backend, the only one. They live with
+//! the graph, which holds them, and `arch::x86_64` (which maps relocations
+//! to them and applies them) re-exports them.
 
 /// What a fixup computes and how it is written. `S` is the target address,
 /// `A` the addend, `P` the fixup's address, `GOT` the GOT base.
