@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use lantern_core::executor::InProcessExecutor;
 use lantern_plugins::{gdb_jit, DebugObjectPlugin, EhFrameRegistration};
 
 use crate::cli::{link_one, new_session, prepare, CommonArgs, Plugins};
@@ -72,7 +71,7 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     if args.common.separate_units {
         return Err("churn links the files as one unit: drop --separate-units".into());
     }
-    let executor = Arc::new(InProcessExecutor::new());
+    let executor = Arc::new(args.common.executor());
     let debug_object = DebugObjectPlugin::registering();
     let eh_frame = EhFrameRegistration::new().map_err(|e| e.to_string())?;
     let debugger_support = !args.common.no_debugger_support;

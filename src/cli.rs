@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
 use lantern_core::link::{DeadStrip, Initializers};
+use lantern_core::memory::MemoryKind;
 use lantern_core::session::{LinkUnit, LinkedUnit, Session, SessionOptions};
 use lantern_plugins::{
     DebugObjectPlugin, EhFrameRegistration, JitDump, LinkStats, PerfMap, Symbolizer,
@@ -106,6 +107,24 @@ pub(crate) struct CommonArgs {
     /// own memory and debug object, and may use what earlier FILES define.
     #[arg(long, conflicts_with = "gc_sections")]
     pub(crate) separate_units: bool,
+    /// How JIT memory is laid out: `packed` puts many units in shared,
+    /// dual-mapped slabs (a million live units in a few mappings); `pages`
+    /// gives every unit its own page-aligned mappings. Default: packed, or
+    /// $LANTERN_MEMORY.
+    #[arg(long, value_name = "HOW", value_parser = ["pages", "packed"])]
+    pub(crate) memory: Option<String>,
+}
+
+impl CommonArgs {
+    /// The in-process executor, with the memory manager `--memory` names.
+    pub(crate) fn executor(&self) -> InProcessExecutor {
+        let kind = self
+            .memory
+            .as_deref()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or_else(MemoryKind::from_env);
+        InProcessExecutor::with_memory(kind)
+    }
 }
 
 #[derive(Args)]
@@ -401,7 +420,7 @@ pub(crate) fn link_units(
 }
 
 fn run(args: RunArgs) -> Result<u8, String> {
-    let executor = Arc::new(InProcessExecutor::new());
+    let executor = Arc::new(args.common.executor());
     let debug_object = match args.debug_registration {
         DebugRegistration::Batched => DebugObjectPlugin::registering().batched(),
         DebugRegistration::PerUnit => DebugObjectPlugin::registering(),
@@ -465,7 +484,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
 }
 
 fn link(args: LinkArgs) -> Result<(), String> {
-    let executor = Arc::new(InProcessExecutor::new());
+    let executor = Arc::new(args.common.executor());
     let stats = args.stats.then(LinkStats::new);
     let debug_object = DebugObjectPlugin::registering().not_registering();
     let plugins = Plugins {
@@ -504,7 +523,7 @@ fn debug_object(args: DebugObjectArgs) -> Result<(), String> {
     if args.common.no_debugger_support {
         return Err("debug-object needs debugger support: drop --no-debugger-support".into());
     }
-    let executor = Arc::new(InProcessExecutor::new());
+    let executor = Arc::new(args.common.executor());
     let plugin = DebugObjectPlugin::registering()
         .not_registering()
         .keeping_copies();

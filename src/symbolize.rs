@@ -11,7 +11,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use clap::Args;
-use lantern_core::executor::{ExecutorControl, InProcessExecutor};
+use lantern_core::executor::ExecutorControl;
 use lantern_plugins::symbolize;
 
 use crate::cli::{CommonArgs, Plugins};
@@ -33,7 +33,7 @@ impl SymbolizeArgs {
 }
 
 pub(crate) fn symbolize(args: SymbolizeArgs) -> Result<bool, String> {
-    let executor = Arc::new(InProcessExecutor::new());
+    let executor = Arc::new(args.common.executor());
     let plugins = Plugins {
         symbolizer: true,
         dwarf: !args.common.no_debugger_support,

@@ -17,7 +17,7 @@ pub use layout::{LayoutReport, SectionReport, SegmentReport};
 pub use output_sections::{output_section, OutputSection};
 
 use crate::arch::x86_64::tables::Tables;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::executor::{ExecutorControl, TlsImage};
 use crate::graph::LinkGraph;
 use crate::memory::{AllocAction, FinalizedAlloc};
@@ -154,6 +154,15 @@ impl Deferred {
     }
 }
 
+/// What messages call a unit: its first input file, and how many others.
+fn unit_name(graph: &LinkGraph) -> String {
+    match graph.files.as_slice() {
+        [] => "(no input files)".into(),
+        [one] => one.name.to_string(),
+        [first, rest @ ..] => format!("{} (and {} other files)", first.name, rest.len()),
+    }
+}
+
 /// Runs the pipeline on a resolved graph (every external symbol resolved).
 ///
 /// With `defer_debug_info`, DWARF is relocated by [`Deferred::run`] instead
@@ -176,7 +185,13 @@ pub fn run_pipeline(
 
     let plan = timings.record("layout", || layout::plan(graph))?;
     let memory = executor.memory_manager();
-    let mut in_flight = timings.record("allocate", || memory.allocate(&plan.request))?;
+    let mut in_flight = timings
+        .record("allocate", || memory.allocate(&plan.request))
+        .map_err(|e| match e {
+            // Name the unit: the memory manager only sees segment sizes.
+            Error::Memory(m) => Error::Memory(format!("unit {}: {m}", unit_name(graph))),
+            e => e,
+        })?;
     layout::assign_addresses(graph, &plan, in_flight.as_ref());
     let mut tls_module = None;
     let relocate_debug_info_now = !plan.noalloc.is_empty()

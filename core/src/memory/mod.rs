@@ -7,16 +7,17 @@ mod packed;
 mod placement;
 
 pub use in_process::{run_wrapper_call, InProcessMemoryManager};
-pub use packed::PackedMemoryManager;
+pub use packed::{packed_stats, PackedMemoryManager, PackedStats, ZONE as PACKED_ZONE};
 pub use placement::Placement;
 
 /// Which memory manager an in-process executor uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MemoryKind {
-    /// One mapping per unit, protections set per segment at finalize.
-    #[default]
+    /// One mapping per segment per unit, protections set at finalize: a
+    /// process holds about 21,800 live units before `vm.max_map_count`.
     Pages,
     /// Units packed into shared, dual-mapped slabs ([`PackedMemoryManager`]).
+    #[default]
     Packed,
 }
 
@@ -67,6 +68,16 @@ pub struct AllocRequest {
 /// Allocates executor memory for a link.
 pub trait MemoryManager: Send + Sync {
     fn allocate(&self, request: &AllocRequest) -> Result<Box<dyn InFlightAlloc>>;
+
+    /// Rewrites `bytes` at `addr` in finalized code or read-only data
+    /// (back-patching a call site or a pointer slot), without ever making the
+    /// executing view writable. Only managers with a writable second view can.
+    fn patch(&self, addr: ExecutorAddr, bytes: &[u8]) -> Result<()> {
+        let _ = bytes;
+        Err(crate::error::Error::Memory(format!(
+            "patching finalized memory at {addr} is not supported by this memory manager (use --memory packed)"
+        )))
+    }
 }
 
 /// Memory being filled and fixed up; not yet executable.

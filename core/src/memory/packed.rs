@@ -145,6 +145,16 @@ impl Slab {
         self.base + zone as u64 * ZONE
     }
 
+    /// Where the linker writes zone offset `off`: the shared view for
+    /// dual-mapped zones, the data zone itself otherwise.
+    fn write_addr(&self, zone: Zone, off: u64) -> u64 {
+        if zone.dual_mapped() {
+            self.writable + zone as u64 * ZONE + off
+        } else {
+            self.zone_base(zone) + off
+        }
+    }
+
     fn fits(&self, placement: Placement) -> bool {
         match placement.window(3 * ZONE) {
             None => true,
@@ -284,6 +294,30 @@ impl Slab {
 struct Pool {
     slabs: Vec<Slab>,
     pagemap: Option<File>,
+    /// Finalized code and read-only data pieces by executor address (start ->
+    /// end, slab): what [`MemoryManager::patch`] may rewrite.
+    live: BTreeMap<u64, (u64, usize)>,
+    /// Bytes handed out to units, per zone.
+    allocated: [u64; 3],
+}
+
+/// What the packed pool holds, for reports (`lantern churn`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PackedStats {
+    /// Slabs reserved (each three zones of [`ZONE`] bytes).
+    pub slabs: usize,
+    /// Bytes handed out to units (after granule rounding): code, read-only
+    /// data, writable data.
+    pub allocated: [u64; 3],
+}
+
+/// The process-wide packed pool's figures.
+pub fn packed_stats() -> PackedStats {
+    let pool = lock();
+    PackedStats {
+        slabs: pool.slabs.len(),
+        allocated: pool.allocated,
+    }
 }
 
 fn pool() -> &'static Mutex<Pool> {
@@ -292,6 +326,8 @@ fn pool() -> &'static Mutex<Pool> {
         Mutex::new(Pool {
             slabs: Vec::new(),
             pagemap: File::open("/proc/self/pagemap").ok(),
+            live: BTreeMap::new(),
+            allocated: [0; 3],
         })
     })
 }
@@ -308,7 +344,10 @@ impl Pool {
             return false;
         };
         let mut entry = [0u8; 8];
-        if pagemap.read_exact_at(&mut entry, addr / page_size() * 8).is_err() {
+        if pagemap
+            .read_exact_at(&mut entry, addr / page_size() * 8)
+            .is_err()
+        {
             return false;
         }
         let e = u64::from_le_bytes(entry);
@@ -345,9 +384,18 @@ impl Pool {
                     return None;
                 };
                 let addr = self.slabs[s].zone_base(zone) + off;
-                let copied = if zone.dual_mapped() { self.copied_pages(addr, size) } else { Vec::new() };
+                let copied = if zone.dual_mapped() {
+                    self.copied_pages(addr, size)
+                } else {
+                    Vec::new()
+                };
                 if copied.is_empty() {
-                    pieces.push(Piece { zone, off, len: size, lifetime: seg.lifetime });
+                    pieces.push(Piece {
+                        zone,
+                        off,
+                        len: size,
+                        lifetime: seg.lifetime,
+                    });
                     break;
                 }
                 // A debugger's private copies: never reuse those pages.
@@ -356,12 +404,49 @@ impl Pool {
                 let free = &mut self.slabs[s].free[zone as usize];
                 free.give(off, size);
                 for p in copied {
+                    log::debug!("packed memory: page {p:#x} was copied by a debugger; not reused");
                     free.carve(p - base, p - base + page);
                 }
             }
         }
+        for p in &pieces {
+            self.allocated[p.zone as usize] += p.len;
+        }
         Some(pieces)
     }
+
+    /// Gives a piece back to its slab (and its empty pages to the kernel).
+    fn release(&mut self, slab: usize, p: &Piece) {
+        self.allocated[p.zone as usize] -= p.len;
+        self.slabs[slab].release(p.zone, p.off, p.len);
+    }
+
+    /// A new slab for `placement`, or an error saying which limit stopped it.
+    fn grow(&mut self, placement: Placement) -> Result<usize> {
+        let new = Slab::new(placement).map_err(|e| {
+            Error::Memory(format!(
+                "packed JIT memory cannot grow ({} slab(s) of {} MiB live{}): {e}",
+                self.slabs.len(),
+                (3 * ZONE) >> 20,
+                address_space_limit()
+                    .map(|l| format!(", RLIMIT_AS {} MiB", l >> 20))
+                    .unwrap_or_default(),
+            ))
+        })?;
+        self.slabs.push(new);
+        Ok(self.slabs.len() - 1)
+    }
+}
+
+/// The process's `RLIMIT_AS`, when it has one.
+fn address_space_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct we own.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } == 0;
+    (ok && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
 }
 
 /// One segment's bytes in a slab.
@@ -387,8 +472,14 @@ impl PackedMemoryManager {
 
 impl MemoryManager for PackedMemoryManager {
     fn allocate(&self, request: &AllocRequest) -> Result<Box<dyn InFlightAlloc>> {
-        if request.segments.iter().any(|s| s.lifetime == MemLifetime::NoAlloc) {
-            return Err(Error::Memory("NoAlloc segments are never allocated in the executor".into()));
+        if request
+            .segments
+            .iter()
+            .any(|s| s.lifetime == MemLifetime::NoAlloc)
+        {
+            return Err(Error::Memory(
+                "NoAlloc segments are never allocated in the executor".into(),
+            ));
         }
         if request
             .segments
@@ -410,15 +501,7 @@ impl MemoryManager for PackedMemoryManager {
         let (slab, pieces) = match placed {
             Some(p) => p,
             None => {
-                let new = Slab::new(request.placement).map_err(|e| {
-                    Error::Memory(format!(
-                        "packed JIT memory cannot grow ({} slab(s) of {} MiB live): {e}",
-                        pool.slabs.len(),
-                        3 * ZONE >> 20
-                    ))
-                })?;
-                pool.slabs.push(new);
-                let s = pool.slabs.len() - 1;
+                let s = pool.grow(request.placement)?;
                 let pieces = pool.place_in(s, request).ok_or_else(|| {
                     Error::Memory("a unit does not fit in a fresh JIT slab".into())
                 })?;
@@ -426,24 +509,66 @@ impl MemoryManager for PackedMemoryManager {
             }
         };
         let sl = &pool.slabs[slab];
-        let addrs: Vec<u64> = pieces.iter().map(|p| sl.zone_base(p.zone) + p.off).collect();
-        let writes: Vec<u64> = pieces
+        let addrs: Vec<u64> = pieces
             .iter()
-            .map(|p| {
-                if p.zone.dual_mapped() {
-                    sl.writable + p.zone as u64 * ZONE + p.off
-                } else {
-                    sl.zone_base(p.zone) + p.off
-                }
-            })
+            .map(|p| sl.zone_base(p.zone) + p.off)
             .collect();
+        let writes: Vec<u64> = pieces.iter().map(|p| sl.write_addr(p.zone, p.off)).collect();
         drop(pool);
-        let mut alloc = PackedInFlight { slab, pieces, sizes: request.segments.iter().map(|s| s.size).collect(), addrs, writes };
+        let mut alloc = PackedInFlight {
+            slab,
+            pieces,
+            sizes: request.segments.iter().map(|s| s.size).collect(),
+            addrs,
+            writes,
+        };
         for i in 0..alloc.pieces.len() {
             alloc.working_memory(i).fill(0);
         }
         Ok(Box::new(alloc))
     }
+
+    fn patch(&self, addr: ExecutorAddr, bytes: &[u8]) -> Result<()> {
+        let pool = lock();
+        let start = addr.0;
+        let end = start + bytes.len() as u64;
+        let Some((&lo, &(hi, slab))) = pool.live.range(..=start).next_back() else {
+            return Err(not_patchable(addr, bytes.len()));
+        };
+        if end > hi || lo > start {
+            return Err(not_patchable(addr, bytes.len()));
+        }
+        if let Some(page) = pool.copied_pages(start, bytes.len() as u64).first() {
+            return Err(Error::Memory(format!(
+                "cannot patch {} bytes at {addr}: a debugger has written into the page at {page:#x} \
+                 (its breakpoints), so the executing view no longer shows writes there",
+                bytes.len()
+            )));
+        }
+        let sl = &pool.slabs[slab];
+        let zone = if start < sl.zone_base(Zone::Rodata) {
+            Zone::Code
+        } else {
+            Zone::Rodata
+        };
+        let target = sl.write_addr(zone, start - sl.zone_base(zone));
+        // SAFETY: `[start, end)` lies inside one live finalized piece (checked
+        // against `live` under the pool lock), and `target` is the same bytes
+        // in the slab's writable view, which is never unmapped. The caller
+        // owns the code it patches (what runs meanwhile is its business, as in
+        // any back-patching JIT).
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), target as *mut u8, bytes.len());
+        }
+        Ok(())
+    }
+}
+
+fn not_patchable(addr: ExecutorAddr, len: usize) -> Error {
+    Error::Memory(format!(
+        "cannot patch {len} bytes at {addr}: not inside the code or read-only data of a live unit \
+         in packed memory"
+    ))
 }
 
 struct PackedInFlight {
@@ -460,7 +585,7 @@ impl PackedInFlight {
     fn free(&self, keep: impl Fn(&Piece) -> bool) {
         let mut pool = lock();
         for p in self.pieces.iter().filter(|p| !keep(p)) {
-            pool.slabs[self.slab].release(p.zone, p.off, p.len);
+            pool.release(self.slab, p);
         }
     }
 }
@@ -474,7 +599,9 @@ impl InFlightAlloc for PackedInFlight {
         // SAFETY: the piece is reserved for this allocation alone in a writable
         // view (shared memfd view or private data zone) that is never unmapped;
         // the borrow is tied to `&mut self`, so no alias exists.
-        unsafe { std::slice::from_raw_parts_mut(self.writes[index] as *mut u8, self.sizes[index] as usize) }
+        unsafe {
+            std::slice::from_raw_parts_mut(self.writes[index] as *mut u8, self.sizes[index] as usize)
+        }
     }
 
     fn finalize(self: Box<Self>, actions: Vec<AllocAction>) -> Result<FinalizedAlloc> {
@@ -515,6 +642,12 @@ impl InFlightAlloc for PackedInFlight {
             .filter(|(p, _)| p.lifetime != MemLifetime::Finalize)
             .map(|(p, &a)| (*p, a))
             .collect();
+        {
+            let mut pool = lock();
+            for (p, a) in standard.iter().filter(|(p, _)| p.zone.dual_mapped()) {
+                pool.live.insert(*a, (a + p.len, self.slab));
+            }
+        }
         let lo = standard.iter().map(|(_, a)| *a).min().unwrap_or(0);
         let hi = standard.iter().map(|(p, a)| a + p.len).max().unwrap_or(0);
         Ok(FinalizedAlloc::new(Box::new(PackedFinalized {
@@ -547,7 +680,9 @@ impl FinalizedMemory for PackedFinalized {
         }
         let mut pool = lock();
         for p in &self.pieces {
-            pool.slabs[self.slab].release(p.zone, p.off, p.len);
+            let addr = pool.slabs[self.slab].zone_base(p.zone) + p.off;
+            pool.live.remove(&addr);
+            pool.release(self.slab, p);
         }
         first_error.map_or(Ok(()), Err)
     }

@@ -206,7 +206,6 @@ pub struct Session {
     plugins: Vec<Arc<dyn Plugin>>,
     options: SessionOptions,
     dylib: Mutex<JitDylib>,
-    libgcc: Mutex<Option<Option<InputFile>>>,
 }
 
 impl Session {
@@ -216,7 +215,6 @@ impl Session {
             plugins: Vec::new(),
             options,
             dylib: Mutex::new(JitDylib::default()),
-            libgcc: Mutex::new(None),
         }
     }
 
@@ -260,10 +258,12 @@ impl Session {
         self.dylib.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// libgcc.a, read once per process: a mapping per session would cap a
+    /// process at `vm.max_map_count` sessions (a session per unit is common).
     fn libgcc(&self) -> Option<InputFile> {
-        let mut cached = self.libgcc.lock().unwrap_or_else(|e| e.into_inner());
-        cached
-            .get_or_insert_with(|| find_libgcc().and_then(|path| read_input(&path).ok()))
+        static LIBGCC: std::sync::OnceLock<Option<InputFile>> = std::sync::OnceLock::new();
+        LIBGCC
+            .get_or_init(|| find_libgcc().and_then(|path| read_input(&path).ok()))
             .clone()
     }
 
