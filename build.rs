@@ -6,7 +6,8 @@
 //! - Keeps the GDB JIT interface visible to debuggers, even when the binary is
 //!   stripped: gdb and lldb look these two symbols up by name.
 //! - Exports `sigaction` and `signal`, so the binary's (src/signals.rs) take
-//!   every library's calls.
+//!   every library's calls, and `_Unwind_Find_FDE`, so libgcc's unwinder
+//!   finds JIT'd frames in lantern's sorted index (src/unwind.rs).
 //!
 //! The binary does not link the C++ runtime: a C program's run and debugger
 //! session do not pay for loading it (gdb reads libstdc++ for about 100 ms).
@@ -22,6 +23,7 @@ fn main() {
         "__jit_debug_descriptor",
         "sigaction",
         "signal",
+        "_Unwind_Find_FDE",
     ] {
         println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol={symbol}");
     }

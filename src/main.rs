@@ -35,6 +35,7 @@ mod response_files;
 mod signals;
 mod static_tls;
 mod symbolize;
+mod unwind;
 
 use std::ffi::{c_char, c_int};
 use std::io::Write as _;
@@ -81,6 +82,9 @@ pub extern "C" fn lantern_main(
         default_hook(info);
         std::process::exit(101);
     }));
+    if !unwind::activate() {
+        log::debug!("_Unwind_Find_FDE is not interposed: JIT'd frames go to __register_frame");
+    }
     let status = match response_files::expand(std::env::args_os().collect()) {
         Ok(args) => cli::execute(args),
         Err(e) => {

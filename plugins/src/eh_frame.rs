@@ -12,7 +12,10 @@
 //!
 //! The unwinder is found at run time: LLVM libunwind's
 //! `__unw_add_dynamic_eh_frame_section` if the process has it, else libgcc's
-//! `__register_frame`; both take the whole section.
+//! `__register_frame`; both take the whole section. A host that interposes
+//! `_Unwind_Find_FDE` (the `lantern` binary) registers with
+//! [`fde_index`](crate::fde_index) instead: libgcc's lists are linear in the
+//! number of registered sections.
 
 use std::ffi::c_void;
 use std::sync::OnceLock;
@@ -221,6 +224,9 @@ fn unwinder() -> Option<Unwinder> {
 pub fn unwinder_name() -> Option<&'static str> {
     unwinder().map(|u| match u {
         Unwinder::LibUnwind { .. } => "LLVM libunwind (__unw_add_dynamic_eh_frame_section)",
+        Unwinder::LibGcc { .. } if crate::fde_index::active() => {
+            "libgcc, through lantern's FDE index (_Unwind_Find_FDE interposed)"
+        }
         Unwinder::LibGcc { .. } => "libgcc (__register_frame)",
     })
 }
@@ -271,6 +277,9 @@ pub unsafe extern "C" fn register_wrapper(arg: *const u8, len: usize) -> u64 {
     // SAFETY: the section was checked with gimli and ends with a terminator.
     unsafe {
         match unwinder {
+            Unwinder::LibGcc { .. } if crate::fde_index::active() => {
+                crate::fde_index::add(addr as u64);
+            }
             Unwinder::LibUnwind { add, .. } => add(addr),
             Unwinder::LibGcc { add, .. } => add(addr as *const c_void),
         }
@@ -289,6 +298,9 @@ pub unsafe extern "C" fn deregister_wrapper(arg: *const u8, len: usize) -> u64 {
     // SAFETY: the section was registered by register_wrapper and is still mapped.
     unsafe {
         match unwinder {
+            Unwinder::LibGcc { .. } if crate::fde_index::active() => {
+                crate::fde_index::remove(addr as u64)
+            }
             Unwinder::LibUnwind { remove, .. } => remove(addr),
             Unwinder::LibGcc { remove, .. } => remove(addr as *const c_void),
         }

@@ -14,6 +14,7 @@
 pub mod crash;
 pub mod debug_object;
 pub mod eh_frame;
+pub mod fde_index;
 pub mod gdb_jit;
 pub mod jitdump;
 pub mod link_stats;
