@@ -13,6 +13,9 @@ use clap::Args;
 use lantern_plugins::{gdb_jit, DebugObjectPlugin, EhFrameRegistration};
 
 use crate::cli::{link_one, new_session, prepare, CommonArgs, Plugins};
+use lantern_core::executor::InProcessExecutor;
+use lantern_core::memory::packed_stats;
+use lantern_core::session::{LinkUnit, SessionOptions};
 
 #[derive(Args)]
 pub(crate) struct ChurnArgs {
@@ -173,30 +176,79 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     );
 
     if args.keep > 0 {
-        let before_keep = footprint();
-        // A session per unit: every copy defines the same symbols.
-        let mut kept = Vec::with_capacity(args.keep);
-        for _ in 0..args.keep {
-            let session = new_session(executor.clone(), prepared.options.clone(), &plugins());
-            let linked = link_one(&session, unit.clone())?;
-            kept.push((session, linked));
-        }
-        let live = footprint();
-        for (session, linked) in kept {
-            session.remove(linked).map_err(|e| e.to_string())?;
-        }
-        let after_keep = footprint();
-        println!(
-            "churn: {} live units: +{} mappings, +{} KiB resident ({:.1} KiB per unit), {} registered debug objects; after removing them: {} mappings, {} KiB",
-            args.keep,
-            live.mappings.saturating_sub(before_keep.mappings),
-            live.rss_kib.saturating_sub(before_keep.rss_kib),
-            live.rss_kib.saturating_sub(before_keep.rss_kib) as f64 / args.keep as f64,
-            live.jit_objects,
-            after_keep.mappings,
-            after_keep.rss_kib,
-        );
+        keep(&args, &executor, &prepared.options, &unit, &plugins)?;
     }
+    Ok(())
+}
+
+/// `--keep K`: links K copies at once, reports what each costs (mappings,
+/// resident memory, JIT bytes, its debug object apart), removes them all and
+/// reports what is left.
+fn keep<'a>(
+    args: &ChurnArgs,
+    executor: &Arc<InProcessExecutor>,
+    options: &SessionOptions,
+    unit: &LinkUnit,
+    plugins: &dyn Fn() -> Plugins<'a>,
+) -> Result<(), String> {
+    let before = footprint();
+    let jit_before = packed_stats();
+    let start = Instant::now();
+    // A session per unit: every copy defines the same symbols.
+    let mut kept = Vec::with_capacity(args.keep);
+    for i in 0..args.keep {
+        let session = new_session(executor.clone(), options.clone(), &plugins());
+        let linked =
+            link_one(&session, unit.clone()).map_err(|e| format!("live unit {}: {e}", i + 1))?;
+        kept.push((session, linked));
+    }
+    let added = start.elapsed();
+    let live = footprint();
+    let jit_live = packed_stats();
+    let debug_bytes: u64 = gdb_jit::registered_objects().iter().map(|(_, size)| size).sum();
+    let start = Instant::now();
+    for (session, linked) in kept {
+        session.remove(linked).map_err(|e| e.to_string())?;
+    }
+    let removed = start.elapsed();
+    // Freed heap stays with malloc until trimmed: trim, so that what is
+    // left is what is still in use.
+    // SAFETY: malloc_trim only returns free heap memory to the kernel.
+    unsafe { libc::malloc_trim(0) };
+    let after = footprint();
+    let k = args.keep as f64;
+    let rss_bytes = live.rss_kib.saturating_sub(before.rss_kib) * 1024;
+    let jit_bytes: u64 = (0..3)
+        .map(|z| jit_live.allocated[z].saturating_sub(jit_before.allocated[z]))
+        .sum();
+    println!(
+        "churn: {} live units (linked in {:.2} s, removed in {:.2} s): +{} mappings ({} in all), +{} KiB resident",
+        args.keep,
+        added.as_secs_f64(),
+        removed.as_secs_f64(),
+        live.mappings.saturating_sub(before.mappings),
+        live.mappings,
+        rss_bytes / 1024,
+    );
+    let jit_resident = jit_live.resident.saturating_sub(jit_before.resident);
+    println!(
+        "churn: per live unit: {:.0} bytes resident without its debug object: packed JIT memory {:.0} bytes \
+         allocated, {:.0} bytes resident ({} slab(s)); the rest is heap (its session, symbols, link result); \
+         debug object {:.0} bytes ({} registered)",
+        (rss_bytes.saturating_sub(debug_bytes)) as f64 / k,
+        jit_bytes as f64 / k,
+        jit_resident as f64 / k,
+        jit_live.slabs,
+        debug_bytes as f64 / k,
+        live.jit_objects,
+    );
+    println!(
+        "churn: after removing them (heap trimmed): {} mappings, {} KiB resident ({:+} mappings, {:+} KiB from before)",
+        after.mappings,
+        after.rss_kib,
+        after.mappings as i64 - before.mappings as i64,
+        after.rss_kib as i64 - before.rss_kib as i64,
+    );
     Ok(())
 }
 

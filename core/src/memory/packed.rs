@@ -309,14 +309,33 @@ pub struct PackedStats {
     /// Bytes handed out to units (after granule rounding): code, read-only
     /// data, writable data.
     pub allocated: [u64; 3],
+    /// Bytes of the slabs in memory (each page once, though the writable view
+    /// and the executing view both map it, and RSS counts it twice).
+    pub resident: u64,
 }
 
 /// The process-wide packed pool's figures.
 pub fn packed_stats() -> PackedStats {
     let pool = lock();
+    let page = page_size();
+    let mut resident = 0;
+    let mut vec = vec![0u8; (ZONE / page) as usize];
+    for slab in &pool.slabs {
+        for zone in [Zone::Code, Zone::Rodata, Zone::Data] {
+            // SAFETY: the zone is mapped for the process's life; `vec` has a
+            // byte per page of it.
+            let ok = unsafe {
+                libc::mincore(slab.zone_base(zone) as *mut _, ZONE as usize, vec.as_mut_ptr())
+            } == 0;
+            if ok {
+                resident += vec.iter().filter(|&&b| b & 1 != 0).count() as u64 * page;
+            }
+        }
+    }
     PackedStats {
         slabs: pool.slabs.len(),
         allocated: pool.allocated,
+        resident,
     }
 }
 
