@@ -35,6 +35,11 @@ pub(crate) struct ChurnArgs {
     /// Then keep K units linked at once and report the memory each one costs.
     #[arg(long, default_value_t = 0, value_name = "K")]
     keep: usize,
+    /// With --keep, call the entry point of S live units picked at random
+    /// (fixed seed) while all K are linked: calls that throw and catch C++
+    /// exceptions find their frames among K registered units.
+    #[arg(long, default_value_t = 0, value_name = "S", requires = "keep")]
+    call_sample: usize,
 }
 
 /// What the process holds: mappings, resident memory, registered debug objects.
@@ -203,6 +208,25 @@ fn keep<'a>(
         kept.push((session, linked));
     }
     let added = start.elapsed();
+    if args.call_sample > 0 {
+        let start = Instant::now();
+        let mut checksum = 0i64;
+        // xorshift64: a fixed, reproducible sample.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..args.call_sample {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = (x % kept.len() as u64) as usize;
+            checksum += i64::from(call_entry(&kept[i].1, &args.common.entry, i as i32)?);
+        }
+        println!(
+            "churn: called {} sampled live units among {}: {:.1} us per call, checksum {checksum}",
+            args.call_sample,
+            kept.len(),
+            start.elapsed().as_secs_f64() * 1e6 / args.call_sample as f64,
+        );
+    }
     let live = footprint();
     let jit_live = packed_stats();
     let debug_bytes: u64 = gdb_jit::registered_objects().iter().map(|(_, size)| size).sum();

@@ -51,7 +51,11 @@ pub unsafe extern "C" fn _Unwind_Find_FDE(pc: *mut c_void, bases: *mut DwarfEhBa
 }
 
 /// Sends JIT'd units' frame registrations to the index, if this binary's
-/// `_Unwind_Find_FDE` is the one the process uses (it is exported).
+/// `_Unwind_Find_FDE` is the one the process uses (it is exported), unless
+/// `LANTERN_FDE_INDEX=off` (for measuring libgcc's own list).
 pub fn activate() -> bool {
+    if std::env::var_os("LANTERN_FDE_INDEX").is_some_and(|v| v == "off") {
+        return false;
+    }
     lantern_plugins::fde_index::activate(_Unwind_Find_FDE as *const c_void)
 }

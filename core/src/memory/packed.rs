@@ -1,7 +1,7 @@
 //! The packing memory manager: units share large slabs instead of owning
 //! mappings, so a process holds a million live units in a few mappings.
 //!
-//! A slab is one reservation of three zones, each [`ZONE`] bytes, all within
+//! A slab is one reservation of three zones of equal size, all within
 //! 2 GiB of each other (code reaches data PC-relative):
 //! - code: a `MAP_PRIVATE` `r-x` view of a memfd, written through a second,
 //!   `MAP_SHARED` `rw-` view of the same memfd elsewhere (W^X with no
@@ -33,7 +33,12 @@ use crate::error::{Error, Result};
 use crate::graph::{ExecutorAddr, MemLifetime, MemProt};
 
 /// Bytes in each zone of a slab.
+/// Zone bytes of the largest slabs: the first slab's zones are
+/// [`FIRST_ZONE`] bytes, each next slab's twice the last, up to this (a small
+/// program reserves 12 MiB, not 384, under a tight `RLIMIT_AS`).
 pub const ZONE: u64 = 128 << 20;
+/// Zone bytes of the first slab.
+const FIRST_ZONE: u64 = 4 << 20;
 /// Segments larger than this go to the per-page manager.
 const LARGEST_PACKED: u64 = ZONE / 4;
 /// Smallest allocation granule: keeps the free lists short.
@@ -138,33 +143,35 @@ struct Slab {
     /// The shared writable view of the memfd: code at 0, read-only data at ZONE.
     writable: u64,
     free: [FreeList; 3],
+    /// Bytes in each zone.
+    zone: u64,
 }
 
 impl Slab {
     fn zone_base(&self, zone: Zone) -> u64 {
-        self.base + zone as u64 * ZONE
+        self.base + zone as u64 * self.zone
     }
 
     /// Where the linker writes zone offset `off`: the shared view for
     /// dual-mapped zones, the data zone itself otherwise.
     fn write_addr(&self, zone: Zone, off: u64) -> u64 {
         if zone.dual_mapped() {
-            self.writable + zone as u64 * ZONE + off
+            self.writable + zone as u64 * self.zone + off
         } else {
             self.zone_base(zone) + off
         }
     }
 
     fn fits(&self, placement: Placement) -> bool {
-        match placement.window(3 * ZONE) {
+        match placement.window(3 * self.zone) {
             None => true,
-            Some((start, end)) => self.base >= start && self.base + 3 * ZONE <= end,
+            Some((start, end)) => self.base >= start && self.base + 3 * self.zone <= end,
         }
     }
 
-    fn new(placement: Placement) -> Result<Slab> {
+    fn new(placement: Placement, zone: u64) -> Result<Slab> {
         let page = page_size();
-        let size = 3 * ZONE;
+        let size = 3 * zone;
         let mut base = None;
         for _attempt in 0..8 {
             let hint = find_free_address(placement, size, page)?;
@@ -183,8 +190,8 @@ impl Slab {
                     continue;
                 }
                 return Err(Error::Memory(format!(
-                    "cannot reserve a {} MiB JIT slab {placement}: {e}",
-                    size >> 20
+                    "cannot reserve a {} KiB JIT slab {placement}: {e}",
+                    size >> 10
                 )));
             }
             if hint.is_some_and(|h| h != ptr as u64) {
@@ -198,7 +205,7 @@ impl Slab {
         let base = base.ok_or_else(|| {
             Error::Memory(format!("cannot reserve a JIT slab {placement}: the address space kept changing"))
         })?;
-        let slab = Self::map_views(base).inspect_err(|_| {
+        let slab = Self::map_views(base, zone).inspect_err(|_| {
             // SAFETY: the reservation (and any views over it) belongs to no one else.
             unsafe { libc::munmap(base as *mut _, size as usize) };
         })?;
@@ -206,7 +213,7 @@ impl Slab {
         Ok(slab)
     }
 
-    fn map_views(base: u64) -> Result<Slab> {
+    fn map_views(base: u64, zone: u64) -> Result<Slab> {
         let os = |what: &str| Error::Memory(format!("JIT slab: {what}: {}", std::io::Error::last_os_error()));
         // SAFETY: a NUL-terminated name; the fd returned is owned below.
         let fd = unsafe { libc::memfd_create(c"lantern-jit".as_ptr(), libc::MFD_CLOEXEC) };
@@ -216,17 +223,17 @@ impl Slab {
         // SAFETY: `fd` is a fresh descriptor nobody else owns.
         let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
         // SAFETY: plain syscall on our memfd.
-        if unsafe { libc::ftruncate(fd, (2 * ZONE) as libc::off_t) } != 0 {
+        if unsafe { libc::ftruncate(fd, (2 * zone) as libc::off_t) } != 0 {
             return Err(os("ftruncate"));
         }
         let views = [
             (base, libc::PROT_READ | libc::PROT_EXEC, 0u64),
-            (base + ZONE, libc::PROT_READ, ZONE),
+            (base + zone, libc::PROT_READ, zone),
         ];
         for (addr, prot, offset) in views {
             // SAFETY: MAP_FIXED over our own PROT_NONE reservation only.
             let p = unsafe {
-                libc::mmap(addr as *mut _, ZONE as usize, prot, libc::MAP_PRIVATE | libc::MAP_FIXED, fd, offset as libc::off_t)
+                libc::mmap(addr as *mut _, zone as usize, prot, libc::MAP_PRIVATE | libc::MAP_FIXED, fd, offset as libc::off_t)
             };
             if p == libc::MAP_FAILED {
                 return Err(os("mapping an executing view"));
@@ -235,8 +242,8 @@ impl Slab {
         // SAFETY: MAP_FIXED over our own reservation only.
         let p = unsafe {
             libc::mmap(
-                (base + 2 * ZONE) as *mut _,
-                ZONE as usize,
+                (base + 2 * zone) as *mut _,
+                zone as usize,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
                 -1,
@@ -248,7 +255,7 @@ impl Slab {
         }
         // SAFETY: a new shared mapping of our memfd where the kernel likes.
         let w = unsafe {
-            libc::mmap(std::ptr::null_mut(), (2 * ZONE) as usize, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
+            libc::mmap(std::ptr::null_mut(), (2 * zone) as usize, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
         };
         if w == libc::MAP_FAILED {
             return Err(os("mapping the writable view"));
@@ -257,7 +264,8 @@ impl Slab {
             base,
             memfd,
             writable: w as u64,
-            free: [FreeList::whole(ZONE), FreeList::whole(ZONE), FreeList::whole(ZONE)],
+            free: [FreeList::whole(zone), FreeList::whole(zone), FreeList::whole(zone)],
+            zone,
         })
     }
 
@@ -270,7 +278,7 @@ impl Slab {
             return;
         }
         if zone.dual_mapped() {
-            let file_off = zone as u64 * ZONE + ps;
+            let file_off = zone as u64 * self.zone + ps;
             // SAFETY: punches a hole in our memfd over pages no unit uses; both
             // views then read zeros there (private copies, never reused, stay).
             unsafe {
@@ -304,7 +312,7 @@ struct Pool {
 /// What the packed pool holds, for reports (`lantern churn`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PackedStats {
-    /// Slabs reserved (each three zones of [`ZONE`] bytes).
+    /// Slabs reserved (each three zones, of up to [`ZONE`] bytes).
     pub slabs: usize,
     /// Bytes handed out to units (after granule rounding): code, read-only
     /// data, writable data.
@@ -319,13 +327,14 @@ pub fn packed_stats() -> PackedStats {
     let pool = lock();
     let page = page_size();
     let mut resident = 0;
-    let mut vec = vec![0u8; (ZONE / page) as usize];
+    let mut vec = Vec::new();
     for slab in &pool.slabs {
+        vec.resize((slab.zone / page) as usize, 0);
         for zone in [Zone::Code, Zone::Rodata, Zone::Data] {
             // SAFETY: the zone is mapped for the process's life; `vec` has a
             // byte per page of it.
             let ok = unsafe {
-                libc::mincore(slab.zone_base(zone) as *mut _, ZONE as usize, vec.as_mut_ptr())
+                libc::mincore(slab.zone_base(zone) as *mut _, slab.zone as usize, vec.as_mut_ptr())
             } == 0;
             if ok {
                 resident += vec.iter().filter(|&&b| b & 1 != 0).count() as u64 * page;
@@ -440,18 +449,35 @@ impl Pool {
         self.slabs[slab].release(p.zone, p.off, p.len);
     }
 
-    /// A new slab for `placement`, or an error saying which limit stopped it.
-    fn grow(&mut self, placement: Placement) -> Result<usize> {
-        let new = Slab::new(placement).map_err(|e| {
-            Error::Memory(format!(
-                "packed JIT memory cannot grow ({} slab(s) of {} MiB live{}): {e}",
-                self.slabs.len(),
-                (3 * ZONE) >> 20,
-                address_space_limit()
-                    .map(|l| format!(", RLIMIT_AS {} MiB", l >> 20))
-                    .unwrap_or_default(),
-            ))
-        })?;
+    /// A new slab for `placement` with room for `largest` bytes in a zone,
+    /// or an error saying which limit stopped it. Each slab's zones are twice
+    /// the last one's; when that much address space is refused, a slab just
+    /// large enough is tried.
+    fn grow(&mut self, placement: Placement, largest: u64) -> Result<usize> {
+        let page = page_size();
+        let fit = align_up(largest.max(page), page).next_power_of_two();
+        let preferred = self
+            .slabs
+            .last()
+            .map_or(FIRST_ZONE, |s| (s.zone * 2).min(ZONE))
+            .max(fit);
+        let new = Slab::new(placement, preferred)
+            .or_else(|e| if fit < preferred { Slab::new(placement, fit) } else { Err(e) })
+            .map_err(|e| {
+                let e = match e {
+                    Error::Memory(m) => m,
+                    e => e.to_string(),
+                };
+                let reserved: u64 = self.slabs.iter().map(|s| 3 * s.zone).sum();
+                Error::Memory(format!(
+                    "packed JIT memory cannot grow ({} slab(s), {} MiB reserved{}): {e}",
+                    self.slabs.len(),
+                    reserved >> 20,
+                    address_space_limit()
+                        .map(|l| format!(", RLIMIT_AS {} MiB", l >> 20))
+                        .unwrap_or_default(),
+                ))
+            })?;
         self.slabs.push(new);
         Ok(self.slabs.len() - 1)
     }
@@ -520,7 +546,8 @@ impl MemoryManager for PackedMemoryManager {
         let (slab, pieces) = match placed {
             Some(p) => p,
             None => {
-                let s = pool.grow(request.placement)?;
+                let largest = request.segments.iter().map(|s| s.size).max().unwrap_or(0);
+                let s = pool.grow(request.placement, largest)?;
                 let pieces = pool.place_in(s, request).ok_or_else(|| {
                     Error::Memory("a unit does not fit in a fresh JIT slab".into())
                 })?;

@@ -1,0 +1,164 @@
+//! The packing memory manager through the library API: an arena that cannot
+//! grow (`RLIMIT_AS`) is an error naming the unit and the limit, and the
+//! session links and runs the next unit; `patch` rewrites finalized code
+//! through the writable view and refuses addresses outside live units.
+//!
+//! Limits are set in a child (this test binary run again), so they never
+//! reach other tests.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use lantern_core::executor::InProcessExecutor;
+use lantern_core::graph::ExecutorAddr;
+use lantern_core::memory::MemoryKind;
+use lantern_core::session::{LinkUnit, Session, SessionOptions};
+
+const CHILD: &str = "LANTERN_PACKED_TEST_CHILD";
+
+fn compile(name: &str, source: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("core-packed");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, source).unwrap();
+    let obj = dir.join(format!("{name}.o"));
+    let out = Command::new("gcc")
+        .args(["-O2", "-c"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(obj),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true and gcc fails"),
+        _ => {
+            eprintln!("\n!!! SKIPPING: gcc not found !!!\n");
+            None
+        }
+    }
+}
+
+fn session() -> Session {
+    Session::new(
+        Arc::new(InProcessExecutor::with_memory(MemoryKind::Packed)),
+        SessionOptions::default(),
+    )
+}
+
+fn unit(obj: &PathBuf) -> LinkUnit {
+    let mut unit = LinkUnit::default();
+    unit.add_path(obj).unwrap();
+    unit
+}
+
+/// The process's address space in use, from /proc/self/status.
+fn vm_size() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+fn call(session: &Session, name: &str, arg: i32) -> i32 {
+    let addr = session.lookup(name).expect("symbol linked");
+    // SAFETY: the unit defines `int name(int)` and stays linked.
+    let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(addr.0 as usize) };
+    f(arg)
+}
+
+/// In the child: a 24 MiB `.bss` needs a 96 MiB slab, which a limit 48 MiB
+/// above what the process uses refuses; a small unit still links and runs.
+fn rlimit_child(big: &PathBuf, small: &PathBuf) {
+    let limit = vm_size() + (48 << 20);
+    let rlimit = libc::rlimit {
+        rlim_cur: limit,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: setrlimit reads the struct we own; this child process only.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &rlimit) }, 0);
+    let session = session();
+    let err = session
+        .link(unit(big))
+        .map(|_| ())
+        .expect_err("a 96 MiB slab under a limit 48 MiB above use");
+    let text = err.to_string();
+    for part in ["big.o", "RLIMIT_AS", "cannot grow"] {
+        assert!(text.contains(part), "`{part}` missing from: {text}");
+    }
+    let linked = session.link(unit(small)).expect("the session links on");
+    assert_eq!(call(&session, "work", 5), 16);
+    session.remove(linked).unwrap();
+    println!("child ok: {text}");
+}
+
+#[test]
+fn an_arena_that_cannot_grow_is_an_error_and_the_session_goes_on() {
+    let (Some(big), Some(small)) = (
+        compile(
+            "big",
+            "char big[24 << 20];\nint touch(int i) { big[i] = 1; return big[i]; }\n",
+        ),
+        compile("small", "int work(int n) { return n * 3 + 1; }\n"),
+    ) else {
+        return;
+    };
+    if std::env::var_os(CHILD).is_some() {
+        rlimit_child(&big, &small);
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "an_arena_that_cannot_grow_is_an_error_and_the_session_goes_on",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.contains("child ok"), "{text}");
+}
+
+#[test]
+fn patch_rewrites_live_code_and_refuses_other_addresses() {
+    let Some(obj) = compile("patch", "int work(int n) { return n * 3 + 1; }\n") else {
+        return;
+    };
+    let session = session();
+    let linked = session.link(unit(&obj)).unwrap();
+    assert_eq!(call(&session, "work", 2), 7);
+    let addr = session.lookup("work").unwrap();
+    let memory = session.executor().memory_manager();
+    // mov $42, %eax; ret
+    memory
+        .patch(addr, &[0xb8, 42, 0, 0, 0, 0xc3])
+        .expect("patching live code");
+    assert_eq!(call(&session, "work", 2), 42);
+    // The executing view stays read-only and executable.
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let line = maps
+        .lines()
+        .find(|l| {
+            let (lo, hi) = l.split_whitespace().next().unwrap().split_once('-').unwrap();
+            let (lo, hi) = (
+                u64::from_str_radix(lo, 16).unwrap(),
+                u64::from_str_radix(hi, 16).unwrap(),
+            );
+            (lo..hi).contains(&addr.0)
+        })
+        .unwrap();
+    assert!(line.contains(" r-xp "), "{line}");
+    let err = memory.patch(ExecutorAddr(8), &[0x90]).unwrap_err();
+    assert!(err.to_string().contains("not inside"), "{err}");
+    session.remove(linked).unwrap();
+    let err = memory.patch(addr, &[0x90]).unwrap_err();
+    assert!(err.to_string().contains("not inside"), "{err}");
+}
