@@ -15,7 +15,7 @@
 //! worker) is first [`reserve_wrapper`]d: removed before its object comes,
 //! the object is dropped when it comes.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use super::{merge, DebugPart};
@@ -48,19 +48,72 @@ impl Group {
     }
 }
 
+/// A group's place in the registry's order: older groups sort first; the
+/// groups a removal registers again take the removed group's place.
+type Place = (u64, u64);
+
 /// Units whose registration waits for the next flush, registered groups
 /// (oldest first), and units whose debug object is still to come.
+///
+/// Groups are found by unit key and compactable groups by age in
+/// O(log n): a process with a million live units removes one without
+/// walking the others.
 struct Registry {
     pending: Vec<Unit>,
-    groups: Vec<Group>,
+    groups: BTreeMap<Place, Group>,
+    /// The group holding each registered unit.
+    owner: Option<HashMap<u64, Place>>,
+    /// The places of compactable groups.
+    compactable: BTreeSet<Place>,
+    /// The next place at the end of the order.
+    next: u64,
     reserved: Option<HashSet<u64>>,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     pending: Vec::new(),
-    groups: Vec::new(),
+    groups: BTreeMap::new(),
+    owner: None,
+    compactable: BTreeSet::new(),
+    next: 0,
     reserved: None,
 });
+
+impl Registry {
+    /// A place after every group's.
+    fn end(&mut self) -> Place {
+        self.next += 1;
+        (self.next, 0)
+    }
+
+    /// Puts `group` at `at`, or at the first free place after it among its
+    /// siblings (groups registered again in one removal's place).
+    fn insert(&mut self, mut at: Place, group: Group) {
+        while self.groups.contains_key(&at) {
+            at.1 += 1;
+        }
+        let owner = self.owner.get_or_insert_with(HashMap::new);
+        for unit in &group.units {
+            owner.insert(unit.key, at);
+        }
+        if group.compactable {
+            self.compactable.insert(at);
+        }
+        self.groups.insert(at, group);
+    }
+
+    /// Takes the group at `at` out.
+    fn take(&mut self, at: Place) -> Option<Group> {
+        let group = self.groups.remove(&at)?;
+        self.compactable.remove(&at);
+        if let Some(owner) = self.owner.as_mut() {
+            for unit in &group.units {
+                owner.remove(&unit.key);
+            }
+        }
+        Some(group)
+    }
+}
 
 /// The sections a merged object may take from its units, with room left for
 /// the DWARF sections and the symbol and string tables.
@@ -106,7 +159,7 @@ fn register_group(units: Vec<Unit>, batched: bool) -> Result<Group, Vec<Unit>> {
 
 /// Registers `units` merged (or one by one if they cannot be) as groups
 /// inserted at `at` in the registry's list.
-fn register_at(registry: &mut Registry, at: usize, units: Vec<Unit>, batched: bool) {
+fn register_at(registry: &mut Registry, at: Place, units: Vec<Unit>, batched: bool) {
     let groups = match register_group(units, batched) {
         Ok(group) => vec![group],
         Err(units) => units
@@ -114,7 +167,9 @@ fn register_at(registry: &mut Registry, at: usize, units: Vec<Unit>, batched: bo
             .filter_map(|unit| register_group(vec![unit], batched).ok())
             .collect(),
     };
-    registry.groups.splice(at..at, groups);
+    for group in groups {
+        registry.insert(at, group);
+    }
 }
 
 /// Unregisters a group taken out of the registry (its units may live on in
@@ -146,10 +201,12 @@ fn compact(registry: &mut Registry) {
         return;
     }
     loop {
-        let mut newest: Vec<usize> = (0..registry.groups.len())
+        let mut newest: Vec<Place> = registry
+            .compactable
+            .iter()
             .rev()
-            .filter(|&i| registry.groups[i].compactable)
             .take(FANOUT)
+            .copied()
             .collect();
         if newest.len() < FANOUT {
             return;
@@ -157,30 +214,28 @@ fn compact(registry: &mut Registry) {
         newest.reverse();
         let sizes: Vec<usize> = newest
             .iter()
-            .map(|&i| registry.groups[i].units.len())
+            .map(|at| registry.groups[at].units.len())
             .collect();
         let (smallest, largest) = (
             sizes.iter().copied().min().unwrap_or(0),
             sizes.iter().copied().max().unwrap_or(0),
         );
-        let sections: usize = newest.iter().map(|&i| registry.groups[i].sections()).sum();
+        let sections: usize = newest.iter().map(|at| registry.groups[at].sections()).sum();
         if largest > 2 * smallest || sections > SECTION_BUDGET {
             return;
         }
-        // Take them out, newest first so the other indices stay valid.
         let mut old: Vec<Group> = newest
             .iter()
-            .rev()
-            .map(|&i| registry.groups.remove(i))
+            .filter_map(|&at| registry.take(at))
             .collect();
-        old.reverse();
         let units: Vec<Unit> = old
             .iter_mut()
             .flat_map(|g| std::mem::take(&mut g.units))
             .collect();
         match register_group(units, true) {
             Ok(group) => {
-                registry.groups.push(group);
+                let at = registry.end();
+                registry.insert(at, group);
                 old.into_iter().for_each(unregister);
             }
             Err(mut units) => {
@@ -191,7 +246,7 @@ fn compact(registry: &mut Registry) {
                     group.compactable = false;
                 }
                 for (group, at) in old.into_iter().zip(newest) {
-                    registry.groups.insert(at, group);
+                    registry.insert(at, group);
                 }
                 return;
             }
@@ -335,7 +390,7 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
     if flags & BATCHED != 0 {
         registry.pending.push(unit);
     } else {
-        let at = registry.groups.len();
+        let at = registry.end();
         register_at(&mut registry, at, vec![unit], false);
     }
     0
@@ -349,7 +404,7 @@ pub unsafe extern "C" fn flush_wrapper(_arg: *const u8, _len: usize) -> u64 {
     let mut registry = lock();
     let pending = std::mem::take(&mut registry.pending);
     for batch in batches(pending) {
-        let at = registry.groups.len();
+        let at = registry.end();
         register_at(&mut registry, at, batch, true);
         compact(&mut registry);
     }
@@ -376,14 +431,12 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
         registry.pending.remove(position);
         return 0;
     }
-    let Some(position) = registry
-        .groups
-        .iter()
-        .position(|g| g.units.iter().any(|u| u.key == key))
-    else {
+    let Some(position) = registry.owner.as_ref().and_then(|o| o.get(&key).copied()) else {
         return 2;
     };
-    let mut group = registry.groups.remove(position);
+    let Some(mut group) = registry.take(position) else {
+        return 2;
+    };
     // The removed unit's object stays alive until its entry is unlinked.
     let (_removed, rest): (Vec<Unit>, Vec<Unit>) = std::mem::take(&mut group.units)
         .into_iter()
