@@ -13,6 +13,7 @@ mod dwarf;
 mod table;
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -62,8 +63,52 @@ impl FrameRef<'_> {
     }
 }
 
+/// The tables of the units linked now, by key and by code address: a
+/// lookup or a removal costs O(log n) of the live units, not O(n).
+struct Tables {
+    by_key: BTreeMap<u64, Arc<UnitTable>>,
+    /// Each code range's start -> (end, unit key).
+    by_addr: BTreeMap<u64, (u64, u64)>,
+    /// Tables still waiting for their DWARF.
+    incomplete: usize,
+}
+
+impl Tables {
+    fn insert(&mut self, table: Arc<UnitTable>) {
+        self.remove(table.key);
+        for &(start, end) in table.code_ranges() {
+            self.by_addr.insert(start, (end, table.key));
+        }
+        self.incomplete += usize::from(!table.complete);
+        self.by_key.insert(table.key, table);
+    }
+
+    fn remove(&mut self, key: u64) {
+        if let Some(table) = self.by_key.remove(&key) {
+            for (start, _) in table.code_ranges() {
+                self.by_addr.remove(start);
+            }
+            self.incomplete -= usize::from(!table.complete);
+        }
+    }
+
+    /// The table of the unit whose code holds `addr`.
+    fn at(&self, addr: u64) -> Option<&Arc<UnitTable>> {
+        let (_, &(end, key)) = self.by_addr.range(..=addr).next_back()?;
+        (addr < end).then(|| self.by_key.get(&key))?
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Arc<UnitTable>> {
+        self.by_key.values()
+    }
+}
+
 /// The tables of the units linked now.
-static UNITS: Mutex<Vec<Arc<UnitTable>>> = Mutex::new(Vec::new());
+static UNITS: Mutex<Tables> = Mutex::new(Tables {
+    by_key: BTreeMap::new(),
+    by_addr: BTreeMap::new(),
+    incomplete: 0,
+});
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 
 /// What [`symbolize_jit`] found at an address.
@@ -85,14 +130,11 @@ pub fn symbolize_jit(addr: u64, out: &mut dyn FnMut(FrameRef<'_>)) -> Lookup {
     let Ok(units) = UNITS.try_lock() else {
         return Lookup::NotJit;
     };
-    for unit in units.iter() {
-        match unit.lookup(addr, out) {
-            Found::NotHere => continue,
-            Found::Frames => return Lookup::Found,
-            Found::Pending => return Lookup::Pending,
-        }
+    match units.at(addr).map(|unit| unit.lookup(addr, out)) {
+        None | Some(Found::NotHere) => Lookup::NotJit,
+        Some(Found::Frames) => Lookup::Found,
+        Some(Found::Pending) => Lookup::Pending,
     }
-    Lookup::NotJit
 }
 
 /// The name of the symbol of a linked unit that holds `addr` (with the
@@ -102,7 +144,7 @@ pub fn symbol_name_jit(addr: u64, out: &mut dyn FnMut(&str)) -> bool {
     let Ok(units) = UNITS.try_lock() else {
         return false;
     };
-    match units.iter().find(|u| u.contains(addr)) {
+    match units.at(addr) {
         Some(unit) => {
             out(unit.symbol_at(addr).unwrap_or("??"));
             true
@@ -116,18 +158,14 @@ pub fn symbol_name_jit(addr: u64, out: &mut dyn FnMut(&str)) -> bool {
 /// Neither allocates nor blocks (`None` if the table lock is taken).
 pub fn jit_code_at(addr: u64) -> Option<Option<u64>> {
     let units = UNITS.try_lock().ok()?;
-    let unit = units.iter().find(|u| u.contains(addr))?;
+    let unit = units.at(addr)?;
     Some(unit.symbol_start(addr))
 }
 
 /// Waits until every linked unit's table is complete (their DWARF is read
 /// on the background worker).
 fn wait_for_tables() {
-    let incomplete = UNITS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-        .any(|u| !u.complete);
+    let incomplete = UNITS.lock().unwrap_or_else(|e| e.into_inner()).incomplete > 0;
     if incomplete {
         background::wait_idle(None);
     }
@@ -138,15 +176,12 @@ pub fn symbolize(addr: u64) -> Option<Vec<Frame>> {
     wait_for_tables();
     let units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
     let mut frames = Vec::new();
-    units
-        .iter()
-        .any(|u| {
-            !matches!(
-                u.lookup(addr, &mut |f| frames.push(f.to_owned())),
-                Found::NotHere
-            )
-        })
-        .then_some(frames)
+    let unit = units.at(addr)?;
+    (!matches!(
+        unit.lookup(addr, &mut |f| frames.push(f.to_owned())),
+        Found::NotHere
+    ))
+    .then_some(frames)
 }
 
 /// Where the function or code symbol `name` (as written, or demangled) of a
@@ -155,10 +190,11 @@ pub fn function_address(name: &str) -> Option<u64> {
     wait_for_tables();
     let demangled = demangle(name);
     let units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
-    units.iter().find_map(|unit| {
+    let found = units.iter().find_map(|unit| {
         unit.symbol_address(&demangled)
             .or_else(|| unit.symbol_address(name))
-    })
+    });
+    found
 }
 
 /// The name of the host symbol containing `addr` and its offset, and the
@@ -194,10 +230,7 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
     let Some(key) = key_arg(arg, len) else {
         return 1;
     };
-    UNITS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|u| u.key != key);
+    UNITS.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
     0
 }
 
@@ -239,14 +272,14 @@ impl Plugin for Symbolizer {
             UNITS
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(Arc::new(UnitTable::quick(graph, key)));
+                .insert(Arc::new(UnitTable::quick(graph, key)));
             Ok(())
         }));
         config.deferred.push(Box::new(move |graph, _executor| {
             let full = Arc::new(UnitTable::full(graph, key));
             let mut units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(slot) = units.iter_mut().find(|u| u.key == key) {
-                *slot = full;
+            if units.by_key.contains_key(&key) {
+                units.insert(full);
             }
             Ok(())
         }));

@@ -96,6 +96,11 @@ impl UnitTable {
         }
     }
 
+    /// The unit's code ranges, sorted.
+    pub fn code_ranges(&self) -> &[(u64, u64)] {
+        &self.code
+    }
+
     pub fn contains(&self, addr: u64) -> bool {
         let i = self.code.partition_point(|&(start, _)| start <= addr);
         i > 0 && addr < self.code[i - 1].1
