@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use lantern_plugins::{gdb_jit, DebugObjectPlugin, EhFrameRegistration};
+use lantern_plugins::{gdb_jit, symbolize, DebugObjectPlugin, EhFrameRegistration};
 
 use crate::cli::{link_one, new_session, prepare, CommonArgs, Plugins};
 use lantern_core::executor::InProcessExecutor;
@@ -40,6 +40,15 @@ pub(crate) struct ChurnArgs {
     /// exceptions find their frames among K registered units.
     #[arg(long, default_value_t = 0, value_name = "S", requires = "keep")]
     call_sample: usize,
+    /// With --keep, symbolize the entry points of S sampled live units (the
+    /// lookups a crash report and `lantern symbolize` make): links with the
+    /// symbolizer plugin.
+    #[arg(long, default_value_t = 0, value_name = "S", requires = "keep")]
+    symbolize_sample: usize,
+    /// With --keep, then add, call and remove a unit C more times while the K
+    /// units are live: what one more unit costs at that scale.
+    #[arg(long, default_value_t = 0, value_name = "C", requires = "keep")]
+    cycles_while_kept: u64,
 }
 
 /// What the process holds: mappings, resident memory, registered debug objects.
@@ -95,6 +104,7 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     let plugins = || Plugins {
         debug_object: debugger_support.then_some(&debug_object),
         eh_frame: Some(eh_frame),
+        symbolizer: args.symbolize_sample > 0,
         ..Plugins::default()
     };
     let entry = args.common.entry.as_str();
@@ -211,13 +221,7 @@ fn keep<'a>(
     if args.call_sample > 0 {
         let start = Instant::now();
         let mut checksum = 0i64;
-        // xorshift64: a fixed, reproducible sample.
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..args.call_sample {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let i = (x % kept.len() as u64) as usize;
+        for i in sample(kept.len(), args.call_sample) {
             checksum += i64::from(call_entry(&kept[i].1, &args.common.entry, i as i32)?);
         }
         println!(
@@ -225,6 +229,46 @@ fn keep<'a>(
             args.call_sample,
             kept.len(),
             start.elapsed().as_secs_f64() * 1e6 / args.call_sample as f64,
+        );
+    }
+    if args.symbolize_sample > 0 {
+        let addrs: Vec<u64> = sample(kept.len(), args.symbolize_sample)
+            .map(|i| kept[i].1.lookup(&args.common.entry).map_or(0, |a| a.0))
+            .collect();
+        let start = Instant::now();
+        let mut found = 0;
+        for &addr in &addrs {
+            let mut frames = 0;
+            if symbolize::symbolize_jit(addr, &mut |_| frames += 1) == symbolize::Lookup::Found {
+                found += usize::from(frames > 0);
+            }
+        }
+        let crash_lookup = start.elapsed();
+        let start = Instant::now();
+        for &addr in &addrs {
+            found += usize::from(symbolize::symbolize(addr).is_some_and(|f| !f.is_empty()));
+        }
+        println!(
+            "churn: symbolized {} sampled live units among {}: {:.2} us per crash-handler lookup, {:.2} us per full lookup, {found} found",
+            addrs.len(),
+            kept.len(),
+            crash_lookup.as_secs_f64() * 1e6 / addrs.len() as f64,
+            start.elapsed().as_secs_f64() * 1e6 / addrs.len() as f64,
+        );
+    }
+    if args.cycles_while_kept > 0 {
+        let start = Instant::now();
+        for cycle in 0..args.cycles_while_kept {
+            let session = new_session(executor.clone(), options.clone(), &plugins());
+            let linked = link_one(&session, unit.clone())?;
+            call_entry(&linked, &args.common.entry, cycle as i32)?;
+            session.remove(linked).map_err(|e| e.to_string())?;
+        }
+        println!(
+            "churn: {} add+call+remove cycles while {} units are live: {:.1} us per cycle",
+            args.cycles_while_kept,
+            kept.len(),
+            start.elapsed().as_secs_f64() * 1e6 / args.cycles_while_kept as f64,
         );
     }
     let live = footprint();
@@ -274,6 +318,18 @@ fn keep<'a>(
         after.rss_kib as i64 - before.rss_kib as i64,
     );
     Ok(())
+}
+
+/// `count` indices below `len`, picked by xorshift64 from a fixed seed (a
+/// reproducible sample; tests compute the same).
+fn sample(len: usize, count: usize) -> impl Iterator<Item = usize> {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    (0..count).map(move |_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % len as u64) as usize
+    })
 }
 
 /// Calls the entry point as `int entry(int cycle)`.

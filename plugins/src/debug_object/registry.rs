@@ -110,6 +110,10 @@ impl Registry {
             for unit in &group.units {
                 owner.remove(&unit.key);
             }
+            // A million units gone should not leave their table behind.
+            if owner.capacity() > 1024 && owner.len() < owner.capacity() / 4 {
+                owner.shrink_to_fit();
+            }
         }
         Some(group)
     }
