@@ -221,8 +221,9 @@ fn keep<'a>(
     if args.call_sample > 0 {
         let start = Instant::now();
         let mut checksum = 0i64;
-        for i in sample(kept.len(), args.call_sample) {
-            checksum += i64::from(call_entry(&kept[i].1, &args.common.entry, i as i32)?);
+        // The argument is the call's ordinal: unit i of the sample gets call j.
+        for (j, i) in sample(kept.len(), args.call_sample).enumerate() {
+            checksum += i64::from(call_entry(&kept[i].1, &args.common.entry, j as i32)?);
         }
         println!(
             "churn: called {} sampled live units among {}: {:.1} us per call, checksum {checksum}",
@@ -245,11 +246,12 @@ fn keep<'a>(
         }
         let crash_lookup = start.elapsed();
         let start = Instant::now();
+        let mut full = 0;
         for &addr in &addrs {
-            found += usize::from(symbolize::symbolize(addr).is_some_and(|f| !f.is_empty()));
+            full += usize::from(symbolize::symbolize(addr).is_some_and(|f| !f.is_empty()));
         }
         println!(
-            "churn: symbolized {} sampled live units among {}: {:.2} us per crash-handler lookup, {:.2} us per full lookup, {found} found",
+            "churn: symbolized {} sampled live units among {}: {:.2} us per crash-handler lookup, {:.2} us per full lookup, {found} and {full} found",
             addrs.len(),
             kept.len(),
             crash_lookup.as_secs_f64() * 1e6 / addrs.len() as f64,

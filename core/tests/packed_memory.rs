@@ -17,6 +17,13 @@ use lantern_core::session::{LinkUnit, Session, SessionOptions};
 
 const CHILD: &str = "LANTERN_PACKED_TEST_CHILD";
 
+/// Tests here read the process-wide pool's figures: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn allocated() -> u64 {
+    lantern_core::memory::packed_stats().allocated.iter().sum()
+}
+
 fn compile(name: &str, source: &str) -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("core-packed");
     std::fs::create_dir_all(&dir).unwrap();
@@ -129,6 +136,7 @@ fn an_arena_that_cannot_grow_is_an_error_and_the_session_goes_on() {
 
 #[test]
 fn patch_rewrites_live_code_and_refuses_other_addresses() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(obj) = compile("patch", "int work(int n) { return n * 3 + 1; }\n") else {
         return;
     };
@@ -161,4 +169,29 @@ fn patch_rewrites_live_code_and_refuses_other_addresses() {
     session.remove(linked).unwrap();
     let err = memory.patch(addr, &[0x90]).unwrap_err();
     assert!(err.to_string().contains("not inside"), "{err}");
+}
+
+/// A failed link and a removal give every byte back to the pool.
+#[test]
+fn failed_links_and_removals_give_their_bytes_back() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(ok), Some(far), Some(user)) = (
+        compile("back", "int data_word = 7; int work(int n) { return n + data_word; }\n"),
+        compile("far", "asm(\".globl far_away\\n.set far_away, 0x123456789\");\n"),
+        compile("far_user", "asm(\".text\\n.globl use_far\\nuse_far:\\n movl $far_away, %eax\\n ret\");\n"),
+    ) else {
+        return;
+    };
+    let session = session();
+    let before = allocated();
+    let mut bad = unit(&ok);
+    bad.add_path(&far).unwrap();
+    bad.add_path(&user).unwrap();
+    assert!(session.link(bad).is_err(), "a fixup out of range");
+    assert_eq!(allocated(), before, "the failed link kept bytes");
+    let linked = session.link(unit(&ok)).unwrap();
+    assert!(allocated() > before);
+    assert_eq!(call(&session, "work", 5), 12);
+    session.remove(linked).unwrap();
+    assert_eq!(allocated(), before, "the removed unit kept bytes");
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use lantern_core::executor::{ExecutorControl, InProcessExecutor};
 use lantern_core::graph::{ExecutorAddr, MemLifetime};
 use lantern_core::link::{PassConfig, Plugin};
-use lantern_core::memory::{AllocAction, WrapperCall};
+use lantern_core::memory::{AllocAction, MemoryKind, WrapperCall};
 use lantern_core::session::{LinkUnit, Session, SessionOptions};
 use lantern_core::Error;
 
@@ -72,6 +72,16 @@ fn session() -> Session {
     )
 }
 
+/// A session on the per-page memory manager, whose unmapping the tests
+/// below see in /proc/self/maps (packed memory returns bytes to shared
+/// slabs instead: core/tests/packed_memory.rs checks that).
+fn pages_session() -> Session {
+    Session::new(
+        Arc::new(InProcessExecutor::with_memory(MemoryKind::Pages)),
+        SessionOptions::default(),
+    )
+}
+
 /// Mappings whose start is below 2 GiB: only low (-fno-pic) JIT memory lives there.
 fn low_mappings() -> usize {
     std::fs::read_to_string("/proc/self/maps")
@@ -112,7 +122,7 @@ fn later_units_link_against_earlier_ones_and_removal_drops_symbols() {
         "int base(void); extern int base_value; int more(void){ return base() + base_value / 20; }",
         &["-O1"],
     );
-    let session = session();
+    let session = pages_session();
     let first = session.link(unit(&[&a])).unwrap();
     let second = session.link(unit(&[&b])).unwrap();
     let more = second.lookup("more").unwrap();
@@ -152,7 +162,7 @@ fn failed_link_after_allocation_leaves_no_mapping() {
         &[],
     );
     let before = low_mappings();
-    let session = session();
+    let session = pages_session();
     let err = session.link(unit(&[&low, &far, &user])).unwrap_err();
     assert!(matches!(err, Error::FixupOutOfRange(_)), "{err}");
     assert_eq!(low_mappings(), before, "the failed link left memory behind");
@@ -227,7 +237,7 @@ fn allocation_actions_run_in_order_and_finalize_sections_are_freed() {
     EVENTS.lock().unwrap().clear();
     FAIL_SECOND_FINALIZE.store(0, Ordering::SeqCst);
     let data_addr = Arc::new(AtomicU64::new(0));
-    let mut session = session();
+    let mut session = pages_session();
     session.add_plugin(Arc::new(ActionsPlugin {
         data_addr: data_addr.clone(),
     }));
