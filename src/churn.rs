@@ -275,7 +275,10 @@ fn keep<'a>(
     }
     let live = footprint();
     let jit_live = packed_stats();
-    let debug_bytes: u64 = gdb_jit::registered_objects().iter().map(|(_, size)| size).sum();
+    let debug_bytes: u64 = gdb_jit::registered_objects()
+        .iter()
+        .map(|(_, size)| size)
+        .sum();
     let start = Instant::now();
     for (session, linked) in kept {
         session.remove(linked).map_err(|e| e.to_string())?;

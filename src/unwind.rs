@@ -32,7 +32,10 @@ fn next_find_fde() -> Option<FindFde> {
 /// # Safety
 /// `bases` must be valid for writes (the unwinder's contract).
 #[no_mangle]
-pub unsafe extern "C" fn _Unwind_Find_FDE(pc: *mut c_void, bases: *mut DwarfEhBases) -> *const c_void {
+pub unsafe extern "C" fn _Unwind_Find_FDE(
+    pc: *mut c_void,
+    bases: *mut DwarfEhBases,
+) -> *const c_void {
     if let Some((fde, func)) = lantern_plugins::fde_index::find(pc as u64) {
         // SAFETY: the caller passes a valid out-parameter. JIT'd sections are
         // registered as by `__register_frame`: no text or data base.

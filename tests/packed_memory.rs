@@ -194,7 +194,10 @@ fn ten_thousand_live_units_with_exceptions_then_nothing_left() {
     // Call j passes j: it throws unless j is a multiple of three.
     let expected = (0..calls).filter(|j| j % 3 != 0).count();
     let called = line(stdout, "churn: called ");
-    assert!(called.ends_with(&format!("checksum {expected}")), "{stdout}");
+    assert!(
+        called.ends_with(&format!("checksum {expected}")),
+        "{stdout}"
+    );
     // Live: a handful of slab mappings, not one per unit.
     let live = line(stdout, " live units (");
     let (added_mappings, added_kib) = (before(live, "mappings")[0], before(live, "KiB")[0]);

@@ -6,7 +6,7 @@
 //! Limits are set in a child (this test binary run again), so they never
 //! reach other tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
@@ -53,7 +53,7 @@ fn session() -> Session {
     )
 }
 
-fn unit(obj: &PathBuf) -> LinkUnit {
+fn unit(obj: &Path) -> LinkUnit {
     let mut unit = LinkUnit::default();
     unit.add_path(obj).unwrap();
     unit
@@ -79,7 +79,7 @@ fn call(session: &Session, name: &str, arg: i32) -> i32 {
 
 /// In the child: a 24 MiB `.bss` needs a 96 MiB slab, which a limit 48 MiB
 /// above what the process uses refuses; a small unit still links and runs.
-fn rlimit_child(big: &PathBuf, small: &PathBuf) {
+fn rlimit_child(big: &Path, small: &Path) {
     let limit = vm_size() + (48 << 20);
     let rlimit = libc::rlimit {
         rlim_cur: limit,
@@ -155,7 +155,12 @@ fn patch_rewrites_live_code_and_refuses_other_addresses() {
     let line = maps
         .lines()
         .find(|l| {
-            let (lo, hi) = l.split_whitespace().next().unwrap().split_once('-').unwrap();
+            let (lo, hi) = l
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .split_once('-')
+                .unwrap();
             let (lo, hi) = (
                 u64::from_str_radix(lo, 16).unwrap(),
                 u64::from_str_radix(hi, 16).unwrap(),
@@ -176,9 +181,18 @@ fn patch_rewrites_live_code_and_refuses_other_addresses() {
 fn failed_links_and_removals_give_their_bytes_back() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (Some(ok), Some(far), Some(user)) = (
-        compile("back", "int data_word = 7; int work(int n) { return n + data_word; }\n"),
-        compile("far", "asm(\".globl far_away\\n.set far_away, 0x123456789\");\n"),
-        compile("far_user", "asm(\".text\\n.globl use_far\\nuse_far:\\n movl $far_away, %eax\\n ret\");\n"),
+        compile(
+            "back",
+            "int data_word = 7; int work(int n) { return n + data_word; }\n",
+        ),
+        compile(
+            "far",
+            "asm(\".globl far_away\\n.set far_away, 0x123456789\");\n",
+        ),
+        compile(
+            "far_user",
+            "asm(\".text\\n.globl use_far\\nuse_far:\\n movl $far_away, %eax\\n ret\");\n",
+        ),
     ) else {
         return;
     };

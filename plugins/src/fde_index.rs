@@ -44,7 +44,7 @@ static INDEX: RwLock<Index> = RwLock::new(Index {
 pub fn activate(lookup: *const c_void) -> bool {
     // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only reads.
     let found = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"_Unwind_Find_FDE".as_ptr()) };
-    let active = !lookup.is_null() && found as *const c_void == lookup;
+    let active = !lookup.is_null() && std::ptr::eq(found, lookup);
     ACTIVE.store(active, Ordering::Release);
     active
 }
@@ -98,7 +98,13 @@ pub unsafe fn add(addr: u64) -> usize {
         if len == 0 || lo == fde_addr + 8 {
             continue;
         }
-        found.push((lo, Entry { end: lo + len, fde: fde_addr }));
+        found.push((
+            lo,
+            Entry {
+                end: lo + len,
+                fde: fde_addr,
+            },
+        ));
     }
     let mut index = INDEX.write().unwrap_or_else(|e| e.into_inner());
     let starts = found.iter().map(|(lo, _)| *lo).collect();

@@ -27,7 +27,9 @@ impl std::str::FromStr for MemoryKind {
         match s {
             "pages" => Ok(MemoryKind::Pages),
             "packed" => Ok(MemoryKind::Packed),
-            _ => Err(format!("unknown memory manager `{s}`: expected pages or packed")),
+            _ => Err(format!(
+                "unknown memory manager `{s}`: expected pages or packed"
+            )),
         }
     }
 }

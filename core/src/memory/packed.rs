@@ -19,9 +19,9 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::fs::FileExt;
-use std::os::fd::AsRawFd;
 use std::sync::{Mutex, OnceLock};
 
 use super::placement::{align_up, find_free_address};
@@ -178,11 +178,22 @@ impl Slab {
             let flags = libc::MAP_PRIVATE
                 | libc::MAP_ANONYMOUS
                 | libc::MAP_NORESERVE
-                | if hint.is_some() { libc::MAP_FIXED_NOREPLACE } else { 0 };
+                | if hint.is_some() {
+                    libc::MAP_FIXED_NOREPLACE
+                } else {
+                    0
+                };
             // SAFETY: a fresh inaccessible reservation at a free address
             // (FIXED_NOREPLACE refuses to replace anything); nothing existing changes.
             let ptr = unsafe {
-                libc::mmap(hint.unwrap_or(0) as *mut _, size as usize, libc::PROT_NONE, flags, -1, 0)
+                libc::mmap(
+                    hint.unwrap_or(0) as *mut _,
+                    size as usize,
+                    libc::PROT_NONE,
+                    flags,
+                    -1,
+                    0,
+                )
             };
             if ptr == libc::MAP_FAILED {
                 let e = std::io::Error::last_os_error();
@@ -203,7 +214,9 @@ impl Slab {
             break;
         }
         let base = base.ok_or_else(|| {
-            Error::Memory(format!("cannot reserve a JIT slab {placement}: the address space kept changing"))
+            Error::Memory(format!(
+                "cannot reserve a JIT slab {placement}: the address space kept changing"
+            ))
         })?;
         let slab = Self::map_views(base, zone).inspect_err(|_| {
             // SAFETY: the reservation (and any views over it) belongs to no one else.
@@ -214,7 +227,12 @@ impl Slab {
     }
 
     fn map_views(base: u64, zone: u64) -> Result<Slab> {
-        let os = |what: &str| Error::Memory(format!("JIT slab: {what}: {}", std::io::Error::last_os_error()));
+        let os = |what: &str| {
+            Error::Memory(format!(
+                "JIT slab: {what}: {}",
+                std::io::Error::last_os_error()
+            ))
+        };
         // SAFETY: a NUL-terminated name; the fd returned is owned below.
         let fd = unsafe { libc::memfd_create(c"lantern-jit".as_ptr(), libc::MFD_CLOEXEC) };
         if fd < 0 {
@@ -233,7 +251,14 @@ impl Slab {
         for (addr, prot, offset) in views {
             // SAFETY: MAP_FIXED over our own PROT_NONE reservation only.
             let p = unsafe {
-                libc::mmap(addr as *mut _, zone as usize, prot, libc::MAP_PRIVATE | libc::MAP_FIXED, fd, offset as libc::off_t)
+                libc::mmap(
+                    addr as *mut _,
+                    zone as usize,
+                    prot,
+                    libc::MAP_PRIVATE | libc::MAP_FIXED,
+                    fd,
+                    offset as libc::off_t,
+                )
             };
             if p == libc::MAP_FAILED {
                 return Err(os("mapping an executing view"));
@@ -255,7 +280,14 @@ impl Slab {
         }
         // SAFETY: a new shared mapping of our memfd where the kernel likes.
         let w = unsafe {
-            libc::mmap(std::ptr::null_mut(), (2 * zone) as usize, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                (2 * zone) as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd,
+                0,
+            )
         };
         if w == libc::MAP_FAILED {
             return Err(os("mapping the writable view"));
@@ -264,7 +296,11 @@ impl Slab {
             base,
             memfd,
             writable: w as u64,
-            free: [FreeList::whole(zone), FreeList::whole(zone), FreeList::whole(zone)],
+            free: [
+                FreeList::whole(zone),
+                FreeList::whole(zone),
+                FreeList::whole(zone),
+            ],
             zone,
         })
     }
@@ -292,7 +328,11 @@ impl Slab {
         } else {
             // SAFETY: the pages lie in our data zone and no unit uses them.
             unsafe {
-                libc::madvise((self.zone_base(zone) + ps) as *mut _, (pe - ps) as usize, libc::MADV_DONTNEED)
+                libc::madvise(
+                    (self.zone_base(zone) + ps) as *mut _,
+                    (pe - ps) as usize,
+                    libc::MADV_DONTNEED,
+                )
             };
         }
     }
@@ -334,7 +374,11 @@ pub fn packed_stats() -> PackedStats {
             // SAFETY: the zone is mapped for the process's life; `vec` has a
             // byte per page of it.
             let ok = unsafe {
-                libc::mincore(slab.zone_base(zone) as *mut _, slab.zone as usize, vec.as_mut_ptr())
+                libc::mincore(
+                    slab.zone_base(zone) as *mut _,
+                    slab.zone as usize,
+                    vec.as_mut_ptr(),
+                )
             } == 0;
             if ok {
                 resident += vec.iter().filter(|&&b| b & 1 != 0).count() as u64 * page;
@@ -462,7 +506,13 @@ impl Pool {
             .map_or(FIRST_ZONE, |s| (s.zone * 2).min(ZONE))
             .max(fit);
         let new = Slab::new(placement, preferred)
-            .or_else(|e| if fit < preferred { Slab::new(placement, fit) } else { Err(e) })
+            .or_else(|e| {
+                if fit < preferred {
+                    Slab::new(placement, fit)
+                } else {
+                    Err(e)
+                }
+            })
             .map_err(|e| {
                 let e = match e {
                     Error::Memory(m) => m,
@@ -559,7 +609,10 @@ impl MemoryManager for PackedMemoryManager {
             .iter()
             .map(|p| sl.zone_base(p.zone) + p.off)
             .collect();
-        let writes: Vec<u64> = pieces.iter().map(|p| sl.write_addr(p.zone, p.off)).collect();
+        let writes: Vec<u64> = pieces
+            .iter()
+            .map(|p| sl.write_addr(p.zone, p.off))
+            .collect();
         drop(pool);
         let mut alloc = PackedInFlight {
             slab,
@@ -646,7 +699,10 @@ impl InFlightAlloc for PackedInFlight {
         // view (shared memfd view or private data zone) that is never unmapped;
         // the borrow is tied to `&mut self`, so no alias exists.
         unsafe {
-            std::slice::from_raw_parts_mut(self.writes[index] as *mut u8, self.sizes[index] as usize)
+            std::slice::from_raw_parts_mut(
+                self.writes[index] as *mut u8,
+                self.sizes[index] as usize,
+            )
         }
     }
 

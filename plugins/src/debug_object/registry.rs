@@ -228,10 +228,7 @@ fn compact(registry: &mut Registry) {
         if largest > 2 * smallest || sections > SECTION_BUDGET {
             return;
         }
-        let mut old: Vec<Group> = newest
-            .iter()
-            .filter_map(|&at| registry.take(at))
-            .collect();
+        let mut old: Vec<Group> = newest.iter().filter_map(|&at| registry.take(at)).collect();
         let units: Vec<Unit> = old
             .iter_mut()
             .flat_map(|g| std::mem::take(&mut g.units))
