@@ -41,6 +41,10 @@ pub const ZONE: u64 = 128 << 20;
 const FIRST_ZONE: u64 = 4 << 20;
 /// Segments larger than this go to the per-page manager.
 const LARGEST_PACKED: u64 = ZONE / 4;
+/// Bytes at the start of each zone that stay resident when free (at most
+/// 3 × 128 KiB per slab): returning a churn's page to the kernel on every
+/// removal cost two page faults and a `fallocate` per cycle.
+const RETAINED: u64 = 128 << 10;
 /// Smallest allocation granule: keeps the free lists short.
 const GRANULE: u64 = 16;
 
@@ -309,7 +313,9 @@ impl Slab {
     fn release(&mut self, zone: Zone, off: u64, len: u64) {
         let page = page_size();
         let (start, end) = self.free[zone as usize].give(off, len);
-        let (ps, pe) = (align_up(start, page), end & !(page - 1));
+        // The first RETAINED bytes of a zone stay resident: a churn reuses
+        // them (first fit) without a hole punched and faulted in again.
+        let (ps, pe) = (align_up(start, page).max(RETAINED), end & !(page - 1));
         if pe <= ps {
             return;
         }
