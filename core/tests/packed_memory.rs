@@ -25,6 +25,10 @@ fn allocated() -> u64 {
 }
 
 fn compile(name: &str, source: &str) -> Option<PathBuf> {
+    compile_with(name, source, &[])
+}
+
+fn compile_with(name: &str, source: &str, flags: &[&str]) -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("core-packed");
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join(format!("{name}.c"));
@@ -32,6 +36,7 @@ fn compile(name: &str, source: &str) -> Option<PathBuf> {
     let obj = dir.join(format!("{name}.o"));
     let out = Command::new("gcc")
         .args(["-O2", "-c"])
+        .args(flags)
         .arg(&src)
         .arg("-o")
         .arg(&obj)
@@ -208,4 +213,97 @@ fn failed_links_and_removals_give_their_bytes_back() {
     assert_eq!(call(&session, "work", 5), 12);
     session.remove(linked).unwrap();
     assert_eq!(allocated(), before, "the removed unit kept bytes");
+}
+
+/// Reserves every free range below 2 GiB (in the child only).
+fn fill_low_2gib() {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let mut ranges: Vec<(u64, u64)> = maps
+        .lines()
+        .filter_map(|l| {
+            let (lo, hi) = l.split_whitespace().next()?.split_once('-')?;
+            Some((
+                u64::from_str_radix(lo, 16).ok()?,
+                u64::from_str_radix(hi, 16).ok()?,
+            ))
+        })
+        .collect();
+    ranges.sort_unstable();
+    let mut at = 1u64 << 16;
+    for (lo, hi) in ranges
+        .into_iter()
+        .chain(std::iter::once((1 << 31, 1 << 31)))
+    {
+        let end = lo.min(1 << 31);
+        if end > at {
+            // SAFETY: a fresh inaccessible reservation of a free range;
+            // FIXED_NOREPLACE refuses to replace anything.
+            let p = unsafe {
+                libc::mmap(
+                    at as *mut _,
+                    (end - at) as usize,
+                    libc::PROT_NONE,
+                    libc::MAP_PRIVATE
+                        | libc::MAP_ANONYMOUS
+                        | libc::MAP_NORESERVE
+                        | libc::MAP_FIXED_NOREPLACE,
+                    -1,
+                    0,
+                )
+            };
+            assert_ne!(p, libc::MAP_FAILED, "reserving {at:#x}..{end:#x}");
+        }
+        at = at.max(hi);
+        if at >= 1 << 31 {
+            break;
+        }
+    }
+}
+
+/// A full low 2 GiB: a `-fno-pic` unit is an error naming it and the range;
+/// a PIC unit links and runs after it.
+#[test]
+fn a_full_low_2gib_range_is_an_error_and_the_session_goes_on() {
+    let (Some(low), Some(small)) = (
+        compile_with(
+            "low_data",
+            "int table[4] = {1,2,3,4}; int *get(void){ return table; }\n",
+            &["-fno-pic"],
+        ),
+        compile("small_pic", "int work(int n) { return n * 3 + 1; }\n"),
+    ) else {
+        return;
+    };
+    if std::env::var_os(CHILD).is_some() {
+        fill_low_2gib();
+        let session = session();
+        let err = session
+            .link(unit(&low))
+            .map(|_| ())
+            .expect_err("no room below 2 GiB");
+        let text = err.to_string();
+        for part in ["low_data.o", "below 2 GiB", "cannot grow"] {
+            assert!(text.contains(part), "`{part}` missing from: {text}");
+        }
+        let linked = session.link(unit(&small)).expect("the session links on");
+        assert_eq!(call(&session, "work", 5), 16);
+        session.remove(linked).unwrap();
+        println!("child ok: {text}");
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_full_low_2gib_range_is_an_error_and_the_session_goes_on",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.contains("child ok"), "{text}");
 }

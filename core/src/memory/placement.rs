@@ -113,7 +113,7 @@ pub(crate) fn find_free_address(placement: Placement, size: u64, page: u64) -> R
     match best {
         Some((_, addr)) => Ok(Some(addr)),
         None => Err(Error::Memory(format!(
-            "no free address range of {size:#x} bytes in [{win_start:#x}, {win_end:#x}) for {placement:?}"
+            "no free address range of {size:#x} bytes in [{win_start:#x}, {win_end:#x}) {placement}"
         ))),
     }
 }
