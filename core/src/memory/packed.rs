@@ -762,7 +762,11 @@ impl InFlightAlloc for PackedInFlight {
             slab: self.slab,
             pieces: standard.into_iter().map(|(p, _)| p).collect(),
             range: (lo, hi - lo),
-            dealloc_actions: ran.into_iter().filter_map(|a| a.dealloc).collect(),
+            dealloc_actions: ran
+                .into_iter()
+                .filter_map(|a| a.dealloc)
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
         })))
     }
 
@@ -771,11 +775,13 @@ impl InFlightAlloc for PackedInFlight {
     }
 }
 
+/// What a live unit keeps: boxed slices, not vectors (no spare capacity),
+/// since a million of them are alive at once.
 struct PackedFinalized {
     slab: usize,
-    pieces: Vec<Piece>,
+    pieces: Box<[Piece]>,
     range: (u64, u64),
-    dealloc_actions: Vec<WrapperCall>,
+    dealloc_actions: Box<[WrapperCall]>,
 }
 
 impl FinalizedMemory for PackedFinalized {
