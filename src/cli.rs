@@ -132,6 +132,12 @@ struct RunArgs {
     /// each unit's debug object as soon as it is linked.
     #[arg(long, value_enum, value_name = "HOW", default_value = "batched")]
     debug_registration: DebugRegistration,
+    /// Link lazily: each object (and archive member) is a unit of its own;
+    /// the entry point's, those with constructors and those holding data
+    /// other objects use are linked before the program starts, the others
+    /// at the first call of one of their functions (docs/lazy.md).
+    #[arg(long, conflicts_with_all = ["separate_units", "gc_sections"])]
+    lazy: bool,
     /// Arguments passed to the program (after --).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<String>,
@@ -238,8 +244,10 @@ pub(crate) struct Plugins<'a> {
 
 /// The units a command linked, in order, and the session that holds them.
 pub(crate) struct Linked {
-    session: Session,
-    units: Vec<LinkedUnit>,
+    pub(crate) session: Arc<Session>,
+    pub(crate) units: Vec<LinkedUnit>,
+    /// With `run --lazy`: the lazily linked units.
+    pub(crate) lazy: Option<lantern_core::lazy::LazyReexports>,
 }
 
 impl Linked {
@@ -395,8 +403,9 @@ pub(crate) fn link_units(
         linked.push(unit);
     }
     Ok(Linked {
-        session,
+        session: Arc::new(session),
         units: linked,
+        lazy: None,
     })
 }
 
@@ -415,12 +424,16 @@ fn run(args: RunArgs) -> Result<u8, String> {
         background: true,
         ..Plugins::default()
     };
-    let linked = link_units(
-        &args.common,
-        executor.clone(),
-        std::slice::from_ref(&args.common.entry),
-        plugins,
-    )?;
+    let linked = if args.lazy {
+        crate::lazy::link_lazy(&args.common, executor.clone(), plugins)?
+    } else {
+        link_units(
+            &args.common,
+            executor.clone(),
+            std::slice::from_ref(&args.common.entry),
+            plugins,
+        )?
+    };
     let stack_requests: Vec<&str> = linked
         .units
         .iter()
@@ -457,6 +470,9 @@ fn run(args: RunArgs) -> Result<u8, String> {
         .executor()
         .run_main(entry, &linked.initializers(), &argv)
         .map_err(|e| e.to_string())?;
+    if let (Some(lazy), true) = (&linked.lazy, args.common.verbose) {
+        crate::lazy::report(lazy);
+    }
     // The units stay mapped: exit handlers may still call into them.
     std::mem::forget(linked);
     // exit() runs atexit handlers and finalizers, and flushes stdio, as for a native program.

@@ -511,6 +511,7 @@ impl Resolver<'_> {
                 && sym.scope == Scope::Default
                 && sym.linkage == Linkage::Strong
                 && dylib.lookup(name).is_some()
+                && !dylib.redirectable.contains(&**name)
             {
                 return Err(Error::DuplicateSymbol {
                     name: name.to_string(),

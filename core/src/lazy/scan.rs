@@ -1,0 +1,65 @@
+//! What an object defines and needs, read from its symbol table without
+//! building a graph: which lazy unit provides a name, and how `lantern run
+//! --lazy` splits a program into eager and lazy units.
+
+use object::{Object, ObjectSection, ObjectSymbol, SymbolKind, SymbolScope};
+
+use crate::error::{Error, Result};
+
+/// A global definition of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    pub name: String,
+    /// `STT_FUNC` (or `STT_GNU_IFUNC`): may be called through a lazy entry.
+    pub is_function: bool,
+    pub weak: bool,
+    /// Hidden or internal visibility: only its own unit sees it.
+    pub hidden: bool,
+}
+
+/// The global symbols of one object.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectSymbols {
+    pub defined: Vec<Definition>,
+    /// Names it references and does not define.
+    pub undefined: Vec<String>,
+    /// It has constructors or destructors (`.init_array`, `.ctors`, ...),
+    /// which must run in program order: it cannot be lazy.
+    pub has_initializers: bool,
+}
+
+/// Reads the global symbols of the ELF object `bytes` (`name` for errors).
+pub fn scan_object(name: &str, bytes: &[u8]) -> Result<ObjectSymbols> {
+    let file = object::File::parse(bytes).map_err(|e| Error::Malformed {
+        file: name.to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut symbols = ObjectSymbols::default();
+    for sym in file.symbols() {
+        if !sym.is_global() {
+            continue;
+        }
+        let Ok(sym_name) = sym.name() else { continue };
+        if sym_name.is_empty() {
+            continue;
+        }
+        if sym.is_undefined() {
+            symbols.undefined.push(sym_name.to_string());
+            continue;
+        }
+        symbols.defined.push(Definition {
+            name: sym_name.to_string(),
+            is_function: sym.kind() == SymbolKind::Text && !sym.is_common(),
+            weak: sym.is_weak(),
+            hidden: sym.scope() != SymbolScope::Dynamic,
+        });
+    }
+    symbols.has_initializers = file.sections().any(|s| {
+        let Ok(n) = s.name() else { return false };
+        s.size() > 0
+            && [".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors"]
+                .iter()
+                .any(|p| n == *p || n.starts_with(&format!("{p}.")))
+    });
+    Ok(symbols)
+}
