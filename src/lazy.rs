@@ -97,7 +97,8 @@ fn with_archive_members(unit: LinkUnit) -> Result<Vec<InputFile>, String> {
         for object in &objects[scanned..] {
             let symbols = scan(object)?;
             defined.extend(symbols.defined.into_iter().map(|d| d.name));
-            wanted.extend(symbols.undefined);
+            let weak: HashSet<String> = symbols.weak_undefined.into_iter().collect();
+            wanted.extend(symbols.undefined.into_iter().filter(|n| !weak.contains(n)));
         }
         scanned = objects.len();
         let mut pulled = false;
@@ -144,8 +145,34 @@ fn partition(objects: &[InputFile], entry: &str) -> Result<Partition, String> {
             }
         }
     }
-    let definition = |i: usize, name: &str| symbols[i].defined.iter().find(|d| d.name == name);
+    // A name several objects define, as data or one of them strongly
+    // (COMDAT groups, common symbols, inline functions' static variables,
+    // a strong definition overriding a weak one), or as weak functions
+    // outside COMDAT groups (C's weak overrides, different bodies): only a
+    // static link of all of them together picks the one every object uses.
+    // Copies of one inline function (COMDAT) may stay in lazy units.
+    let mut definers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, s) in symbols.iter().enumerate() {
+        for d in &s.defined {
+            definers.entry(&d.name).or_default().push(i);
+        }
+    }
     let mut eager = vec![false; objects.len()];
+    for (name, list) in &definers {
+        let defs: Vec<_> = list
+            .iter()
+            .filter_map(|&i| symbols[i].defined.iter().find(|d| d.name == *name))
+            .collect();
+        let one_inline_function = defs
+            .iter()
+            .all(|d| d.weak && d.is_function && d.in_comdat);
+        if list.len() > 1 && !one_inline_function {
+            for &i in list {
+                eager[i] = true;
+            }
+        }
+    }
+    let definition = |i: usize, name: &str| symbols[i].defined.iter().find(|d| d.name == name);
     for (i, s) in symbols.iter().enumerate() {
         if s.has_initializers || s.defined.iter().any(|d| d.name == entry) {
             eager[i] = true;

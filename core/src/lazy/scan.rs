@@ -2,7 +2,7 @@
 //! building a graph: which lazy unit provides a name, and how `lantern run
 //! --lazy` splits a program into eager and lazy units.
 
-use object::{Object, ObjectSection, ObjectSymbol, SymbolKind, SymbolScope};
+use object::{Object, ObjectComdat, ObjectSection, ObjectSymbol, SymbolKind, SymbolScope};
 
 use crate::error::{Error, Result};
 
@@ -15,6 +15,9 @@ pub struct Definition {
     pub weak: bool,
     /// Hidden or internal visibility: only its own unit sees it.
     pub hidden: bool,
+    /// In a COMDAT group: one of the identical copies of an inline or
+    /// template function that a static link keeps one of.
+    pub in_comdat: bool,
 }
 
 /// The global symbols of one object.
@@ -23,6 +26,8 @@ pub struct ObjectSymbols {
     pub defined: Vec<Definition>,
     /// Names it references and does not define.
     pub undefined: Vec<String>,
+    /// Those of `undefined` referenced weakly only (they pull no archive member).
+    pub weak_undefined: Vec<String>,
     /// It has constructors or destructors (`.init_array`, `.ctors`, ...),
     /// which must run in program order: it cannot be lazy.
     pub has_initializers: bool,
@@ -34,6 +39,10 @@ pub fn scan_object(name: &str, bytes: &[u8]) -> Result<ObjectSymbols> {
         file: name.to_string(),
         reason: e.to_string(),
     })?;
+    let comdat_sections: std::collections::HashSet<object::SectionIndex> = file
+        .comdats()
+        .flat_map(|c| c.sections().collect::<Vec<_>>())
+        .collect();
     let mut symbols = ObjectSymbols::default();
     for sym in file.symbols() {
         if !sym.is_global() {
@@ -44,6 +53,9 @@ pub fn scan_object(name: &str, bytes: &[u8]) -> Result<ObjectSymbols> {
             continue;
         }
         if sym.is_undefined() {
+            if sym.is_weak() {
+                symbols.weak_undefined.push(sym_name.to_string());
+            }
             symbols.undefined.push(sym_name.to_string());
             continue;
         }
@@ -52,6 +64,7 @@ pub fn scan_object(name: &str, bytes: &[u8]) -> Result<ObjectSymbols> {
             is_function: sym.kind() == SymbolKind::Text && !sym.is_common(),
             weak: sym.is_weak(),
             hidden: sym.scope() != SymbolScope::Dynamic,
+            in_comdat: sym.section_index().is_some_and(|s| comdat_sections.contains(&s)),
         });
     }
     symbols.has_initializers = file.sections().any(|s| {
