@@ -163,9 +163,11 @@ fn partition(objects: &[InputFile], entry: &str) -> Result<Partition, String> {
             .iter()
             .filter_map(|&i| symbols[i].defined.iter().find(|d| d.name == *name))
             .collect();
+        // Copies of one inline function, or of a hidden COMDAT datum each
+        // unit may keep (`DW.ref.__gxx_personality_v0`).
         let one_inline_function = defs
             .iter()
-            .all(|d| d.weak && d.is_function && d.in_comdat);
+            .all(|d| d.weak && d.in_comdat && (d.is_function || d.hidden));
         if list.len() > 1 && !one_inline_function {
             for &i in list {
                 eager[i] = true;
