@@ -100,7 +100,10 @@ fn lazy_units(stderr: &str) -> (usize, usize) {
         .unwrap_or_else(|| panic!("no --lazy report in:\n{stderr}"));
     let words: Vec<&str> = line.split_whitespace().collect();
     let at = words.iter().position(|w| *w == "of").expect("`N of M`");
-    (words[at - 1].parse().unwrap(), words[at + 1].parse().unwrap())
+    (
+        words[at - 1].parse().unwrap(),
+        words[at + 1].parse().unwrap(),
+    )
 }
 
 fn program(name: &str) -> PathBuf {
@@ -199,9 +202,7 @@ fn many_threads_first_calls() {
         }
         std::fs::write(dir.join(format!("u{u:02}.c")), src).unwrap();
     }
-    let mut main = String::from(
-        "#include <pthread.h>\n#include <stdio.h>\n#include <stdint.h>\n",
-    );
+    let mut main = String::from("#include <pthread.h>\n#include <stdio.h>\n#include <stdint.h>\n");
     for u in 0..UNITS {
         for i in 0..PER_UNIT {
             main += &format!("int f_{u}_{i}(int);\n");
@@ -255,7 +256,12 @@ fn failing_lazy_link_names_symbol_and_file() {
         return;
     }
     let out = scratch("lazy-missing");
-    let inputs = compile_dir(&program("tests/lazy-programs/missing_symbol"), &out, "gcc", &[]);
+    let inputs = compile_dir(
+        &program("tests/lazy-programs/missing_symbol"),
+        &out,
+        "gcc",
+        &[],
+    );
     let got = run_with_timeout(
         Command::new(lantern())
             .args(["run", "--lazy", "--no-crash-handler"])

@@ -57,7 +57,10 @@ fn redirect_storm() {
     let v2 = session
         .link(unit(&dir, "v2", "int version_two(void) { return 2; }"))
         .unwrap();
-    let (one, two) = (v1.lookup("version_one").unwrap(), v2.lookup("version_two").unwrap());
+    let (one, two) = (
+        v1.lookup("version_one").unwrap(),
+        v2.lookup("version_two").unwrap(),
+    );
     let redirects = Arc::new(RedirectableSymbols::new(session.clone()));
     redirects.create(&[("f".to_string(), one)]).unwrap();
     let caller = session
@@ -117,7 +120,11 @@ fn lazy_replace_relazify() {
     let session = session();
     let lazy = LazyReexports::new(session.clone());
     let provided = lazy
-        .add_lazy_unit(unit(&dir, "g1", "int g(int x) { return x + 1; }\nint h(int x) { return -x; }"))
+        .add_lazy_unit(unit(
+            &dir,
+            "g1",
+            "int g(int x) { return x + 1; }\nint h(int x) { return -x; }",
+        ))
         .unwrap();
     assert_eq!(provided, ["g", "h"]);
     let caller = session
@@ -132,7 +139,11 @@ fn lazy_replace_relazify() {
     let addr_g: extern "C" fn() -> i64 =
         unsafe { std::mem::transmute(caller.lookup("addr_g").unwrap().0 as usize) };
     let address = addr_g();
-    assert_eq!(lazy.units_linked(), 0, "nothing linked before the first call");
+    assert_eq!(
+        lazy.units_linked(),
+        0,
+        "nothing linked before the first call"
+    );
     assert_eq!(call_g(1), 2);
     assert_eq!(lazy.units_linked(), 1);
     assert_eq!(call_g(2), 3);
@@ -148,7 +159,11 @@ fn lazy_replace_relazify() {
     let old = lazy
         .replace(
             "g",
-            unit(&dir, "g2", "int g(int x) { return x + 100; }\nint h(int x) { return x; }"),
+            unit(
+                &dir,
+                "g2",
+                "int g(int x) { return x + 100; }\nint h(int x) { return x; }",
+            ),
         )
         .unwrap()
         .expect("the first version was linked");
@@ -166,7 +181,8 @@ fn lazy_replace_relazify() {
     for err in [
         lazy.relazify("not_lazy").unwrap_err(),
         lazy.replace("not_lazy", LinkUnit::default()).unwrap_err(),
-        lazy.define(&[("e".into(), "missing_impl".into())]).unwrap_err(),
+        lazy.define(&[("e".into(), "missing_impl".into())])
+            .unwrap_err(),
     ] {
         let message = err.to_string();
         assert!(

@@ -121,7 +121,11 @@ fn trampoline_frames_are_named_during_first_call() {
     let out = scratch("lazy-trampoline-frames");
     let (objects, _) = build(&out);
     let gdb_script = out.join("t.gdb");
-    std::fs::write(&gdb_script, "set pagination off\nbreak __lantern_reentry\nrun\nbt 3\n").unwrap();
+    std::fs::write(
+        &gdb_script,
+        "set pagination off\nbreak __lantern_reentry\nrun\nbt 3\n",
+    )
+    .unwrap();
     let gdb = session(
         Command::new("gdb")
             .args(["-batch", "-nx", "-x"])

@@ -144,7 +144,11 @@ impl LazyReexports {
     /// Sets what a failed first-call link does (the default prints the
     /// error to stderr). The process aborts after the handler returns.
     pub fn set_error_handler(&self, handler: Box<ErrorHandler>) {
-        *self.inner.handler.write().unwrap_or_else(|e| e.into_inner()) = Some(handler);
+        *self
+            .inner
+            .handler
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(handler);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -210,9 +214,7 @@ impl LazyReexports {
                     )));
                 }
                 if state.entries.contains_key(entry) {
-                    return Err(Error::Other(format!(
-                        "`{entry}` is a lazy entry already"
-                    )));
+                    return Err(Error::Other(format!("`{entry}` is a lazy entry already")));
                 }
             }
         }
@@ -311,7 +313,9 @@ impl LazyReexports {
             .iter()
             .map(|(entry, _)| {
                 unit.lookup(&format!("{REENTRY_SYMBOL}.{entry}"))
-                    .ok_or_else(|| Error::Other(format!("the trampoline of `{entry}` was not linked")))
+                    .ok_or_else(|| {
+                        Error::Other(format!("the trampoline of `{entry}` was not linked"))
+                    })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((unit, addrs))
@@ -444,7 +448,9 @@ impl Inner {
         if state.units[id.0].linked.is_none() {
             let session = self.redirects.session();
             let unit = state.units[id.0].unit.clone();
-            let linked = session.link(unit).map_err(|e| error(state, e.to_string()))?;
+            let linked = session
+                .link(unit)
+                .map_err(|e| error(state, e.to_string()))?;
             // Debuggers learn of the unit before its code runs.
             session
                 .prepare_to_run()

@@ -64,15 +64,23 @@ pub fn scan_object(name: &str, bytes: &[u8]) -> Result<ObjectSymbols> {
             is_function: sym.kind() == SymbolKind::Text && !sym.is_common(),
             weak: sym.is_weak(),
             hidden: sym.scope() != SymbolScope::Dynamic,
-            in_comdat: sym.section_index().is_some_and(|s| comdat_sections.contains(&s)),
+            in_comdat: sym
+                .section_index()
+                .is_some_and(|s| comdat_sections.contains(&s)),
         });
     }
     symbols.has_initializers = file.sections().any(|s| {
         let Ok(n) = s.name() else { return false };
         s.size() > 0
-            && [".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors"]
-                .iter()
-                .any(|p| n == *p || n.starts_with(&format!("{p}.")))
+            && [
+                ".init_array",
+                ".fini_array",
+                ".preinit_array",
+                ".ctors",
+                ".dtors",
+            ]
+            .iter()
+            .any(|p| n == *p || n.starts_with(&format!("{p}.")))
     });
     Ok(symbols)
 }

@@ -410,8 +410,7 @@ impl Session {
         // was then; a unit linked at the same time may have exported one since.
         if let Some((name, file)) = strong_exports(&graph).find(|(name, _)| {
             dylib.symbols.contains_key(*name) && !dylib.redirectable.contains(*name)
-        })
-        {
+        }) {
             let error = Error::DuplicateSymbol {
                 name: name.to_string(),
                 first: "a link unit linked at the same time".into(),

@@ -36,7 +36,9 @@ pub(super) fn use_stubs_for_addresses(graph: &mut LinkGraph, dylib: &JitDylib) {
     }
     let blocks: Vec<_> = graph
         .block_ids()
-        .filter(|&b| !graph.is_noalloc(b) && graph.section(graph.block(b).section).name != ".eh_frame")
+        .filter(|&b| {
+            !graph.is_noalloc(b) && graph.section(graph.block(b).section).name != ".eh_frame"
+        })
         .collect();
     for block in blocks {
         for edge in &mut graph.block_mut(block).edges {
