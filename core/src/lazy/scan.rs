@@ -2,7 +2,7 @@
 //! building a graph: which lazy unit provides a name, and how `lantern run
 //! --lazy` splits a program into eager and lazy units.
 
-use object::{Object, ObjectComdat, ObjectSection, ObjectSymbol, SymbolKind, SymbolScope};
+use object::{Object, ObjectComdat, ObjectSection, ObjectSymbol, SymbolFlags, SymbolKind};
 
 use crate::error::{Error, Result};
 
@@ -63,7 +63,7 @@ pub fn scan_object(name: &str, bytes: &[u8]) -> Result<ObjectSymbols> {
             name: sym_name.to_string(),
             is_function: sym.kind() == SymbolKind::Text && !sym.is_common(),
             weak: sym.is_weak(),
-            hidden: sym.scope() != SymbolScope::Dynamic,
+            hidden: hidden(&sym),
             in_comdat: sym
                 .section_index()
                 .is_some_and(|s| comdat_sections.contains(&s)),
@@ -83,4 +83,16 @@ pub fn scan_object(name: &str, bytes: &[u8]) -> Result<ObjectSymbols> {
             .any(|p| n == *p || n.starts_with(&format!("{p}.")))
     });
     Ok(symbols)
+}
+
+/// Hidden or internal visibility (`object`'s `scope()` calls internal
+/// symbols dynamic; Lua marks its internal functions so).
+fn hidden<'a>(sym: &impl ObjectSymbol<'a>) -> bool {
+    match sym.flags() {
+        SymbolFlags::Elf { st_other, .. } => matches!(
+            st_other.visibility(),
+            object::elf::STV_HIDDEN | object::elf::STV_INTERNAL
+        ),
+        _ => false,
+    }
 }
