@@ -33,8 +33,10 @@ pub(crate) fn link_lazy(
     let mut prepared = prepare(common, &executor, &[], debug_info)?;
     prepared.options.background = plugins.background;
     let unit = prepared.units.pop().unwrap_or_default();
+    let started = std::time::Instant::now();
     let objects = with_archive_members(unit)?;
     let partition = partition(&objects, &common.entry)?;
+    let partitioned = started.elapsed();
     let session = Arc::new(new_session(executor, prepared.options.clone(), &plugins));
     let lazy = LazyReexports::new(session.clone());
     let mut reexports = Vec::new();
@@ -46,12 +48,15 @@ pub(crate) fn link_lazy(
             .map_err(|e| e.to_string())?;
     }
     // Entries first: the eager unit's calls resolve to their stubs.
+    let defining = std::time::Instant::now();
     lazy.define(&reexports).map_err(|e| e.to_string())?;
     log::info!(
-        "--lazy: {} objects linked now, {} lazily ({} entries)",
+        "--lazy: {} objects linked now, {} lazily ({} entries); split in {:.1?}, entries defined in {:.1?}",
         partition.eager.len(),
         lazy.units_available(),
-        reexports.len()
+        reexports.len(),
+        partitioned,
+        defining.elapsed()
     );
     let eager = LinkUnit {
         objects: partition.eager,
@@ -127,8 +132,8 @@ fn scan(object: &InputFile) -> Result<ObjectSymbols, String> {
 /// Which objects link now: the entry point's, those with initializers, and
 /// those defining data, untyped or hidden symbols another object uses (and
 /// the users of hidden ones). Every other object is lazy and provides the
-/// functions it is chosen to define (a strong definition before a weak one,
-/// none that an eager object defines).
+/// functions that other objects call and it is chosen to define (a strong
+/// definition before a weak one, none that an eager object defines).
 fn partition(objects: &[InputFile], entry: &str) -> Result<Partition, String> {
     let symbols: Vec<ObjectSymbols> = objects.iter().map(scan).collect::<Result<_, _>>()?;
     // Name -> the object whose definition a static link keeps.
@@ -198,6 +203,12 @@ fn partition(objects: &[InputFile], entry: &str) -> Result<Partition, String> {
         .filter(|(_, &e)| e)
         .flat_map(|(s, _)| s.defined.iter().map(|d| &*d.name))
         .collect();
+    // Only functions another object calls need an entry: the rest are
+    // reached from their own unit once it is linked.
+    let referenced: HashSet<&str> = symbols
+        .iter()
+        .flat_map(|s| s.undefined.iter().map(|n| &**n))
+        .collect();
     let mut partition = Partition {
         eager: Vec::new(),
         lazy: Vec::new(),
@@ -213,6 +224,7 @@ fn partition(objects: &[InputFile], entry: &str) -> Result<Partition, String> {
             .filter(|d| {
                 d.is_function
                     && !d.hidden
+                    && referenced.contains(&*d.name)
                     && !eager_names.contains(&*d.name)
                     && winner.get(&*d.name).map(|w| w.0) == Some(i)
             })

@@ -129,6 +129,11 @@ impl RedirectableSymbols {
         }
         frames::add_eh_frame(&mut graph, file, stub_block);
         let unit = self.session.link_graph(graph)?;
+        log::debug!(
+            "stubs of {} symbols linked: {:?}",
+            symbols.len(),
+            unit.timings
+        );
         let mut made = Vec::with_capacity(symbols.len());
         for (name, target) in symbols {
             let found = |what: &str| {
