@@ -165,3 +165,53 @@ fn trampoline_frames_are_named_during_first_call() {
         );
     }
 }
+
+#[test]
+fn lldb_break_on_lazy_function() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let out = scratch("lazy-lldb");
+    let (objects, native) = build(&out);
+    let script = out.join("t.lldb");
+    std::fs::write(
+        &script,
+        "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set -n work\nrun\nbt 2\nfinish\n",
+    )
+    .unwrap();
+    let lldb = |args: &mut Command| {
+        let text = session(args);
+        // The stop, `bt` and `finish`: frames (deduplicated) and the return value.
+        let mut lines: Vec<String> = frames(&text);
+        lines.dedup();
+        lines.extend(
+            text.lines()
+                .filter(|l| l.starts_with("Return value"))
+                .map(String::from),
+        );
+        (lines, text)
+    };
+    let (expected, native_text) = lldb(
+        Command::new("lldb-19")
+            .args(["-b", "-s"])
+            .arg(&script)
+            .arg("--")
+            .arg(&native),
+    );
+    let (got, jit_text) = lldb(
+        Command::new("lldb-19")
+            .args(["-b", "-s"])
+            .arg(&script)
+            .arg("--")
+            .arg(lantern())
+            .args(["run", "--lazy"])
+            .args(&objects),
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.contains("Return value: (int) $0 = 7")),
+        "{native_text}"
+    );
+    assert_eq!(got, expected, "lldb differs from native:\n{jit_text}");
+}
