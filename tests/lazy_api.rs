@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use lantern_core::executor::InProcessExecutor;
-use lantern_core::lazy::{LazyReexports, RedirectableSymbols};
+use lantern_core::lazy::{
+    BackPatching, LazyReexports, ProtectionSwitchPatcher, RedirectableSymbols,
+};
 use lantern_core::session::{LinkUnit, Session, SessionOptions};
 use lantern_core::ExecutorAddr;
 use support::*;
@@ -190,4 +192,81 @@ fn lazy_replace_relazify() {
             "{message}"
         );
     }
+}
+
+/// Back-patching: direct calls from a later unit to a redirectable symbol
+/// are rewritten by each redirect (the call goes to the target, not through
+/// the stub); `&f` stays the stub; removing the calling unit forgets its
+/// call sites. (The protection-switch patcher: no other thread runs.)
+#[test]
+fn back_patched_direct_calls() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("lazy-api-backpatch");
+    let executor = Arc::new(InProcessExecutor::new());
+    let back_patching = Arc::new(BackPatching::new(
+        executor.clone(),
+        Box::new(ProtectionSwitchPatcher),
+    ));
+    let mut session = Session::new(executor, SessionOptions::default());
+    session.add_plugin(back_patching.clone());
+    let session = Arc::new(session);
+    let v1 = session
+        .link(unit(&dir, "v1", "int version_one(void) { return 1; }"))
+        .unwrap();
+    let v2 = session
+        .link(unit(&dir, "v2", "int version_two(void) { return 2; }"))
+        .unwrap();
+    let (one, two) = (
+        v1.lookup("version_one").unwrap(),
+        v2.lookup("version_two").unwrap(),
+    );
+    let redirects = RedirectableSymbols::with_back_patching(session.clone(), &back_patching);
+    redirects.create(&[("f".to_string(), one)]).unwrap();
+    // Many call sites, so that some have their rel32 inside one aligned
+    // 8-byte word (only those are patched; the others keep the stub).
+    let mut source = String::from("int f(void);\nlong addr_f(void) { return (long)&f; }\n");
+    for i in 0..16 {
+        source += &format!(
+            "__attribute__((noinline)) int call{i}(void) {{ __asm__ volatile(\"{pad}\"); return f() + {i}; }}\n",
+            pad = "nop;".repeat(i)
+        );
+    }
+    source += "int call_all(void) { return 0";
+    for i in 0..16 {
+        source += &format!(" + call{i}() - {i}");
+    }
+    source += "; }\n";
+    let caller = session.link(unit(&dir, "caller", &source)).unwrap();
+    let call_all = int_fn(caller.lookup("call_all").unwrap());
+    // SAFETY: `long addr_f(void)`, linked above.
+    let addr_f: extern "C" fn() -> i64 =
+        unsafe { std::mem::transmute(caller.lookup("addr_f").unwrap().0 as usize) };
+    let stub = redirects.get("f").unwrap().stub;
+    let points = back_patching.points();
+    assert!(
+        points > 0,
+        "no call site of f was kept as a back-patch point"
+    );
+    assert_eq!(call_all(), 16, "linked calling version_one directly");
+
+    redirects.redirect(&[("f", two)]).unwrap();
+    assert_eq!(call_all(), 32);
+    assert_eq!(
+        back_patching.patched(),
+        points as u64,
+        "every point rewritten"
+    );
+    redirects.redirect(&[("f", one)]).unwrap();
+    assert_eq!(call_all(), 16);
+    assert_eq!(addr_f() as u64, stub.0, "&f stays the stub");
+
+    session.remove(caller).unwrap();
+    assert_eq!(
+        back_patching.points(),
+        0,
+        "a removed unit's call sites are forgotten"
+    );
+    redirects.redirect(&[("f", two)]).unwrap();
 }

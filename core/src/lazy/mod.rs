@@ -4,12 +4,14 @@
 //! `docs/lazy.md` is the guide; ORC's `RedirectableSymbolManager` and
 //! `LazyReexportsManager` are the models.
 
+mod backpatch;
 mod frames;
 mod redirect;
 mod reentry;
 mod reexports;
 pub mod scan;
 
+pub use backpatch::{BackPatching, CodePatcher, ProtectionSwitchPatcher};
 pub use redirect::{Redirectable, RedirectableSymbols};
 pub(crate) use reentry::reentry_addr;
 pub use reexports::{ErrorHandler, LazyLinkError, LazyReexports, REENTRY_SYMBOL};

@@ -37,6 +37,7 @@ pub struct Redirectable {
 pub struct RedirectableSymbols {
     session: Arc<Session>,
     state: Mutex<State>,
+    back_patching: Option<Arc<super::backpatch::Inner>>,
 }
 
 #[derive(Default)]
@@ -51,6 +52,17 @@ impl RedirectableSymbols {
         RedirectableSymbols {
             session,
             state: Mutex::new(State::default()),
+            back_patching: None,
+        }
+    }
+
+    /// Also keeps direct calls to these symbols from later units as
+    /// back-patch points, rewritten by each redirect ([`super::BackPatching`],
+    /// which must be one of `session`'s plugins).
+    pub fn with_back_patching(session: Arc<Session>, back_patching: &super::BackPatching) -> Self {
+        RedirectableSymbols {
+            back_patching: Some(back_patching.inner()),
+            ..Self::new(session)
         }
     }
 
@@ -166,6 +178,11 @@ impl RedirectableSymbols {
             }
             defined.push(name);
         }
+        if let Some(back_patching) = &self.back_patching {
+            for (name, r) in &made {
+                back_patching.add_symbol(name, r.stub.0, r.target.0);
+            }
+        }
         let mut state = self.lock();
         state.symbols.extend(made);
         state.units.push(unit);
@@ -196,6 +213,13 @@ impl RedirectableSymbols {
         for &(name, target) in targets {
             if let Some(r) = state.symbols.get_mut(name) {
                 r.target = target;
+            }
+        }
+        // Direct calls after the slots: a call site not yet rewritten still
+        // reaches the new target through the stub.
+        if let Some(back_patching) = &self.back_patching {
+            for &(name, target) in targets {
+                back_patching.redirect(name, target.0)?;
             }
         }
         Ok(())

@@ -121,8 +121,21 @@ static MANAGERS: RwLock<Vec<Weak<Inner>>> = RwLock::new(Vec::new());
 
 impl LazyReexports {
     pub fn new(session: Arc<Session>) -> Self {
+        Self::with_redirects(RedirectableSymbols::new(session))
+    }
+
+    /// Lazy reexports whose entries' direct callers are back-patched at
+    /// each redirect ([`super::BackPatching`], one of `session`'s plugins).
+    pub fn with_back_patching(session: Arc<Session>, back_patching: &super::BackPatching) -> Self {
+        Self::with_redirects(RedirectableSymbols::with_back_patching(
+            session,
+            back_patching,
+        ))
+    }
+
+    fn with_redirects(redirects: RedirectableSymbols) -> Self {
         let inner = Arc::new(Inner {
-            redirects: RedirectableSymbols::new(session),
+            redirects,
             state: Mutex::new(State::default()),
             handler: RwLock::new(None),
         });
