@@ -463,6 +463,11 @@ fn run(args: RunArgs) -> Result<u8, String> {
         lantern_plugins::crash::install()
             .map_err(|e| format!("installing the crash handler: {e}"))?;
     }
+    if let (Some(lazy), true) = (&linked.lazy, args.common.verbose) {
+        // At exit (after the program's own exit handlers): `exit()` from
+        // deep in the program reports too.
+        crate::lazy::report_at_exit(lazy.clone());
+    }
     // Batched debugger registration happens here, before any JIT'd code runs.
     linked.session.prepare_to_run().map_err(|e| e.to_string())?;
     let status = linked
@@ -470,9 +475,6 @@ fn run(args: RunArgs) -> Result<u8, String> {
         .executor()
         .run_main(entry, &linked.initializers(), &argv)
         .map_err(|e| e.to_string())?;
-    if let (Some(lazy), true) = (&linked.lazy, args.common.verbose) {
-        crate::lazy::report(lazy);
-    }
     // The units stay mapped: exit handlers may still call into them.
     std::mem::forget(linked);
     // exit() runs atexit handlers and finalizers, and flushes stdio, as for a native program.

@@ -73,8 +73,27 @@ pub(crate) fn link_lazy(
     })
 }
 
-/// `--verbose`: how many units the run linked.
-pub(crate) fn report(lazy: &LazyReexports) {
+/// The lazy units `report_at_exit` reports on.
+static AT_EXIT: std::sync::OnceLock<LazyReexports> = std::sync::OnceLock::new();
+
+/// `--verbose`: reports how many units the run linked when the process
+/// exits, after the program's exit handlers (registered later, they run
+/// first), however the program ends (`return` from `main` or `exit()`).
+pub(crate) fn report_at_exit(lazy: LazyReexports) {
+    extern "C" fn at_exit() {
+        if let Some(lazy) = AT_EXIT.get() {
+            report(lazy);
+        }
+    }
+    if AT_EXIT.set(lazy).is_ok() {
+        // SAFETY: registers a function that takes no argument and only
+        // reads a static.
+        unsafe { libc::atexit(at_exit) };
+    }
+}
+
+/// How many units the run linked.
+fn report(lazy: &LazyReexports) {
     eprintln!(
         "lantern: --lazy: 1 unit linked at start, {} of {} lazy units linked by the end",
         lazy.units_linked(),

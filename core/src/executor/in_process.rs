@@ -170,7 +170,10 @@ impl ExecutorControl for InProcessExecutor {
     }
 
     fn write_u64s(&self, writes: &[(ExecutorAddr, u64)]) -> Result<()> {
-        if let Some((addr, _)) = writes.iter().find(|(a, _)| a.0 == 0 || !a.0.is_multiple_of(8)) {
+        if let Some((addr, _)) = writes
+            .iter()
+            .find(|(a, _)| a.0 == 0 || !a.0.is_multiple_of(8))
+        {
             return Err(Error::Memory(format!(
                 "refusing an 8-byte atomic store at {addr}: not 8-byte aligned"
             )));
