@@ -152,23 +152,50 @@ impl Inner {
         registry.by_stub.insert(stub, name.to_string());
     }
 
-    /// Redirects `name`'s live points (the slot is written by the caller).
-    pub(super) fn redirect(&self, name: &str, target: u64) -> Result<()> {
-        let mut registry = self.lock();
-        let Some(entry) = registry.symbols.get_mut(name) else {
-            return Ok(());
-        };
-        entry.1 = target;
-        let stub = entry.0;
-        let mut points = registry.active.remove(name).unwrap_or_default();
-        let mut result = Ok(());
-        for point in &mut points {
-            if let Err(e) = self.repoint(point, stub, target, &mut registry.patched) {
-                result = Err(e);
+    /// Redirects the live points of every `(name, target)`, before the
+    /// caller writes the slots: during the change a call site reaches the
+    /// old or the new target, both valid. All or nothing: if a write fails
+    /// (a debugger's breakpoint copied the page, say), the points already
+    /// rewritten are put back and the error returned, and the caller must
+    /// not write the slots (a site left at the old target would outlive a
+    /// removal of its unit).
+    pub(super) fn redirect(&self, targets: &[(&str, u64)]) -> Result<()> {
+        let mut guard = self.lock();
+        let registry = &mut *guard;
+        let mut done: Vec<(String, usize, u64)> = Vec::new();
+        let mut failure = None;
+        'all: for &(name, target) in targets {
+            let Some(&(stub, _)) = registry.symbols.get(name) else {
+                continue;
+            };
+            let Some(points) = registry.active.get_mut(name) else {
+                continue;
+            };
+            for (i, point) in points.iter_mut().enumerate() {
+                let before = point.points_to;
+                match self.repoint(point, stub, target, &mut registry.patched) {
+                    Ok(()) => done.push((name.to_string(), i, before)),
+                    Err(e) => {
+                        failure = Some(e);
+                        break 'all;
+                    }
+                }
             }
         }
-        registry.active.insert(name.to_string(), points);
-        result
+        if let Some(error) = failure {
+            for (name, i, before) in done.into_iter().rev() {
+                let stub = registry.symbols[&name].0;
+                let point = &mut registry.active.get_mut(&name).expect("patched above")[i];
+                let _ = self.repoint(point, stub, before, &mut registry.patched);
+            }
+            return Err(error);
+        }
+        for &(name, target) in targets {
+            if let Some(entry) = registry.symbols.get_mut(name) {
+                entry.1 = target;
+            }
+        }
+        Ok(())
     }
 
     /// Points `point` at `target` if in range and patchable, else at the stub.

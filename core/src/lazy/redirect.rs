@@ -209,17 +209,16 @@ impl RedirectableSymbols {
             };
             writes.push((r.slot, target.0));
         }
+        // Direct calls first, all or nothing: if one cannot be rewritten,
+        // nothing changes.
+        if let Some(back_patching) = &self.back_patching {
+            let raw: Vec<(&str, u64)> = targets.iter().map(|&(n, t)| (n, t.0)).collect();
+            back_patching.redirect(&raw)?;
+        }
         self.session.executor().write_u64s(&writes)?;
         for &(name, target) in targets {
             if let Some(r) = state.symbols.get_mut(name) {
                 r.target = target;
-            }
-        }
-        // Direct calls after the slots: a call site not yet rewritten still
-        // reaches the new target through the stub.
-        if let Some(back_patching) = &self.back_patching {
-            for &(name, target) in targets {
-                back_patching.redirect(name, target.0)?;
             }
         }
         Ok(())
