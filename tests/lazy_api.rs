@@ -270,3 +270,54 @@ fn back_patched_direct_calls() {
     );
     redirects.redirect(&[("f", two)]).unwrap();
 }
+
+/// Back-patching with lazy entries: call sites go from the stub to the
+/// implementation at the first call, to the trampoline at `relazify` (a
+/// trampoline works called directly), and to the relinked implementation.
+#[test]
+fn back_patched_lazy_entries() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("lazy-api-backpatch-lazy");
+    let executor = Arc::new(InProcessExecutor::new());
+    let back_patching = Arc::new(BackPatching::new(
+        executor.clone(),
+        Box::new(ProtectionSwitchPatcher),
+    ));
+    let mut session = Session::new(executor, SessionOptions::default());
+    session.add_plugin(back_patching.clone());
+    let session = Arc::new(session);
+    let lazy = LazyReexports::with_back_patching(session.clone(), &back_patching);
+    lazy.add_lazy_unit(unit(&dir, "g", "int g(int x) { return x * 7; }"))
+        .unwrap();
+    let mut source = String::from("int g(int);\n");
+    for i in 0..16 {
+        source += &format!(
+            "__attribute__((noinline)) int call{i}(int x) {{ __asm__ volatile(\"{pad}\"); return g(x) + {i}; }}\n",
+            pad = "nop;".repeat(i)
+        );
+    }
+    source += "int call_all(int x) { return 0";
+    for i in 0..16 {
+        source += &format!(" + call{i}(x) - {i}");
+    }
+    source += "; }\n";
+    let caller = session.link(unit(&dir, "caller", &source)).unwrap();
+    let call_all = int_int_fn(caller.lookup("call_all").unwrap());
+    assert!(back_patching.points() > 0);
+    assert_eq!(call_all(1), 16 * 7, "first calls through the trampoline");
+    let after_first = back_patching.patched();
+    assert!(
+        after_first > 0,
+        "call sites rewritten to the implementation"
+    );
+    assert_eq!(call_all(2), 16 * 14);
+    lazy.relazify("g").unwrap();
+    assert!(
+        back_patching.patched() > after_first,
+        "call sites sent to the trampoline"
+    );
+    assert_eq!(call_all(3), 16 * 21, "relinked at the next call");
+    assert_eq!(lazy.units_linked(), 2);
+}
