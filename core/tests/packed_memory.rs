@@ -307,3 +307,34 @@ fn a_full_low_2gib_range_is_an_error_and_the_session_goes_on() {
     );
     assert!(out.status.success() && text.contains("child ok"), "{text}");
 }
+
+/// Back-patching through the writable view: one aligned 8-byte store, the
+/// executing view stays `r-x`, and the same page takes new code afterwards
+/// (no private copy was made, unlike a protection flip).
+#[test]
+fn view_patcher_writes_code_without_a_protection_flip() {
+    use lantern_core::lazy::CodePatcher;
+    use lantern_core::memory::ViewPatcher;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(obj) = compile("view_patch", "int work(int n) { return n * 3 + 1; }\n") else {
+        return;
+    };
+    let executor = Arc::new(InProcessExecutor::with_memory(MemoryKind::Packed));
+    let session = Session::new(executor.clone(), SessionOptions::default());
+    let linked = session.link(unit(&obj)).unwrap();
+    let addr = session.lookup("work").unwrap();
+    assert!(addr.0.is_multiple_of(8), "{addr}");
+    let patcher = ViewPatcher::new(executor);
+    // mov $42, %eax; ret; nop; nop
+    let word = u64::from_le_bytes([0xb8, 42, 0, 0, 0, 0xc3, 0x90, 0x90]);
+    patcher.write_code_u64(addr, word).unwrap();
+    assert_eq!(call(&session, "work", 2), 42);
+    assert!(patcher
+        .write_code_u64(ExecutorAddr(addr.0 + 4), word)
+        .is_err());
+    session.remove(linked).unwrap();
+    // The page was not copied: a unit linked now may land in it and runs.
+    let again = session.link(unit(&obj)).unwrap();
+    assert_eq!(call(&session, "work", 2), 7);
+    session.remove(again).unwrap();
+}

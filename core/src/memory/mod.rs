@@ -4,10 +4,12 @@
 
 mod in_process;
 mod packed;
+mod patcher;
 mod placement;
 
 pub use in_process::{run_wrapper_call, InProcessMemoryManager};
 pub use packed::{packed_stats, PackedMemoryManager, PackedStats, ZONE as PACKED_ZONE};
+pub use patcher::ViewPatcher;
 pub use placement::Placement;
 
 /// Which memory manager an in-process executor uses.
@@ -74,6 +76,7 @@ pub trait MemoryManager: Send + Sync {
     /// Rewrites `bytes` at `addr` in finalized code or read-only data
     /// (back-patching a call site or a pointer slot), without ever making the
     /// executing view writable. Only managers with a writable second view can.
+    /// Eight bytes at an 8-byte aligned address are one atomic store.
     fn patch(&self, addr: ExecutorAddr, bytes: &[u8]) -> Result<()> {
         let _ = bytes;
         Err(crate::error::Error::Memory(format!(

@@ -657,6 +657,16 @@ impl MemoryManager for PackedMemoryManager {
             Zone::Rodata
         };
         let target = sl.write_addr(zone, start - sl.zone_base(zone));
+        if let (8, true) = (bytes.len(), target.is_multiple_of(8)) {
+            let word = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+            // SAFETY: as below; one aligned 8-byte store, so a thread running
+            // the code fetches the old or the new bytes, never a mix.
+            unsafe {
+                std::sync::atomic::AtomicU64::from_ptr(target as *mut u64)
+                    .store(word, std::sync::atomic::Ordering::SeqCst)
+            };
+            return Ok(());
+        }
         // SAFETY: `[start, end)` lies inside one live finalized piece (checked
         // against `live` under the pool lock), and `target` is the same bytes
         // in the slab's writable view, which is never unmapped. The caller
