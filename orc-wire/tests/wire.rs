@@ -263,7 +263,7 @@ fn random_bytes_never_panic() {
                 x ^= x >> 7;
                 x ^= x << 17;
                 // Small counts now and then, so decoders get past the length.
-                if x % 5 == 0 {
+                if x.is_multiple_of(5) {
                     (x % 3) as u8
                 } else {
                     x as u8
