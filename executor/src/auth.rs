@@ -13,6 +13,7 @@
 //! `secret-fd=N`.
 
 use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 
 use lantern_orc_wire::message::{Message, Opcode};
@@ -74,8 +75,37 @@ fn check_secret(mut bytes: Vec<u8>, what: &str) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// How long a controller has to send the secret: a plain LLVM controller
+/// waits for the setup message instead, so both would wait forever.
+pub const AUTH_TIMEOUT_MS: i32 = 5_000;
+
+/// Waits up to `ms` milliseconds for `fd` to become readable.
+fn wait_readable(fd: i32, ms: i32) -> Result<(), String> {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: one pollfd on the stack, count 1.
+        let n = unsafe { libc::poll(&mut p, 1, ms) };
+        match n {
+            0 => {
+                return Err(format!(
+                    "connection refused: no secret within {} s (an LLVM-protocol controller? it needs {ALLOW_LLVM_ENV}=1)",
+                    ms / 1000
+                ))
+            }
+            n if n > 0 => return Ok(()),
+            _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return Err(format!("poll: {}", std::io::Error::last_os_error())),
+        }
+    }
+}
+
 /// Waits for the controller's proof; any other first message is refused.
-pub fn authenticate(secret: &[u8], input: &mut impl Read) -> Result<(), String> {
+pub fn authenticate<R: Read + AsRawFd>(secret: &[u8], input: &mut R) -> Result<(), String> {
+    wait_readable(input.as_raw_fd(), AUTH_TIMEOUT_MS)?;
     let msg = Message::read_from(input, (MAX_SECRET + 64) as u64)
         .map_err(|e| format!("connection refused: {e}"))?
         .ok_or("connection closed before authenticating")?;

@@ -21,6 +21,7 @@ mod transport;
 mod wrapper;
 
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 
 fn usage() -> String {
     "usage: lantern-executor filedescs=IN,OUT | listen=[HOST]:PORT [secret-fd=N | secret-file=PATH]"
@@ -77,7 +78,7 @@ fn run() -> Result<(), String> {
 
 fn serve(
     policy: &auth::Policy,
-    mut input: impl Read + Send + 'static,
+    mut input: impl Read + AsRawFd + Send + 'static,
     output: impl Write + Send + 'static,
 ) -> Result<(), String> {
     if let auth::Policy::Secret(s) = policy {

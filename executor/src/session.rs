@@ -112,6 +112,30 @@ fn sps_error(r: Result<(), String>) -> Vec<u8> {
     to_bytes(&SpsError(r.err()))
 }
 
+/// Blocks asynchronous signals in the calling (reader) thread, so that
+/// signals sent to the process (`kill`, `sigqueue(getpid())`, a terminal's
+/// SIGINT) reach the JIT'd program's main thread, as natively. Faults
+/// (SIGSEGV, SIGBUS, SIGILL, SIGFPE) stay deliverable: blocking them would
+/// turn a fault in this thread into a silent kill.
+fn block_async_signals() {
+    // SAFETY: a sigset_t on the stack, filled and edited by libc, then
+    // applied to this thread only.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        for sig in [
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGILL,
+            libc::SIGFPE,
+            libc::SIGTRAP,
+        ] {
+            libc::sigdelset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 /// Writes one message under the output lock.
 fn send<W: Write>(output: &Mutex<W>, msg: &Message) -> Result<(), Fatal> {
     let mut out = output.lock().unwrap_or_else(|e| e.into_inner());
@@ -140,10 +164,12 @@ fn read_loop<W: Write>(
                 };
             }
             Opcode::Setup => return Err("unexpected Setup message from the controller".into()),
-            Opcode::Result => return Err(format!(
+            Opcode::Result => {
+                return Err(format!(
                 "unexpected Result message (sequence number {}): lantern-executor makes no calls",
                 msg.seq_no
-            )),
+            ))
+            }
             Opcode::CallWrapper => {
                 let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
                 let outcome = s.call(msg.tag_addr, &msg.payload)?;
@@ -275,12 +301,14 @@ impl Session {
         if let Err(e) = send(&output, &setup) {
             return e;
         }
+        let trace = self.trace;
         let session = Arc::new(Mutex::new(self));
         let (jobs, queue) = mpsc::channel::<(u64, Job)>();
         let reader_output = Arc::clone(&output);
         let reader = std::thread::Builder::new()
             .name("lantern-executor-reader".into())
             .spawn(move || {
+                block_async_signals();
                 let status = match read_loop(&session, &mut input, &reader_output, &jobs) {
                     Ok(()) => 0,
                     Err(e) => {
@@ -297,6 +325,9 @@ impl Session {
         }
         for (seq_no, job) in queue {
             let payload = job();
+            if trace {
+                eprintln!("lantern-executor: #{seq_no} returned {payload:02x?}");
+            }
             let reply = Message {
                 opcode: Opcode::Result,
                 seq_no,
