@@ -30,6 +30,7 @@ mod compile;
 mod debug_test;
 mod dump_graph;
 mod libraries;
+mod oop;
 mod report;
 mod response_files;
 mod signals;
