@@ -250,7 +250,7 @@ pub(crate) struct Plugins<'a> {
 /// The units a command linked, in order, and the session that holds them.
 pub(crate) struct Linked {
     pub(crate) session: Session,
-    units: Vec<LinkedUnit>,
+    pub(crate) units: Vec<LinkedUnit>,
 }
 
 impl Linked {

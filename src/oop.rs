@@ -9,10 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lantern_core::executor::remote::Auth;
+use lantern_core::executor::remote::{Auth, RemoteEhFrameRegistration};
 use lantern_core::executor::{ExecutorControl, RemoteExecutor};
 
-use crate::cli::{link_units, CommonArgs, Plugins};
+use crate::cli::{link_one, new_session, prepare, CommonArgs, Linked, Plugins};
 
 /// Where the program runs.
 pub(crate) enum Target {
@@ -58,24 +58,55 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
     }
     .map_err(|e| e.to_string())?;
     let executor = Arc::new(executor);
-    let plugins = Plugins::default();
-    let linked = link_units(
+    let eh_frame = RemoteEhFrameRegistration::new(&executor).map_err(|e| e.to_string())?;
+    let dynamic: Arc<dyn ExecutorControl> = executor.clone();
+    let prepared = prepare(
         common,
-        executor.clone() as Arc<dyn ExecutorControl>,
+        dynamic.as_ref(),
         std::slice::from_ref(&common.entry),
-        plugins,
+        false,
     )?;
+    let mut session = new_session(dynamic, prepared.options.clone(), &Plugins::default());
+    session.add_plugin(Arc::new(eh_frame));
+    let mut units = Vec::with_capacity(prepared.units.len());
+    for unit in prepared.units.iter().cloned() {
+        units.push(link_one(&session, unit)?);
+    }
+    let linked = Linked { session, units };
     let entry = linked.lookup(&common.entry).ok_or_else(|| {
         format!(
             "entry point `{}` is not defined by the linked objects",
             common.entry
         )
     })?;
-    let status = linked
+    let status = match linked
         .session
         .executor()
         .run_main(entry, &linked.initializers(), argv)
-        .map_err(|e| e.to_string())?;
+    {
+        Ok(status) => status,
+        // The program ended the executor itself: `exit(N)` from inside
+        // main, or a fatal signal. Lantern ends the same way, as the native
+        // program would.
+        Err(e) => match executor.exit_status() {
+            Some(status) => {
+                use std::os::unix::process::ExitStatusExt;
+                if let Some(code) = status.code() {
+                    return Ok(code as u8);
+                }
+                let signal = status.signal().unwrap_or(libc::SIGKILL);
+                eprintln!("lantern: the program in the executor was killed by signal {signal}");
+                // SAFETY: restoring the default action and raising the
+                // signal the program died of ends this process the same way.
+                unsafe {
+                    libc::signal(signal, libc::SIG_DFL);
+                    libc::raise(signal);
+                }
+                return Err(e.to_string());
+            }
+            None => return Err(e.to_string()),
+        },
+    };
     // The units stay mapped until the executor exits: its exit handlers
     // may still call into them.
     std::mem::forget(linked);

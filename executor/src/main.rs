@@ -16,6 +16,7 @@ mod auth;
 mod eh_frame;
 mod gdb_jit;
 mod memory;
+mod runtime;
 mod session;
 mod transport;
 mod wrapper;

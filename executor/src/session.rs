@@ -543,7 +543,9 @@ impl Session {
             }
             let mut defs = Vec::with_capacity(set.len());
             for (name, required) in set {
-                let addr = if let Some(h) = LOOKUP_BUILTINS
+                let addr = if let Some(a) = crate::runtime::lookup(&name) {
+                    a
+                } else if let Some(h) = LOOKUP_BUILTINS
                     .iter()
                     .find(|&&n| n == name)
                     .and_then(|n| handler_table().into_iter().find(|(m, _)| m == n))

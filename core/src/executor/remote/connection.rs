@@ -289,23 +289,28 @@ impl Connection {
         })
     }
 
-    /// How a spawned executor ended, if it has.
-    fn exit_status(&self) -> Option<String> {
-        use std::os::unix::process::ExitStatusExt;
+    /// How a spawned executor ended, if it has (waiting up to half a
+    /// second: a process that closed its end may not be reaped yet).
+    pub fn wait_exit(&self) -> Option<std::process::ExitStatus> {
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
         let child = child.as_mut()?;
-        // The process may need a moment to be reaped after closing.
         for _ in 0..50 {
             if let Ok(Some(status)) = child.try_wait() {
-                return Some(match (status.code(), status.signal()) {
-                    (Some(c), _) => format!("exited with status {c}"),
-                    (_, Some(s)) => format!("was killed by signal {s}"),
-                    _ => format!("ended ({status})"),
-                });
+                return Some(status);
             }
             std::thread::sleep(Duration::from_millis(10));
         }
         None
+    }
+
+    fn exit_status(&self) -> Option<String> {
+        use std::os::unix::process::ExitStatusExt;
+        let status = self.wait_exit()?;
+        Some(match (status.code(), status.signal()) {
+            (Some(c), _) => format!("exited with status {c}"),
+            (_, Some(s)) => format!("was killed by signal {s}"),
+            _ => format!("ended ({status})"),
+        })
     }
 
     /// Says goodbye (a Hangup with no error), closes the connection and

@@ -5,13 +5,15 @@
 //! What crosses the wire: symbol lookups (the dylib manager), reserve /
 //! finalize / deallocate (the memory manager; segment bytes travel in the
 //! finalize message), library loading, and running code (run-as-main,
-//! run-as-void-function). What does not (yet): reading executor memory
-//! (copy relocations), TLS images, making the stack executable, and
-//! allocation actions of in-process plugins (debug-object and eh-frame
-//! registration call functions of the controller's process): they fail
-//! with an error naming what is missing. docs/out-of-process.md.
+//! run-as-void-function), eh-frame registration ([`RemoteEhFrameRegistration`],
+//! as an allocation action calling the executor's wrapper). What does not
+//! (yet): reading executor memory (copy relocations), TLS images, making the
+//! stack executable, and allocation actions of in-process plugins
+//! (debug-object registration calls functions of the controller's process):
+//! they fail with an error naming what is missing. docs/out-of-process.md.
 
 mod connection;
+mod eh_frame;
 mod memory;
 
 use std::collections::HashSet;
@@ -22,12 +24,14 @@ use lantern_orc_wire::sps::{from_bytes, to_bytes, SpsError, SpsExpected};
 use lantern_orc_wire::types::ExecutorSymbolDef;
 
 pub use connection::{Auth, CALL_TIMEOUT};
+pub use eh_frame::RemoteEhFrameRegistration;
 pub use memory::RemoteMemoryManager;
 
 use super::{ExecutorControl, HostSymbol, TlsImage, TlsModule};
 use crate::error::{Error, Result};
 use crate::executor_types::{ExecutorAddr, Initializers};
-use crate::memory::{MemoryManager, WrapperCall};
+use crate::executor_types::{MemLifetime, MemProt};
+use crate::memory::{AllocRequest, MemoryManager, Placement, SegmentRequest, WrapperCall};
 
 /// State shared by the executor and its memory manager.
 pub(crate) struct RemoteShared {
@@ -86,6 +90,12 @@ impl RemoteExecutor {
         })
     }
 
+    /// How a spawned executor ended, if it has: after an error, tells a
+    /// program's `exit(N)` or fatal signal from a broken connection.
+    pub fn exit_status(&self) -> Option<std::process::ExitStatus> {
+        self.shared.conn.wait_exit()
+    }
+
     /// The executor's target triple, as its setup message says.
     pub fn target_triple(&self) -> &str {
         &self.shared.conn.info.target_triple
@@ -95,6 +105,50 @@ impl RemoteExecutor {
     /// before this returns.
     pub fn hang_up(&self) {
         self.shared.conn.hang_up();
+    }
+
+    /// Code in the executor that passes each finalizer to
+    /// `__cxa_atexit(f, NULL, NULL)`, last to run first (handlers run in
+    /// reverse order of registration). The protocol can only run functions
+    /// without pointer arguments, so the calls are generated:
+    /// `sub rsp, 8; { mov rdi, f; xor esi, esi; xor edx, edx;
+    /// mov rax, __cxa_atexit; call rax }*; add rsp, 8; ret`.
+    fn finalizer_stub(&self, fini: &[ExecutorAddr]) -> Result<ExecutorAddr> {
+        let cxa_atexit = self
+            .lookup("__cxa_atexit")
+            .ok_or_else(|| {
+                Error::Other(format!(
+                    "executor {}: no __cxa_atexit for the finalizers",
+                    self.shared.conn.name
+                ))
+            })?
+            .addr
+            .0;
+        let mut code = vec![0x48, 0x83, 0xec, 0x08];
+        for f in fini.iter().rev() {
+            code.extend([0x48, 0xbf]);
+            code.extend(f.0.to_le_bytes());
+            code.extend([0x31, 0xf6, 0x31, 0xd2, 0x48, 0xb8]);
+            code.extend(cxa_atexit.to_le_bytes());
+            code.extend([0xff, 0xd0]);
+        }
+        code.extend([0x48, 0x83, 0xc4, 0x08, 0xc3]);
+        let request = AllocRequest {
+            segments: vec![SegmentRequest {
+                prot: MemProt::ReadExec,
+                lifetime: MemLifetime::Standard,
+                size: code.len() as u64,
+                align: 16,
+            }],
+            placement: Placement::Anywhere,
+        };
+        let mut alloc = self.memory.allocate(&request)?;
+        alloc.working_memory(0).copy_from_slice(&code);
+        let addr = alloc.segment_addr(0);
+        // Stays mapped: the registered handlers point at the finalizers, not
+        // at the stub, but the executor frees everything at exit anyway.
+        std::mem::forget(alloc.finalize(Vec::new())?);
+        Ok(addr)
     }
 
     fn run_void(&self, f: ExecutorAddr, what: &str) -> Result<()> {
@@ -214,17 +268,21 @@ impl ExecutorControl for RemoteExecutor {
         }
     }
 
-    /// Runs the initializers with run-as-void-function (without `argc`,
-    /// `argv`, `envp`: the protocol passes none), `main` with run-as-main
-    /// (`argv` as given, `argv[0]` included), then the finalizers after
-    /// `main` returns (the protocol cannot hook `exit`; atexit handlers run
-    /// when the executor exits).
+    /// Registers the finalizers with the executor's `__cxa_atexit` (so they
+    /// run at its exit after the atexit handlers registered later, as
+    /// `_dl_fini` does), runs the initializers with run-as-void-function
+    /// (without `argc`, `argv`, `envp`: the protocol passes none), then
+    /// `main` with run-as-main (`argv` as given, `argv[0]` included).
     fn run_main(
         &self,
         entry: ExecutorAddr,
         initializers: &Initializers,
         args: &[String],
     ) -> Result<i32> {
+        if !initializers.fini.is_empty() {
+            let stub = self.finalizer_stub(&initializers.fini)?;
+            self.run_void(stub, "registering the finalizers")?;
+        }
         for &f in initializers.preinit.iter().chain(&initializers.init) {
             self.run_void(f, &format!("running the initializer at {f}"))?;
         }
@@ -241,9 +299,6 @@ impl ExecutorControl for RemoteExecutor {
                 self.shared.conn.name
             ))
         })?;
-        for &f in initializers.fini.iter() {
-            self.run_void(f, &format!("running the finalizer at {f}"))?;
-        }
         Ok(status as i32)
     }
 }
