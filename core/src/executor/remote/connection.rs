@@ -92,6 +92,21 @@ fn executor_error(name: &str, what: &str, why: impl std::fmt::Display) -> Error 
     Error::Other(format!("executor {name}: {what}: {why}"))
 }
 
+/// A read error as the user should see it: a timeout says so.
+fn describe(e: lantern_orc_wire::WireError) -> String {
+    match e {
+        lantern_orc_wire::WireError::Io { source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            format!("no answer within {} s", CALL_TIMEOUT.as_secs())
+        }
+        e => e.to_string(),
+    }
+}
+
 fn random_secret() -> Result<String> {
     let mut bytes = [0u8; 32];
     std::fs::File::open("/dev/urandom")
@@ -122,9 +137,11 @@ impl Connection {
     /// Starts `program filedescs=N,N` on one end of a socketpair.
     pub fn spawn(program: &str, auth: Auth) -> Result<Connection> {
         let name = program.to_string();
-        let (ours, theirs) =
+        let (ours, theirs_cloexec) =
             UnixStream::pair().map_err(|e| executor_error(&name, "socketpair", e))?;
-        let theirs = inheritable(&theirs)?;
+        let theirs = inheritable(&theirs_cloexec)?;
+        // Only the child may hold its end, or its exit would not end the stream.
+        drop(theirs_cloexec);
         let mut cmd = Command::new(program);
         cmd.arg(format!("filedescs={0},{0}", theirs.as_raw_fd()));
         let mut secret_pipe = None;
@@ -138,7 +155,10 @@ impl Connection {
                     .write_all(s.as_bytes())
                     .map_err(|e| executor_error(&name, "writing the secret", e))?;
                 drop(writer);
-                let reader = inheritable(&reader)?;
+                let reader = {
+                    let cloexec = reader;
+                    inheritable(&cloexec)?
+                };
                 cmd.arg(format!("secret-fd={}", reader.as_raw_fd()));
                 secret_pipe = Some(reader);
                 secret = Some(s);
@@ -184,7 +204,7 @@ impl Connection {
             .set_read_timeout(Some(CALL_TIMEOUT))
             .map_err(|e| executor_error(&name, "setting a timeout", e))?;
         let setup = Message::read_from(&mut stream, DEFAULT_SIZE_LIMIT)
-            .map_err(|e| executor_error(&name, "waiting for its setup message", e))?
+            .map_err(|e| executor_error(&name, "waiting for its setup message", describe(e)))?
             .ok_or_else(|| {
                 executor_error(
                     &name,

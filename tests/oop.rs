@@ -1,0 +1,358 @@
+//! `lantern run` out of process: the program linked by Lantern runs in
+//! lantern-executor (`--oop`, on a socketpair, proving a secret), in LLVM
+//! 19's llvm-jitlink-executor (`--executor PATH`), or in an executor
+//! listening on the loopback (`--connect`); stdout and exit status must
+//! match the natively linked program's. Faults end with the program's own
+//! status or an error naming what was being done.
+
+mod support;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::*;
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+const LLVM_EXECUTOR: &str = "/usr/lib/llvm-19/bin/llvm-jitlink-executor";
+
+/// lantern-executor, beside the lantern binary (built here if this test
+/// binary was built alone, `cargo test -p lantern --test oop`).
+fn executor() -> PathBuf {
+    let path = lantern().with_file_name("lantern-executor");
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        check(Command::new(cargo).args(["build", "-p", "lantern-executor"]))
+            .expect("building lantern-executor");
+    }
+    path
+}
+
+/// Compiles a test program's sources (`-g -O1 -pthread`) and links the
+/// native oracle. Returns the objects and the binary.
+fn build(dir: &Path, name: &str, compiler: &str, ext: &str) -> (Vec<PathBuf>, PathBuf) {
+    let src_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
+    let out = scratch(&format!("oop-{name}"));
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    sources.sort();
+    let objects: Vec<PathBuf> = sources
+        .iter()
+        .map(|src| {
+            let obj = out.join(src.file_stem().unwrap()).with_extension("o");
+            check(
+                Command::new(compiler)
+                    .args(["-c", "-g", "-O1", "-pthread"])
+                    .arg(src)
+                    .arg("-o")
+                    .arg(&obj),
+            )
+            .unwrap();
+            obj
+        })
+        .collect();
+    let native = out.join("native");
+    check(
+        Command::new(compiler)
+            .arg("-pthread")
+            .args(&objects)
+            .arg("-lm")
+            .arg("-o")
+            .arg(&native),
+    )
+    .unwrap();
+    (objects, native)
+}
+
+fn run_lantern(how: &[&str], objects: &[PathBuf]) -> Outcome {
+    run_with_timeout(
+        Command::new(lantern())
+            .arg("run")
+            .args(how)
+            .arg("-lm")
+            .args(objects),
+        TIMEOUT,
+    )
+    .unwrap()
+}
+
+/// Runs each program natively and under `lantern run HOW`; returns the
+/// differences.
+fn compare(how: &[&str], dir: &str, names: &[&str], compiler: &str, ext: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for name in names {
+        let (objects, native) = build(Path::new(dir), name, compiler, ext);
+        let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
+        let ours = run_lantern(how, &objects);
+        if (&ours.stdout, &ours.status) != (&oracle.stdout, &oracle.status) {
+            failures.push(format!(
+                "{name} under `lantern run {}`: {} vs native {}; stderr: {}",
+                how.join(" "),
+                ours.status,
+                oracle.status,
+                ours.stderr.lines().take(4).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+    }
+    failures
+}
+
+/// C programs of tests/programs that run out of process like natively.
+/// Not here: decimal_float (libgcc's decimal floating point uses TLS, not
+/// served out of process yet), nested_functions (an executable stack),
+/// archive_semantics, common_symbols and static_archive (special link lines).
+const C_PROGRAMS: &[&str] = &[
+    "abort_after_flush",
+    "alloca_vla",
+    "argv_handling",
+    "bytecode_vm",
+    "comdat_groups",
+    "ctors_dtors",
+    "data_relocations",
+    "env_errno",
+    "exit_from_nested_call",
+    "floating_point",
+    "function_pointers",
+    "hash_table",
+    "large_bss",
+    "main_returns_3",
+    "malloc_strings",
+    "many_functions",
+    "multi_object",
+    "pthreads_counter",
+    "segv_recovery",
+    "setjmp_longjmp",
+    "signal_handlers",
+    "static_locals",
+    "stdio_basics",
+    "struct_passing",
+    "varargs",
+    "visibility",
+    "weak_symbols",
+];
+
+/// The same with llvm-jitlink-executor, less what it lacks: `atexit`
+/// (abort_after_flush, ctors_dtors, exit_from_nested_call: it lives in
+/// libc_nonshared.a, which lantern-executor stands in for) and a `main` on
+/// the main thread (signal_handlers: its `main` runs on a dispatch thread,
+/// where process-directed signals may miss it).
+const C_PROGRAMS_LLVM_EXECUTOR: &[&str] = &[
+    "alloca_vla",
+    "argv_handling",
+    "bytecode_vm",
+    "data_relocations",
+    "floating_point",
+    "function_pointers",
+    "hash_table",
+    "main_returns_3",
+    "many_functions",
+    "multi_object",
+    "pthreads_counter",
+    "setjmp_longjmp",
+    "static_locals",
+    "struct_passing",
+    "varargs",
+];
+
+/// C++ programs: exceptions across objects and threads (eh-frames
+/// registered in the executor), static constructors and destructors,
+/// iostreams.
+const CXX_PROGRAMS: &[&str] = &[
+    "ctor_exceptions",
+    "exceptions_across_objects",
+    "exceptions_threads",
+    "iostream_format",
+    "library_exceptions",
+    "static_objects",
+    "std_threads",
+    "virtual_inheritance",
+];
+
+#[test]
+fn c_programs_in_lantern_executor() {
+    if !have_gcc() {
+        return;
+    }
+    let exe = executor();
+    assert!(exe.exists());
+    let failures = compare(&["--oop"], "tests/programs", C_PROGRAMS, "gcc", "c");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn c_programs_in_llvm_jitlink_executor() {
+    if !have_gcc()
+        || !(Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)"))
+    {
+        return;
+    }
+    let failures = compare(
+        &["--executor", LLVM_EXECUTOR],
+        "tests/programs",
+        C_PROGRAMS_LLVM_EXECUTOR,
+        "gcc",
+        "c",
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn cxx_programs_in_both_executors() {
+    if !have(&[(&["g++"], "g++")]) {
+        return;
+    }
+    executor();
+    let mut failures = compare(&["--oop"], "tests/cxx-programs", CXX_PROGRAMS, "g++", "cpp");
+    if Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)") {
+        // static_objects registers atexit handlers: not in LLVM's executor.
+        let names: Vec<&str> = CXX_PROGRAMS
+            .iter()
+            .copied()
+            .filter(|n| *n != "static_objects")
+            .collect();
+        failures.extend(compare(
+            &["--executor", LLVM_EXECUTOR],
+            "tests/cxx-programs",
+            &names,
+            "g++",
+            "cpp",
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_executor_killed_during_main_ends_lantern_the_same_way() {
+    if !have_gcc() {
+        return;
+    }
+    executor();
+    let dir = scratch("oop-killed");
+    let obj = compile_c(
+        &dir,
+        "killed",
+        "#include <signal.h>\n#include <stdio.h>\nint main(void) { puts(\"before\"); fflush(stdout); raise(SIGKILL); puts(\"after\"); return 0; }\n",
+        &["-g"],
+    );
+    let out = run_with_timeout(
+        Command::new(lantern()).args(["run", "--oop"]).arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(out.stdout, "before\n");
+    assert_eq!(out.status, "signal 9", "{}", out.stderr);
+    assert!(out.stderr.contains("killed by signal 9"), "{}", out.stderr);
+}
+
+#[test]
+fn executor_failures_name_what_was_being_done() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("oop-failures");
+    let obj = compile_c(&dir, "m", "int main(void) { return 0; }\n", &[]);
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--executor", "/nonexistent/executor"],
+            "/nonexistent/executor: starting it",
+        ),
+        (
+            &["--executor", "/bin/true"],
+            "waiting for its setup message: it closed the connection",
+        ),
+        (&["--connect", "127.0.0.1:1"], "127.0.0.1:1: connecting"),
+    ];
+    for (how, expected) in cases {
+        let out = run_with_timeout(
+            Command::new(lantern()).arg("run").args(how).arg(&obj),
+            TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(out.status, "exit 1", "{how:?}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{how:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn a_listening_executor_serves_only_the_controller_with_the_secret() {
+    if !have_gcc() {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-tcp");
+    let obj = compile_c(
+        &dir,
+        "hello",
+        "#include <stdio.h>\nint main(int argc, char **argv) { printf(\"hello %s %d\\n\", argv[0], argc); return 5; }\n",
+        &["-g"],
+    );
+    let secret = "f00dfeedf00dfeedf00dfeedf00dfeed";
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    std::fs::set_permissions(
+        &secret_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let listen = |dir: &Path| {
+        let mut child = Command::new(&exe)
+            .arg("listen=:0")
+            .arg(format!("secret-file={}", secret_file.display()))
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("lantern-executor: listening on ")
+            .unwrap()
+            .to_string();
+        assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+        (child, addr, stderr)
+    };
+    // With the secret: the program runs there (its stdout is the executor's).
+    let (child, addr, _stderr) = listen(&dir);
+    let out = run_with_timeout(
+        Command::new(lantern())
+            .env("LANTERN_EXECUTOR_SECRET", secret)
+            .args(["run", "--connect", &addr, "--argv0", "prog"])
+            .arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(out.status, "exit 5", "{}", out.stderr);
+    let executor_out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&executor_out.stdout),
+        "hello prog 1\n"
+    );
+    // Without it: refused before anything runs, and the controller says so.
+    let (child, addr, mut stderr) = listen(&dir);
+    let out = run_with_timeout(
+        Command::new(lantern())
+            .env_remove("LANTERN_EXECUTOR_SECRET")
+            .args(["run", "--connect", &addr])
+            .arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(out.status, "exit 1");
+    assert!(
+        out.stderr.contains("waiting for its setup message"),
+        "{}",
+        out.stderr
+    );
+    let executor_out = child.wait_with_output().unwrap();
+    assert!(executor_out.stdout.is_empty());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(rest.contains("connection refused"), "{rest}");
+}
