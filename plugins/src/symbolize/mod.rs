@@ -242,7 +242,7 @@ impl Plugin for Symbolizer {
                 .push(Arc::new(UnitTable::quick(graph, key)));
             Ok(())
         }));
-        config.deferred.push(Box::new(move |graph, _executor| {
+        config.background.push(Box::new(move |graph, _executor| {
             let full = Arc::new(UnitTable::full(graph, key));
             let mut units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(slot) = units.iter_mut().find(|u| u.key == key) {
