@@ -347,3 +347,140 @@ fn llvm_controllers_are_refused_without_the_opt_in() {
         "{err}"
     );
 }
+
+/// gdb runs lantern-executor (listening on the loopback), llvm-jitlink-19
+/// connects and runs a program: the debug object llvm-jitlink registers
+/// through the executor's GDB JIT interface binds a pending breakpoint in
+/// JIT'd code; the frames, arguments, locals and globals gdb shows are
+/// those of the natively linked program.
+#[test]
+fn gdb_in_the_executor_stops_in_jit_code_like_native() {
+    if !have_llvm()
+        || !Command::new("gdb")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    {
+        return;
+    }
+    let tmp = tempdir("gdb");
+    let src = tmp.join("dbg.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nint counter = 41;\nint bump(int by) {\n  int local = counter + by;\n  counter = local;\n  return local;\n}\nint main(void) { printf(\"%d\\n\", bump(1)); return 0; }\n",
+    )
+    .unwrap();
+    let obj = tmp.join("dbg.o");
+    let native = tmp.join("dbg");
+    assert!(run(
+        &mut Command::new("gcc")
+            .args(["-c", "-g", "-O0"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj),
+        Duration::from_secs(60)
+    )
+    .status
+    .success());
+    assert!(run(
+        &mut Command::new("gcc").arg(&obj).arg("-o").arg(&native),
+        Duration::from_secs(60)
+    )
+    .status
+    .success());
+    let script = tmp.join("session.gdb");
+    std::fs::write(
+        &script,
+        "set breakpoint pending on\nbreak bump\nrun\nbt 2\nprint by\nprint counter\nnext\nnext\nprint local\nprint counter\n",
+    )
+    .unwrap();
+    let gdb = |args: &[&std::ffi::OsStr]| {
+        Command::new("gdb")
+            .args(["-q", "-batch", "-nx", "-x"])
+            .arg(&script)
+            .arg("--args")
+            .args(args)
+            .env("LANTERN_EXECUTOR_ALLOW_LLVM_PROTOCOL", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // What a user compares: where it stopped, the two innermost frames,
+    // the values. Addresses and gdb's thread chatter differ.
+    let dir = format!("{}/", tmp.display());
+    let seen = |out: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(out)
+            .replace(&dir, "")
+            .lines()
+            .filter_map(|l| {
+                if let Some(i) = l.find("Breakpoint 1, ") {
+                    return Some(l[i..].to_string());
+                }
+                if l.starts_with('$') || l.starts_with("#0 ") {
+                    return Some(l.to_string());
+                }
+                // "#1  0x... in main () at dbg.c:8"
+                l.strip_prefix("#1  ")
+                    .map(|r| format!("#1 {}", r.split_once(" in ").map_or(r, |(_, f)| f)))
+            })
+            .collect()
+    };
+    let (native_out, _) = wait_with_deadline(gdb(&[native.as_os_str()]), Duration::from_secs(60));
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("listen=:{port}");
+    let mut session = gdb(&[executor().as_os_str(), std::ffi::OsStr::new(&listen)]);
+    // The executor (gdb's inferior) says on stderr when it listens.
+    let stderr = session.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            if line.starts_with("lantern-executor: listening on") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the executor never listened");
+    let mut controller = Command::new(LLVM_JITLINK)
+        .arg(format!("-oop-executor-connect=127.0.0.1:{port}"))
+        .arg(&obj)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (jit_out, timed_out) = wait_with_deadline(session, Duration::from_secs(90));
+    let _ = controller.kill();
+    let _ = controller.wait();
+    assert!(
+        !timed_out,
+        "gdb session timed out: {}",
+        String::from_utf8_lossy(&jit_out.stdout)
+    );
+    let native_seen = seen(&native_out.stdout);
+    assert_eq!(
+        native_seen,
+        vec![
+            "Breakpoint 1, bump (by=1) at dbg.c:4",
+            "#0  bump (by=1) at dbg.c:4",
+            "#1 main () at dbg.c:8",
+            "$1 = 1",
+            "$2 = 41",
+            "$3 = 42",
+            "$4 = 42"
+        ]
+    );
+    assert_eq!(
+        seen(&jit_out.stdout),
+        native_seen,
+        "gdb on the executor:\n{}",
+        String::from_utf8_lossy(&jit_out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
