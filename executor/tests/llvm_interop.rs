@@ -374,7 +374,7 @@ fn gdb_in_the_executor_stops_in_jit_code_like_native() {
     let obj = tmp.join("dbg.o");
     let native = tmp.join("dbg");
     assert!(run(
-        &mut Command::new("gcc")
+        Command::new("gcc")
             .args(["-c", "-g", "-O0"])
             .arg(&src)
             .arg("-o")
@@ -384,7 +384,7 @@ fn gdb_in_the_executor_stops_in_jit_code_like_native() {
     .status
     .success());
     assert!(run(
-        &mut Command::new("gcc").arg(&obj).arg("-o").arg(&native),
+        Command::new("gcc").arg(&obj).arg("-o").arg(&native),
         Duration::from_secs(60)
     )
     .status
