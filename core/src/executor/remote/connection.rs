@@ -355,11 +355,13 @@ impl Connection {
         drop(state);
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(child) = child.as_mut() {
-            for _ in 0..1000 {
+            // Polled finely: the executor usually exits within a millisecond,
+            // and this wait is part of every `lantern run --oop`.
+            for _ in 0..10_000 {
                 if let Ok(Some(_)) = child.try_wait() {
                     return;
                 }
-                std::thread::sleep(Duration::from_millis(10));
+                std::thread::sleep(Duration::from_millis(1));
             }
             let _ = child.kill();
             let _ = child.wait();
