@@ -356,3 +356,54 @@ fn a_listening_executor_serves_only_the_controller_with_the_secret() {
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert!(rest.contains("connection refused"), "{rest}");
 }
+
+/// The executor killed (SIGKILL) while idle between links, and during a
+/// link's finalize: the next call fails at once with an error naming the
+/// call and how the executor ended; nothing hangs.
+#[test]
+fn a_killed_executor_fails_the_next_call_with_the_cause() {
+    use lantern_core::executor::remote::Auth;
+    use lantern_core::executor::{ExecutorControl, RemoteExecutor};
+    use lantern_core::session::{LinkUnit, Session, SessionOptions};
+    use std::sync::Arc;
+    if !have_gcc() {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-kill9");
+    let obj = compile_c(&dir, "f", "int f(int x) { return x + 1; }\n", &["-g"]);
+    let kill = |remote: &RemoteExecutor| {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(remote.pid().unwrap() as i32, libc::SIGKILL) };
+    };
+    // Idle: killed after connecting; the link's first call fails.
+    let remote = Arc::new(RemoteExecutor::spawn(exe.to_str().unwrap(), Auth::Secret).unwrap());
+    kill(&remote);
+    let session = Session::new(remote.clone(), SessionOptions::default());
+    let mut unit = LinkUnit::default();
+    unit.add_bytes("f.o", std::fs::read(&obj).unwrap());
+    let err = session.link(unit).unwrap_err().to_string();
+    assert!(err.contains("was killed by signal 9"), "{err}");
+    // Calls after that fail at once, naming the closed connection.
+    let err = remote.load_library("libm.so.6").unwrap_err().to_string();
+    assert!(
+        err.contains("loading libm.so.6") && err.contains("connection is closed"),
+        "{err}"
+    );
+    // During a link: the executor dies between reserve and finalize.
+    let remote = Arc::new(RemoteExecutor::spawn(exe.to_str().unwrap(), Auth::Secret).unwrap());
+    let request = lantern_core::memory::AllocRequest {
+        segments: vec![lantern_core::memory::SegmentRequest {
+            prot: lantern_core::executor_types::MemProt::ReadExec,
+            lifetime: lantern_core::executor_types::MemLifetime::Standard,
+            size: 16,
+            align: 16,
+        }],
+        placement: lantern_core::memory::Placement::Anywhere,
+    };
+    let alloc = remote.memory_manager().allocate(&request).unwrap();
+    kill(&remote);
+    let err = alloc.finalize(Vec::new()).unwrap_err().to_string();
+    assert!(err.contains("finalizing the allocation at 0x"), "{err}");
+    assert!(err.contains("was killed by signal 9"), "{err}");
+}

@@ -255,7 +255,12 @@ fn malformed_headers_are_errors() {
 fn random_bytes_never_panic() {
     // A bounded fuzz loop: xorshift bytes through every decoder.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for round in 0..20_000 {
+    // LANTERN_ORC_WIRE_FUZZ_ROUNDS=N for a longer run.
+    let rounds: u64 = std::env::var("LANTERN_ORC_WIRE_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    for round in 0..rounds {
         let len = (round % 97) as usize;
         let bytes: Vec<u8> = (0..len)
             .map(|_| {

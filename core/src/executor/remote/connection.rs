@@ -309,6 +309,15 @@ impl Connection {
         })
     }
 
+    /// The process id of a spawned executor.
+    pub fn pid(&self) -> Option<u32> {
+        self.child
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|c| c.id())
+    }
+
     /// How a spawned executor ended, if it has (waiting up to half a
     /// second: a process that closed its end may not be reaped yet).
     pub fn wait_exit(&self) -> Option<std::process::ExitStatus> {

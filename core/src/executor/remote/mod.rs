@@ -90,6 +90,11 @@ impl RemoteExecutor {
         })
     }
 
+    /// The process id of a spawned executor (for debuggers and tests).
+    pub fn pid(&self) -> Option<u32> {
+        self.shared.conn.pid()
+    }
+
     /// How a spawned executor ended, if it has: after an error, tells a
     /// program's `exit(N)` or fatal signal from a broken connection.
     pub fn exit_status(&self) -> Option<std::process::ExitStatus> {
