@@ -48,6 +48,7 @@ fn run_table() -> Vec<(&'static str, RunHandler)> {
 static MEMORY_MANAGER_INSTANCE: u8 = 1;
 static DYLIB_MANAGER_INSTANCE: u8 = 2;
 static DISPATCH_CTX: u8 = 3;
+static LANTERN_EXECUTOR: u8 = 4;
 
 /// The executor's state for one controller.
 pub struct Session {
@@ -267,6 +268,10 @@ impl Session {
                 &DYLIB_MANAGER_INSTANCE as *const u8 as u64,
             ),
             (names::DISPATCH_CTX, &DISPATCH_CTX as *const u8 as u64),
+            (
+                names::LANTERN_EXECUTOR,
+                &LANTERN_EXECUTOR as *const u8 as u64,
+            ),
             (names::DISPATCH_FN, wrapper::dispatch_fn as *const () as u64),
         ] {
             symbols.push((name.to_string(), addr));

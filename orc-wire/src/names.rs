@@ -55,3 +55,9 @@ pub const RUN_AS_INT_FUNCTION: &str = "__llvm_orc_bootstrap_run_as_int_function_
 pub const REGISTER_JIT_LOADER_GDB_WRAPPER: &str = "llvm_orc_registerJITLoaderGDBWrapper";
 /// `JITLoaderGDB.cpp`: the same registration as an allocation action.
 pub const REGISTER_JIT_LOADER_GDB_ALLOC_ACTION: &str = "llvm_orc_registerJITLoaderGDBAllocAction";
+
+/// lantern-executor's own bootstrap symbol (not LLVM's): its presence tells
+/// a controller that JIT'd memory stays mapped until the executor has run
+/// its exit handlers (LLVM's executor frees it first), so finalizers and
+/// `atexit` handlers may live in JIT'd code.
+pub const LANTERN_EXECUTOR: &str = "__lantern_executor";

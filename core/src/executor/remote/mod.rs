@@ -138,54 +138,11 @@ impl RemoteExecutor {
             code.extend([0xff, 0xd0]);
         }
         code.extend([0x48, 0x83, 0xc4, 0x08, 0xc3]);
-        let request = AllocRequest {
-            segments: vec![SegmentRequest {
-                prot: MemProt::ReadExec,
-                lifetime: MemLifetime::Standard,
-                size: code.len() as u64,
-                align: 16,
-            }],
-            placement: Placement::Anywhere,
-        };
-        let mut alloc = self.memory.allocate(&request)?;
-        alloc.working_memory(0).copy_from_slice(&code);
-        let addr = alloc.segment_addr(0);
-        // Stays mapped: the registered handlers point at the finalizers, not
-        // at the stub, but the executor frees everything at exit anyway.
-        std::mem::forget(alloc.finalize(Vec::new())?);
-        Ok(addr)
+        self.place_code(&code)
     }
 
-    fn run_void(&self, f: ExecutorAddr, what: &str) -> Result<()> {
-        let tag = self.shared.conn.symbol(names::RUN_AS_VOID_FUNCTION)?;
-        self.shared.conn.call(tag, to_bytes(&f.0), what, true)?;
-        Ok(())
-    }
-}
-
-fn open_dylib(conn: &connection::Connection, path: &str) -> Result<u64> {
-    let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE)?;
-    let tag = conn.symbol(names::DYLIB_MANAGER_OPEN)?;
-    let what = if path.is_empty() {
-        "opening the executor process for lookups".to_string()
-    } else {
-        format!("loading {path}")
-    };
-    let result = conn.call(tag, to_bytes(&(dm, path.to_string(), 0u64)), &what, false)?;
-    match from_bytes::<SpsExpected<u64>>(&result) {
-        Ok(SpsExpected(Ok(handle))) => Ok(handle),
-        Ok(SpsExpected(Err(e))) => {
-            Err(Error::Other(format!("executor {}: {what}: {e}", conn.name)))
-        }
-        Err(e) => Err(Error::Other(format!(
-            "executor {}: {what}: malformed result: {e}",
-            conn.name
-        ))),
-    }
-}
-
-impl ExecutorControl for RemoteExecutor {
-    fn lookup(&self, name: &str) -> Option<HostSymbol> {
+    /// A symbol of the executor process, through the dylib manager.
+    fn remote_lookup(&self, name: &str) -> Option<HostSymbol> {
         let conn = &self.shared.conn;
         let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE).ok()?;
         let tag = conn.symbol(names::DYLIB_MANAGER_LOOKUP).ok()?;
@@ -220,6 +177,58 @@ impl ExecutorControl for RemoteExecutor {
             size: 0,
             tls: None,
         })
+    }
+
+    /// Copies `code` into new executable memory of the executor; it stays
+    /// for the rest of the session.
+    fn place_code(&self, code: &[u8]) -> Result<ExecutorAddr> {
+        let request = AllocRequest {
+            segments: vec![SegmentRequest {
+                prot: MemProt::ReadExec,
+                lifetime: MemLifetime::Standard,
+                size: code.len() as u64,
+                align: 16,
+            }],
+            placement: Placement::Anywhere,
+        };
+        let mut alloc = self.memory.allocate(&request)?;
+        alloc.working_memory(0).copy_from_slice(code);
+        let addr = alloc.segment_addr(0);
+        std::mem::forget(alloc.finalize(Vec::new())?);
+        Ok(addr)
+    }
+
+    fn run_void(&self, f: ExecutorAddr, what: &str) -> Result<()> {
+        let tag = self.shared.conn.symbol(names::RUN_AS_VOID_FUNCTION)?;
+        self.shared.conn.call(tag, to_bytes(&f.0), what, true)?;
+        Ok(())
+    }
+}
+
+fn open_dylib(conn: &connection::Connection, path: &str) -> Result<u64> {
+    let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE)?;
+    let tag = conn.symbol(names::DYLIB_MANAGER_OPEN)?;
+    let what = if path.is_empty() {
+        "opening the executor process for lookups".to_string()
+    } else {
+        format!("loading {path}")
+    };
+    let result = conn.call(tag, to_bytes(&(dm, path.to_string(), 0u64)), &what, false)?;
+    match from_bytes::<SpsExpected<u64>>(&result) {
+        Ok(SpsExpected(Ok(handle))) => Ok(handle),
+        Ok(SpsExpected(Err(e))) => {
+            Err(Error::Other(format!("executor {}: {what}: {e}", conn.name)))
+        }
+        Err(e) => Err(Error::Other(format!(
+            "executor {}: {what}: malformed result: {e}",
+            conn.name
+        ))),
+    }
+}
+
+impl ExecutorControl for RemoteExecutor {
+    fn lookup(&self, name: &str) -> Option<HostSymbol> {
+        self.remote_lookup(name)
     }
 
     fn memory_manager(&self) -> &dyn MemoryManager {
@@ -275,7 +284,8 @@ impl ExecutorControl for RemoteExecutor {
 
     /// Registers the finalizers with the executor's `__cxa_atexit` (so they
     /// run at its exit after the atexit handlers registered later, as
-    /// `_dl_fini` does), runs the initializers with run-as-void-function
+    /// `_dl_fini` does; with an executor that unmaps JIT'd code first, runs
+    /// them after `main` instead), runs the initializers with run-as-void-function
     /// (without `argc`, `argv`, `envp`: the protocol passes none), then
     /// `main` with run-as-main (`argv` as given, `argv[0]` included).
     fn run_main(
@@ -284,7 +294,13 @@ impl ExecutorControl for RemoteExecutor {
         initializers: &Initializers,
         args: &[String],
     ) -> Result<i32> {
-        if !initializers.fini.is_empty() {
+        let keeps_memory = self
+            .shared
+            .conn
+            .info
+            .symbol(names::LANTERN_EXECUTOR)
+            .is_some();
+        if keeps_memory && !initializers.fini.is_empty() {
             let stub = self.finalizer_stub(&initializers.fini)?;
             self.run_void(stub, "registering the finalizers")?;
         }
@@ -304,6 +320,14 @@ impl ExecutorControl for RemoteExecutor {
                 self.shared.conn.name
             ))
         })?;
+        // An executor that unmaps JIT'd code before its exit handlers run
+        // (LLVM's) gets the finalizers now, after `main`: before the atexit
+        // handlers instead of after, but not into unmapped code.
+        if !keeps_memory {
+            for &f in &initializers.fini {
+                self.run_void(f, &format!("running the finalizer at {f}"))?;
+            }
+        }
         Ok(status as i32)
     }
 }
