@@ -484,3 +484,174 @@ fn gdb_in_the_executor_stops_in_jit_code_like_native() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// gdb and lldb attached (`-p`) to a listening lantern-executor before
+/// llvm-jitlink-19 connects: the pending breakpoint binds when the debug
+/// object is registered, and the frames and values are the program's.
+#[test]
+fn debuggers_attached_to_the_executor_stop_in_jit_code() {
+    let have = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !have_llvm() || !have("gdb") || !have("lldb-19") {
+        return;
+    }
+    let tmp = tempdir("attach");
+    let src = tmp.join("dbg.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nint counter = 41;\nint bump(int by) {\n  int local = counter + by;\n  counter = local;\n  return local;\n}\nint main(void) { printf(\"%d\\n\", bump(1)); return 0; }\n",
+    )
+    .unwrap();
+    let obj = tmp.join("dbg.o");
+    assert!(run(
+        Command::new("gcc")
+            .args(["-c", "-g", "-O0"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj),
+        Duration::from_secs(60)
+    )
+    .status
+    .success());
+    let gdb_args = |pid: u32| -> Vec<String> {
+        [
+            "-q",
+            "-batch",
+            "-nx",
+            "-p",
+            &pid.to_string(),
+            "-ex",
+            "set breakpoint pending on",
+            "-ex",
+            "break bump",
+            "-ex",
+            "continue",
+            "-ex",
+            "bt 2",
+            "-ex",
+            "print by",
+            "-ex",
+            "print counter",
+            "-ex",
+            "detach",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let lldb_args = |pid: u32| -> Vec<String> {
+        [
+            "-b",
+            "-o",
+            "settings set plugin.jit-loader.gdb.enable on",
+            "-o",
+            "breakpoint set -n bump",
+            "-o",
+            &format!("process attach -p {pid}"),
+            "-o",
+            "continue",
+            "-o",
+            "bt 2",
+            "-o",
+            "frame variable by",
+            "-o",
+            "target variable counter",
+            "-o",
+            "process detach",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    type Args = Box<dyn Fn(u32) -> Vec<String>>;
+    let debuggers: [(&str, Args, &[&str]); 2] = [
+        (
+            "gdb",
+            Box::new(gdb_args),
+            &[
+                "Breakpoint 1, bump (by=1) at ",
+                "dbg.c:4",
+                " in main () at ",
+                "$1 = 1",
+                "$2 = 41",
+            ],
+        ),
+        (
+            "lldb-19",
+            Box::new(lldb_args),
+            &[
+                "stop reason = breakpoint 1.1",
+                "`bump(by=1) at dbg.c:4",
+                "`main at dbg.c:8",
+                "(int) by = 1",
+                "(int) counter = 41",
+            ],
+        ),
+    ];
+    for (debugger, args, expected) in debuggers {
+        let mut exec = Command::new(executor())
+            .env("LANTERN_EXECUTOR_ALLOW_LLVM_PROTOCOL", "1")
+            .arg("listen=:0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(exec.stderr.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("lantern-executor: listening on ")
+            .unwrap()
+            .to_string();
+        let pid = exec.id();
+        let session = Command::new(debugger)
+            .args(args(pid))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Connect once the debugger has attached (it sets the breakpoint
+        // before it lets the executor go on).
+        let start = std::time::Instant::now();
+        while !std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.starts_with("TracerPid:") && l.split_whitespace().nth(1) != Some("0"))
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{debugger} never attached"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut controller = Command::new(LLVM_JITLINK)
+            .arg(format!("-oop-executor-connect={addr}"))
+            .arg(&obj)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (out, timed_out) = wait_with_deadline(session, Duration::from_secs(120));
+        let _ = controller.kill();
+        let _ = controller.wait();
+        let _ = exec.kill();
+        let _ = exec.wait();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!timed_out, "{debugger} timed out:\n{text}");
+        for e in expected {
+            assert!(
+                text.contains(e),
+                "{debugger} attached to the executor: `{e}` missing:\n{text}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
