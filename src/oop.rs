@@ -11,6 +11,12 @@ use std::sync::Arc;
 
 use lantern_core::executor::remote::{Auth, RemoteEhFrameRegistration};
 use lantern_core::executor::{ExecutorControl, RemoteExecutor};
+use lantern_core::executor_types::{ExecutorAddr, MemLifetime, MemProt};
+use lantern_core::link::{PassConfig, Plugin};
+use lantern_core::memory::{AllocAction, AllocRequest, Placement, SegmentRequest, WrapperCall};
+use lantern_orc_wire::names::REGISTER_JIT_LOADER_GDB_WRAPPER;
+use lantern_orc_wire::sps::to_bytes;
+use lantern_orc_wire::types::AddrRange;
 
 use crate::cli::{link_one, new_session, prepare, CommonArgs, Linked, Plugins};
 
@@ -60,14 +66,28 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
     let executor = Arc::new(executor);
     let eh_frame = RemoteEhFrameRegistration::new(&executor).map_err(|e| e.to_string())?;
     let dynamic: Arc<dyn ExecutorControl> = executor.clone();
+    let debugger_support = !common.no_debugger_support;
     let prepared = prepare(
         common,
         dynamic.as_ref(),
         std::slice::from_ref(&common.entry),
-        false,
+        debugger_support,
     )?;
     let mut session = new_session(dynamic, prepared.options.clone(), &Plugins::default());
     session.add_plugin(Arc::new(eh_frame));
+    if debugger_support {
+        let register = executor
+            .lookup(REGISTER_JIT_LOADER_GDB_WRAPPER)
+            .ok_or_else(|| {
+                format!(
+                    "the executor has no {REGISTER_JIT_LOADER_GDB_WRAPPER} for debugger support \
+                     (--no-debugger-support runs without)"
+                )
+            })?;
+        session.add_plugin(Arc::new(RemoteDebugObjects {
+            register: register.addr,
+        }));
+    }
     let mut units = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
         units.push(link_one(&session, unit)?);
@@ -112,4 +132,52 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
     std::mem::forget(linked);
     executor.hang_up();
     Ok(status as u8)
+}
+
+/// Each unit's debug object (plugins/src/debug_object), built in the
+/// controller, copied into read-only executor memory and registered there
+/// by a finalize action calling the executor's
+/// `llvm_orc_registerJITLoaderGDBWrapper((start, end), true)`: what
+/// llvm-jitlink does. The memory stays for the session (lantern-executor
+/// unregisters an object when its memory is deallocated).
+struct RemoteDebugObjects {
+    register: ExecutorAddr,
+}
+
+impl Plugin for RemoteDebugObjects {
+    fn name(&self) -> &str {
+        "remote-debug-objects"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        let register = self.register;
+        config.deferred.push(Box::new(move |graph, executor| {
+            let bytes = lantern_plugins::debug_object::build_debug_object(graph)?;
+            let request = AllocRequest {
+                segments: vec![SegmentRequest {
+                    prot: MemProt::Read,
+                    lifetime: MemLifetime::Standard,
+                    size: bytes.len() as u64,
+                    align: 16,
+                }],
+                placement: Placement::Anywhere,
+            };
+            let mut alloc = executor.memory_manager().allocate(&request)?;
+            alloc.working_memory(0).copy_from_slice(&bytes);
+            let start = alloc.segment_addr(0).0;
+            let range = AddrRange {
+                start,
+                end: start + bytes.len() as u64,
+            };
+            let action = AllocAction {
+                finalize: Some(WrapperCall {
+                    function: register,
+                    arg: to_bytes(&(range, true)),
+                }),
+                dealloc: None,
+            };
+            std::mem::forget(alloc.finalize(vec![action])?);
+            Ok(())
+        }));
+    }
 }

@@ -407,3 +407,95 @@ fn a_killed_executor_fails_the_next_call_with_the_cause() {
     assert!(err.contains("finalizing the allocation at 0x"), "{err}");
     assert!(err.contains("was killed by signal 9"), "{err}");
 }
+
+/// gdb runs lantern-executor; `lantern run --connect` links a program whose
+/// debug object Lantern copies into the executor and registers there: the
+/// session shows what gdb shows for the native program.
+#[test]
+fn gdb_in_the_executor_sees_lanterns_debug_objects() {
+    if !have_gcc() || !have(&[(&["gdb"], "gdb")]) {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-gdb");
+    let source = "#include <stdio.h>\nint counter = 41;\nint bump(int by) {\n  int local = counter + by;\n  counter = local;\n  return local;\n}\nint main(void) { printf(\"%d\\n\", bump(1)); return 0; }\n";
+    let obj = compile_c(&dir, "dbg", source, &["-g", "-O0"]);
+    let native = dir.join("dbg-native");
+    link_native(&[&obj], &native).unwrap();
+    let script = dir.join("session.gdb");
+    std::fs::write(
+        &script,
+        "set breakpoint pending on\nbreak bump\nrun\nbt 2\nprint by\nprint counter\nnext\nnext\nprint local\ncontinue\n",
+    )
+    .unwrap();
+    let secret = "0123456789abcdef0123456789abcdef";
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    std::fs::set_permissions(
+        &secret_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let gdb = |args: &[&std::ffi::OsStr]| {
+        Command::new("gdb")
+            .args(["-q", "-batch", "-nx", "-x"])
+            .arg(&script)
+            .arg("--args")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let prefix = format!("{}/", dir.display());
+    let seen = |out: &str| -> Vec<String> {
+        out.replace(&prefix, "")
+            .lines()
+            .filter_map(|l| {
+                if let Some(i) = l.find("Breakpoint 1, ") {
+                    return Some(l[i..].to_string());
+                }
+                if l.starts_with('$') || l.starts_with("#0 ") {
+                    return Some(l.to_string());
+                }
+                l.strip_prefix("#1  ")
+                    .map(|r| format!("#1 {}", r.split_once(" in ").map_or(r, |(_, f)| f)))
+            })
+            .collect()
+    };
+    let native_session = gdb(&[native.as_os_str()]).wait_with_output().unwrap();
+    let expected = seen(&String::from_utf8_lossy(&native_session.stdout));
+    assert_eq!(expected.len(), 6, "{expected:?}");
+    let secret_arg = format!("secret-file={}", secret_file.display());
+    let mut session = gdb(&[
+        exe.as_os_str(),
+        std::ffi::OsStr::new("listen=:0"),
+        std::ffi::OsStr::new(&secret_arg),
+    ]);
+    let stderr = session.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(addr) = line.strip_prefix("lantern-executor: listening on ") {
+                let _ = tx.send(addr.to_string());
+            }
+        }
+    });
+    let addr = rx.recv_timeout(TIMEOUT).expect("the executor listens");
+    let controller = run_with_timeout(
+        Command::new(lantern())
+            .env("LANTERN_EXECUTOR_SECRET", secret)
+            .args(["run", "--connect", &addr])
+            .arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    let out = session.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(seen(&text), expected, "gdb on the executor:\n{text}");
+    assert_eq!(controller.status, "exit 0", "{}", controller.stderr);
+}
