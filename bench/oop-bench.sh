@@ -6,7 +6,7 @@
 # ~1,000 lines, and `many`, 1,000 files of ~40 lines. Each is linked and run
 # (to the end of main, which prints a checksum) by:
 #   lantern run                      in process
-#   lantern run --oop                lantern-executor on a socketpair
+#   lantern run --oop                lantern-executor on a socketpair (with debug objects)
 #   lantern run --executor LLVM      llvm-jitlink-executor on a socketpair
 #   llvm-jitlink-19                  in process
 #   llvm-jitlink-19 -oop-executor=   llvm-jitlink-executor, and lantern-executor
