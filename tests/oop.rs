@@ -499,3 +499,64 @@ fn gdb_in_the_executor_sees_lanterns_debug_objects() {
     assert_eq!(seen(&text), expected, "gdb on the executor:\n{text}");
     assert_eq!(controller.status, "exit 0", "{}", controller.stderr);
 }
+
+/// Executors that answer with garbage: an oversized header, a truncated
+/// message, a setup message that does not decode, a Result to a call
+/// nobody made. The controller reports each, naming the step.
+#[test]
+fn malformed_executor_messages_are_errors() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("oop-garbage");
+    let obj = compile_c(&dir, "m", "int main(void) { return 0; }\n", &[]);
+    // Each fake executor writes its bytes (printf escapes) to the
+    // descriptor it is given and exits. (One that stops sending without
+    // exiting is a timeout: 60 s, `CALL_TIMEOUT`.)
+    let cases = [
+        // size 2^64-1, opcode Setup
+        (
+            "oversized",
+            r"\377\377\377\377\377\377\377\377\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            "exceeds the limit",
+        ),
+        // size 64, then 8 payload bytes and the end
+        (
+            "truncated",
+            r"\100\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1\2\3\4\5\6\7\10",
+            "truncated payload",
+        ),
+        // a Setup of 8 bytes: a string length of 2^64-1
+        (
+            "bad setup",
+            r"\50\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\377\377\377\377\377\377\377\377",
+            "reading its setup message",
+        ),
+        // a Result (opcode 2) first
+        (
+            "result first",
+            r"\40\0\0\0\0\0\0\0\2\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            "got Result instead",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let fake = dir.join(name.replace(' ', "-"));
+        std::fs::write(
+            &fake,
+            format!("#!/bin/sh\nfd=${{1#filedescs=}}; fd=${{fd%,*}}\nprintf '{bytes}' >&$fd\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let out = run_with_timeout(
+            Command::new(lantern())
+                .args(["run", "--executor"])
+                .arg(&fake)
+                .arg(&obj),
+            TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(out.status, "exit 1", "{name}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{name}: {}", out.stderr);
+    }
+}
