@@ -134,15 +134,21 @@ struct RunArgs {
     debug_registration: DebugRegistration,
     /// Run the program in another process: `lantern-executor` (beside the
     /// `lantern` binary) on a socketpair. docs/out-of-process.md.
-    #[arg(long, conflicts_with_all = ["executor", "connect"])]
+    #[arg(long, conflicts_with_all = ["executor", "connect", "lazy"])]
     pub(crate) oop: bool,
     /// Run the program in another process started as `PATH filedescs=N,N`
     /// (any LLVM 19 SimpleRemoteEPC executor, e.g. llvm-jitlink-executor).
-    #[arg(long, value_name = "PATH", conflicts_with = "connect")]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["connect", "lazy"])]
     pub(crate) executor: Option<PathBuf>,
     /// Run the program in an executor listening on HOST:PORT.
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "lazy")]
     pub(crate) connect: Option<String>,
+    /// Link lazily: each object (and archive member) is a unit of its own;
+    /// the entry point's, those with constructors and those holding data
+    /// other objects use are linked before the program starts, the others
+    /// at the first call of one of their functions (docs/lazy.md).
+    #[arg(long, conflicts_with_all = ["separate_units", "gc_sections"])]
+    lazy: bool,
     /// Arguments passed to the program (after --).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<String>,
@@ -249,8 +255,10 @@ pub(crate) struct Plugins<'a> {
 
 /// The units a command linked, in order, and the session that holds them.
 pub(crate) struct Linked {
-    pub(crate) session: Session,
+    pub(crate) session: Arc<Session>,
     pub(crate) units: Vec<LinkedUnit>,
+    /// With `run --lazy`: the lazily linked units.
+    pub(crate) lazy: Option<lantern_core::lazy::LazyReexports>,
 }
 
 impl Linked {
@@ -406,8 +414,9 @@ pub(crate) fn link_units(
         linked.push(unit);
     }
     Ok(Linked {
-        session,
+        session: Arc::new(session),
         units: linked,
+        lazy: None,
     })
 }
 
@@ -439,12 +448,16 @@ fn run(args: RunArgs) -> Result<u8, String> {
         background: true,
         ..Plugins::default()
     };
-    let linked = link_units(
-        &args.common,
-        executor.clone(),
-        std::slice::from_ref(&args.common.entry),
-        plugins,
-    )?;
+    let linked = if args.lazy {
+        crate::lazy::link_lazy(&args.common, executor.clone(), plugins)?
+    } else {
+        link_units(
+            &args.common,
+            executor.clone(),
+            std::slice::from_ref(&args.common.entry),
+            plugins,
+        )?
+    };
     let stack_requests: Vec<&str> = linked
         .units
         .iter()
@@ -473,6 +486,11 @@ fn run(args: RunArgs) -> Result<u8, String> {
     if !args.no_crash_handler {
         lantern_plugins::crash::install()
             .map_err(|e| format!("installing the crash handler: {e}"))?;
+    }
+    if let (Some(lazy), true) = (&linked.lazy, args.common.verbose) {
+        // At exit (after the program's own exit handlers): `exit()` from
+        // deep in the program reports too.
+        crate::lazy::report_at_exit(lazy.clone());
     }
     // Batched debugger registration happens here, before any JIT'd code runs.
     linked.session.prepare_to_run().map_err(|e| e.to_string())?;

@@ -29,6 +29,7 @@ mod cli;
 mod compile;
 mod debug_test;
 mod dump_graph;
+mod lazy;
 mod libraries;
 mod oop;
 mod report;

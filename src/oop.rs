@@ -92,7 +92,11 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
     for unit in prepared.units.iter().cloned() {
         units.push(link_one(&session, unit)?);
     }
-    let linked = Linked { session, units };
+    let linked = Linked {
+        session: Arc::new(session),
+        units,
+        lazy: None,
+    };
     let entry = linked.lookup(&common.entry).ok_or_else(|| {
         format!(
             "entry point `{}` is not defined by the linked objects",

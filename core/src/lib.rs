@@ -11,6 +11,7 @@ pub mod error;
 pub mod executor;
 pub mod executor_types;
 pub mod graph;
+pub mod lazy;
 pub mod link;
 pub mod memory;
 pub mod session;

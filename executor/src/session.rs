@@ -612,8 +612,26 @@ impl Session {
     fn write_u32s(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
         self.write_all::<u32>(args, "write uint32s", |v| v.to_le_bytes().to_vec())
     }
+    /// Aligned values are stored with one atomic write: pointer slots that
+    /// other threads jump through change all at once (ORC's writeUInt64s).
     fn write_u64s(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
-        self.write_all::<u64>(args, "write uint64s", |v| v.to_le_bytes().to_vec())
+        let writes: Vec<(u64, u64)> = decode(args, "write uint64s")?;
+        for (addr, value) in writes {
+            self.memory
+                .check(addr, 8, Access::Write)
+                .map_err(|e| format!("write uint64s: refused: {e}"))?;
+            if addr.is_multiple_of(8) {
+                // SAFETY: 8 aligned bytes of checked writable JIT memory.
+                unsafe {
+                    (*(addr as *const std::sync::atomic::AtomicU64))
+                        .store(value, std::sync::atomic::Ordering::Release)
+                };
+            } else {
+                // SAFETY: checked writable JIT memory of this length.
+                unsafe { std::ptr::write_unaligned(addr as *mut u64, value) };
+            }
+        }
+        Ok(Vec::new())
     }
 
     fn write_buffers(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {

@@ -169,6 +169,30 @@ impl ExecutorControl for InProcessExecutor {
         &self.memory
     }
 
+    fn write_u64s(&self, writes: &[(ExecutorAddr, u64)]) -> Result<()> {
+        if let Some((addr, _)) = writes
+            .iter()
+            .find(|(a, _)| a.0 == 0 || !a.0.is_multiple_of(8))
+        {
+            return Err(Error::Memory(format!(
+                "refusing an 8-byte atomic store at {addr}: not 8-byte aligned"
+            )));
+        }
+        for &(addr, value) in writes {
+            // SAFETY: the address is non-null and 8-byte aligned (checked
+            // above); callers pass pointer slots of a finalized read-write
+            // segment that stays mapped while its redirectable symbols exist.
+            // Other threads load it concurrently only through atomic-width
+            // instructions (`jmp *slot(%rip)`), so an atomic store is sound.
+            let slot = unsafe { std::sync::atomic::AtomicU64::from_ptr(addr.0 as *mut u64) };
+            slot.store(value, std::sync::atomic::Ordering::Release);
+        }
+        // Stores before this point are visible to every thread that later
+        // loads one of the slots.
+        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
     fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>> {
         if addr.0 == 0 || len > (1 << 30) {
             return Err(Error::Memory(format!(

@@ -71,6 +71,17 @@ pub trait ExecutorControl: Send + Sync {
     /// Calls a wrapper function in the executor outside any allocation's
     /// lifetime (plugins finishing work they batched across links).
     fn run_wrapper(&self, call: &crate::memory::WrapperCall) -> Result<()>;
+    /// Stores each `(address, value)` as one aligned, atomic 8-byte write
+    /// (ORC's `MemoryAccess::writeUInt64s`): how redirectable symbols'
+    /// pointer slots change while other threads jump through them. Every
+    /// store is done when the call returns. The addresses must be 8-byte
+    /// aligned in writable memory the linker allocated (a pointer slot).
+    fn write_u64s(&self, writes: &[(ExecutorAddr, u64)]) -> Result<()> {
+        let _ = writes;
+        Err(crate::error::Error::Other(
+            "this executor cannot write pointer slots (write_u64s)".into(),
+        ))
+    }
     /// Runs `preinit`/`init` with `(argc, argv, envp)`, arranges `fini` to run at
     /// exit after the atexit handlers registered later, then calls the entry
     /// point as `main(argc, argv, envp)` and returns its result.

@@ -57,6 +57,7 @@ pub(crate) fn lookup(name: &str) -> Option<u64> {
         crate::arch::x86_64::TLSDESC_RESOLVER_SYMBOL => {
             __lantern_tlsdesc_static as *const () as usize
         }
+        crate::lazy::REENTRY_SYMBOL => crate::lazy::reentry_addr() as usize,
         "atexit" => lantern_atexit as *const () as usize,
         "at_quick_exit" => lantern_at_quick_exit as *const () as usize,
         _ => return None,

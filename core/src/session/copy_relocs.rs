@@ -8,17 +8,26 @@ use crate::error::{Error, Result};
 use crate::executor::ExecutorControl;
 use crate::graph::{LinkGraph, MemProt, Scope, SymbolDef, SymbolId};
 
-/// Whether absolute 32-bit fixups reach into the unit's own memory: from
-/// code and data, or from debug information (stabs' 32-bit `n_value`), as
-/// `link::layout`'s placement decides.
+/// Whether absolute 32-bit fixups reach into the unit's own memory (from
+/// code and data, or from debug information: stabs' 32-bit `n_value`, as
+/// `link::layout`'s placement decides) or into host data that then gets a
+/// copy in it.
 pub(crate) fn needs_low_memory(graph: &LinkGraph) -> bool {
     graph
         .block_ids()
         .flat_map(|b| &graph.block(b).edges)
         .any(|e| {
+            let target = graph.symbol(e.target);
             e.kind.is_absolute_32()
                 && !e.kind.is_tls()
-                && matches!(graph.symbol(e.target).def, SymbolDef::Defined { block, .. } if !graph.is_noalloc(block))
+                && match target.def {
+                    SymbolDef::Defined { block, .. } => !graph.is_noalloc(block),
+                    // Host data reached only by absolute 32-bit fixups (clang
+                    // -O0 -fno-pic: `stdout` by R_X86_64_32S, its strings by
+                    // R_X86_64_64): its copy makes the unit low.
+                    SymbolDef::Outside(addr) => addr != 0 && !target.is_function && target.size > 0,
+                    _ => false,
+                }
         })
 }
 

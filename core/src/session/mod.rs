@@ -2,6 +2,7 @@
 //! other, earlier units and the host, and keep what they export.
 
 mod copy_relocs;
+mod redirectable;
 mod resolve;
 mod toolchain;
 
@@ -192,6 +193,9 @@ impl LinkedUnit {
 #[derive(Default)]
 pub struct JitDylib {
     symbols: HashMap<String, ExportedSymbol>,
+    /// Names whose `symbols` entry is a stub (redirectable symbols): a unit
+    /// defining one defines an implementation, not a duplicate.
+    redirectable: std::collections::HashSet<String>,
 }
 
 impl JitDylib {
@@ -281,6 +285,56 @@ impl Session {
             .iter()
             .map(|a| Archive::parse(&a.name, a.data.clone()))
             .collect::<Result<Vec<_>>>()?;
+        self.link_merged(graph, archives, timings)
+    }
+
+    /// Resolves, links and finalizes a graph built by hand (stubs,
+    /// trampolines; see [`graph::constructors`](crate::graph)) as a unit of
+    /// its own: the same passes as for objects, so W^X, `.eh_frame`
+    /// registration and debug objects apply to it too.
+    pub fn link_graph(&self, graph: LinkGraph) -> Result<LinkedUnit> {
+        self.link_merged(graph, Vec::new(), Timings::default())
+    }
+
+    /// Makes `name` a redirectable symbol whose stub is at `stub`: later
+    /// units resolve `name` to the stub, and a later unit that defines
+    /// `name` defines an implementation (kept out of the dylib, reached
+    /// through the stub; its own address-taking uses get the stub too, so
+    /// `&name` is one address everywhere). Errors if another unit exports
+    /// `name` already.
+    pub fn define_redirectable(&self, name: &str, stub: ExportedSymbol) -> Result<()> {
+        let mut dylib = self.lock_dylib();
+        if dylib.symbols.contains_key(name) {
+            return Err(Error::DuplicateSymbol {
+                name: name.to_string(),
+                first: "an earlier link unit".into(),
+                second: "a redirectable symbol's stub".into(),
+            });
+        }
+        dylib.symbols.insert(name.to_string(), stub);
+        dylib.redirectable.insert(name.to_string());
+        Ok(())
+    }
+
+    /// Forgets the redirectable symbol `name` (its stub unit is being removed).
+    pub fn remove_redirectable(&self, name: &str) {
+        let mut dylib = self.lock_dylib();
+        if dylib.redirectable.remove(name) {
+            dylib.symbols.remove(name);
+        }
+    }
+
+    /// Whether `name` is a redirectable symbol ([`Session::define_redirectable`]).
+    pub fn is_redirectable(&self, name: &str) -> bool {
+        self.lock_dylib().redirectable.contains(name)
+    }
+
+    fn link_merged(
+        &self,
+        mut graph: LinkGraph,
+        archives: Vec<Archive>,
+        mut timings: Timings,
+    ) -> Result<LinkedUnit> {
         let libgcc = if self.options.use_libgcc {
             self.libgcc()
         } else {
@@ -301,6 +355,12 @@ impl Session {
             })?;
         }
 
+        {
+            let dylib = self.lock_dylib();
+            if !dylib.redirectable.is_empty() {
+                redirectable::use_stubs_for_addresses(&mut graph, &dylib);
+            }
+        }
         copy_relocs::add_copy_relocations(&mut graph, self.executor.as_ref())?;
 
         let mut config = PassConfig::default();
@@ -355,9 +415,9 @@ impl Session {
         let mut dylib = self.lock_dylib();
         // Resolution checked this unit's strong names against the dylib as it
         // was then; a unit linked at the same time may have exported one since.
-        if let Some((name, file)) =
-            strong_exports(&graph).find(|(name, _)| dylib.symbols.contains_key(*name))
-        {
+        if let Some((name, file)) = strong_exports(&graph).find(|(name, _)| {
+            dylib.symbols.contains_key(*name) && !dylib.redirectable.contains(*name)
+        }) {
             let error = Error::DuplicateSymbol {
                 name: name.to_string(),
                 first: "a link unit linked at the same time".into(),
@@ -386,6 +446,7 @@ impl Session {
             };
             if sym.scope == Scope::Default {
                 // The first unit to export a name keeps it (a later weak definition stays private).
+                // A redirectable symbol's name stays with its stub.
                 if !dylib.symbols.contains_key(&**name) {
                     dylib.symbols.insert(name.to_string(), export);
                     exported.push(name.to_string());
@@ -474,12 +535,18 @@ impl Session {
         let parse = |file: &InputFile| {
             GraphBuilder::new(&file.name, (*file.data).as_ref()).build(file.clone(), &options)
         };
+        // Few objects parse on this thread, without asking how many cores
+        // there are (`available_parallelism` reads three cgroup files and
+        // calls `sched_getaffinity`: 20 µs, a third of a lazy unit's link).
+        if !self.options.parallel || objects.len() < 4 {
+            return objects.iter().map(parse).collect();
+        }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         // Under a debugger a thread costs more than it saves: each start
         // and exit is a stop and a libthread_db round trip (on the
         // 1,000-object program a gdb session took 237 ms with two parser
         // threads, 220 ms with one).
-        if !self.options.parallel || threads < 2 || objects.len() < 4 || background::traced() {
+        if threads < 2 || background::traced() {
             return objects.iter().map(parse).collect();
         }
         // The calling thread parses the first chunk itself: one thread fewer

@@ -88,8 +88,17 @@ pub(crate) fn resolve(
         // Compiler helpers come from libgcc.a last, as in a native link.
         let Some(file) = libgcc.take() else { break };
         let mut libgcc_archive = vec![Archive::parse(&file.name, file.data.clone())?];
+        let before = r.graph.symbols().len();
         if !r.pull_archive_members(&mut libgcc_archive)? {
             break;
+        }
+        // As in a shared library, libgcc's helpers are the unit's own: a
+        // later unit that pulls the same member defines no duplicate.
+        for id in r.graph.symbol_ids().skip(before) {
+            let sym = r.graph.symbol_mut(id);
+            if sym.scope == Scope::Default && !matches!(sym.def, SymbolDef::External) {
+                sym.scope = Scope::Hidden;
+            }
         }
         r.define_commons();
         r.define_linker_symbols();
@@ -511,6 +520,7 @@ impl Resolver<'_> {
                 && sym.scope == Scope::Default
                 && sym.linkage == Linkage::Strong
                 && dylib.lookup(name).is_some()
+                && !dylib.redirectable.contains(&**name)
             {
                 return Err(Error::DuplicateSymbol {
                     name: name.to_string(),

@@ -262,6 +262,19 @@ impl ExecutorControl for RemoteExecutor {
         )))
     }
 
+    /// Through the executor's `uint64s` memory-write wrapper (ORC's
+    /// `writeUInt64s`); lantern-executor stores each aligned value with one
+    /// atomic write.
+    fn write_u64s(&self, writes: &[(ExecutorAddr, u64)]) -> Result<()> {
+        let tag = self.shared.conn.symbol(names::WRITE_UINT64S)?;
+        let writes: Vec<(u64, u64)> = writes.iter().map(|(a, v)| (a.0, *v)).collect();
+        let what = format!("writing {} pointer slots", writes.len());
+        self.shared
+            .conn
+            .call(tag, to_bytes(&writes), &what, false)?;
+        Ok(())
+    }
+
     fn run_wrapper(&self, call: &WrapperCall) -> Result<()> {
         let remote = self.shared.remote_call(call)?;
         let what = format!("calling the wrapper at {}", call.function);

@@ -1,0 +1,1 @@
+int first_once(int x) { return x * 3; }

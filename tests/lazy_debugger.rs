@@ -1,0 +1,217 @@
+//! gdb and lldb on a lazily linked function, against the native binary:
+//! a breakpoint by name stops at its first call with the native frames
+//! (no trampoline frame is left once the call went through), `next` and
+//! `finish` behave the same; inside the first call's link, the frames
+//! through the trampoline are named, never `??`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use support::*;
+
+const TIMEOUT: Duration = Duration::from_secs(180);
+
+fn build(out: &Path) -> (Vec<PathBuf>, PathBuf) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lazy-programs/debug");
+    let objects: Vec<PathBuf> = ["main", "work"]
+        .iter()
+        .map(|name| {
+            let obj = out.join(format!("{name}.o"));
+            check(
+                Command::new("gcc")
+                    .args(["-g", "-O0", "-c"])
+                    .arg(dir.join(format!("{name}.c")))
+                    .arg("-o")
+                    .arg(&obj),
+            )
+            .expect("gcc");
+            obj
+        })
+        .collect();
+    let native = out.join("native");
+    link_native(&objects, &native).expect("native link");
+    (objects, native)
+}
+
+/// Frame lines (`#N  func (args) at file:line` / lldb's `frame #N: ...`)
+/// with addresses and module names removed, down to `main`.
+fn frames(text: &str) -> Vec<String> {
+    let mut frames = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start_matches(['*', ' ']);
+        if !(line.starts_with('#') || line.starts_with("frame #")) {
+            continue;
+        }
+        let words: Vec<&str> = line
+            .split_whitespace()
+            .filter(|w| !w.starts_with("0x") && *w != "in")
+            .map(|w| w.split('`').next_back().unwrap_or(w))
+            .collect();
+        let frame = words.join(" ");
+        let at_main = frame.contains(" main ") || frame.contains(" main(");
+        frames.push(frame);
+        if at_main {
+            frames.push("--".into());
+        }
+    }
+    frames
+}
+
+/// The lines of the session that matter, per command.
+fn session(cmd: &mut Command) -> String {
+    let got = run_with_timeout(cmd, TIMEOUT).expect("debugger");
+    got.stdout + &got.stderr
+}
+
+#[test]
+fn gdb_break_on_lazy_function() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let out = scratch("lazy-gdb");
+    let (objects, native) = build(&out);
+    let script = out.join("t.gdb");
+    std::fs::write(
+        &script,
+        "set pagination off\nset breakpoint pending on\nbreak work\nrun\nbt\nnext\nfinish\n",
+    )
+    .unwrap();
+    let gdb = |args: &[&std::ffi::OsStr]| {
+        session(
+            Command::new("gdb")
+                .args(["-batch", "-nx", "-x"])
+                .arg(&script)
+                .arg("--args")
+                .args(args),
+        )
+    };
+    let native_session = gdb(&[native.as_os_str()]);
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        lantern().into_os_string().leak(),
+        "run".as_ref(),
+        "--lazy".as_ref(),
+    ];
+    args.extend(objects.iter().map(|o| o.as_os_str()));
+    let jit_session = gdb(&args);
+    let expected: Vec<String> = frames(&native_session)
+        .into_iter()
+        .take_while(|f| f != "--")
+        .collect();
+    let got: Vec<String> = frames(&jit_session)
+        .into_iter()
+        .take_while(|f| f != "--")
+        .collect();
+    assert_eq!(got, expected, "bt differs:\n{jit_session}");
+    assert_eq!(got.len(), 2, "work <- main:\n{jit_session}");
+    for line in ["4\t    return y + 1;", "Value returned is $1 = 7"] {
+        assert!(native_session.contains(line), "{native_session}");
+        assert!(jit_session.contains(line), "{jit_session}");
+    }
+    assert!(!jit_session.contains("??"), "{jit_session}");
+}
+
+#[test]
+fn trampoline_frames_are_named_during_first_call() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let out = scratch("lazy-trampoline-frames");
+    let (objects, _) = build(&out);
+    let gdb_script = out.join("t.gdb");
+    std::fs::write(
+        &gdb_script,
+        "set pagination off\nbreak __lantern_reentry\nrun\nbt 3\n",
+    )
+    .unwrap();
+    let gdb = session(
+        Command::new("gdb")
+            .args(["-batch", "-nx", "-x"])
+            .arg(&gdb_script)
+            .arg("--args")
+            .arg(lantern())
+            .args(["run", "--lazy"])
+            .args(&objects),
+    );
+    let lldb_script = out.join("t.lldb");
+    std::fs::write(
+        &lldb_script,
+        "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set -n __lantern_reentry\nrun\nbt 3\n",
+    )
+    .unwrap();
+    let lldb = session(
+        Command::new("lldb-19")
+            .args(["-b", "-s"])
+            .arg(&lldb_script)
+            .arg("--")
+            .arg(lantern())
+            .args(["run", "--lazy"])
+            .args(&objects),
+    );
+    for (name, text) in [("gdb", &gdb), ("lldb", &lldb)] {
+        let frames = frames(text);
+        // lldb prints frame #0 twice (the stop, then `bt`).
+        let mut frames = frames.clone();
+        frames.dedup();
+        let chain: Vec<&String> = frames.iter().take(3).collect();
+        assert!(
+            chain.len() == 3
+                && chain[0].contains("__lantern_reentry")
+                && chain[1].contains("__lantern_reentry.work")
+                && chain[2].contains("main"),
+            "{name}: the first call's frames are not named:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn lldb_break_on_lazy_function() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let out = scratch("lazy-lldb");
+    let (objects, native) = build(&out);
+    let script = out.join("t.lldb");
+    std::fs::write(
+        &script,
+        "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set -n work\nrun\nbt 2\nfinish\n",
+    )
+    .unwrap();
+    let lldb = |args: &mut Command| {
+        let text = session(args);
+        // The stop, `bt` and `finish`: frames (deduplicated) and the return value.
+        let mut lines: Vec<String> = frames(&text);
+        lines.dedup();
+        lines.extend(
+            text.lines()
+                .filter(|l| l.starts_with("Return value"))
+                .map(String::from),
+        );
+        (lines, text)
+    };
+    let (expected, native_text) = lldb(
+        Command::new("lldb-19")
+            .args(["-b", "-s"])
+            .arg(&script)
+            .arg("--")
+            .arg(&native),
+    );
+    let (got, jit_text) = lldb(
+        Command::new("lldb-19")
+            .args(["-b", "-s"])
+            .arg(&script)
+            .arg("--")
+            .arg(lantern())
+            .args(["run", "--lazy"])
+            .args(&objects),
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.contains("Return value: (int) $0 = 7")),
+        "{native_text}"
+    );
+    assert_eq!(got, expected, "lldb differs from native:\n{jit_text}");
+}
