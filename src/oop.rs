@@ -7,7 +7,7 @@
 //! (docs/out-of-process.md).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use lantern_core::executor::remote::{Auth, RemoteEhFrameRegistration};
 use lantern_core::executor::{ExecutorControl, RemoteExecutor};
@@ -17,6 +17,8 @@ use lantern_core::memory::{AllocAction, AllocRequest, Placement, SegmentRequest,
 use lantern_orc_wire::names::REGISTER_JIT_LOADER_GDB_WRAPPER;
 use lantern_orc_wire::sps::to_bytes;
 use lantern_orc_wire::types::AddrRange;
+use lantern_plugins::debug_object::merge::{merge, MAX_MERGED_SECTIONS};
+use lantern_plugins::debug_object::{build_part, DebugPart};
 
 use crate::cli::{link_one, new_session, prepare, CommonArgs, Linked, Plugins};
 
@@ -86,6 +88,7 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
             })?;
         session.add_plugin(Arc::new(RemoteDebugObjects {
             register: register.addr,
+            pending: Arc::default(),
         }));
     }
     let mut units = Vec::with_capacity(prepared.units.len());
@@ -103,6 +106,8 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
             common.entry
         )
     })?;
+    // The debug objects waiting are registered, merged, before code runs.
+    linked.session.prepare_to_run().map_err(|e| e.to_string())?;
     let status = match linked
         .session
         .executor()
@@ -139,13 +144,48 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
 }
 
 /// Each unit's debug object (plugins/src/debug_object), built in the
-/// controller, copied into read-only executor memory and registered there
-/// by a finalize action calling the executor's
-/// `llvm_orc_registerJITLoaderGDBWrapper((start, end), true)`: what
-/// llvm-jitlink does. The memory stays for the session (lantern-executor
-/// unregisters an object when its memory is deallocated).
+/// controller after its link; before the program runs, the objects waiting
+/// are merged (as the in-process batched registration does: debuggers read
+/// one object much faster than many), copied into read-only executor memory
+/// and registered there by a finalize action calling the executor's
+/// `llvm_orc_registerJITLoaderGDBWrapper((start, end), true)`, what
+/// llvm-jitlink does per object. The memory stays for the session.
 struct RemoteDebugObjects {
     register: ExecutorAddr,
+    pending: Arc<Mutex<Vec<DebugPart>>>,
+}
+
+/// Room left in a merged object for the sections a merge adds itself.
+const SECTION_BUDGET: usize = MAX_MERGED_SECTIONS - 64;
+
+impl RemoteDebugObjects {
+    fn register(&self, executor: &dyn ExecutorControl, bytes: &[u8]) -> lantern_core::Result<()> {
+        let request = AllocRequest {
+            segments: vec![SegmentRequest {
+                prot: MemProt::Read,
+                lifetime: MemLifetime::Standard,
+                size: bytes.len() as u64,
+                align: 16,
+            }],
+            placement: Placement::Anywhere,
+        };
+        let mut alloc = executor.memory_manager().allocate(&request)?;
+        alloc.working_memory(0).copy_from_slice(bytes);
+        let start = alloc.segment_addr(0).0;
+        let range = AddrRange {
+            start,
+            end: start + bytes.len() as u64,
+        };
+        let action = AllocAction {
+            finalize: Some(WrapperCall {
+                function: self.register,
+                arg: to_bytes(&(range, true)),
+            }),
+            dealloc: None,
+        };
+        std::mem::forget(alloc.finalize(vec![action])?);
+        Ok(())
+    }
 }
 
 impl Plugin for RemoteDebugObjects {
@@ -154,34 +194,43 @@ impl Plugin for RemoteDebugObjects {
     }
 
     fn modify_pass_config(&self, config: &mut PassConfig) {
-        let register = self.register;
-        config.deferred.push(Box::new(move |graph, executor| {
-            let bytes = lantern_plugins::debug_object::build_debug_object(graph)?;
-            let request = AllocRequest {
-                segments: vec![SegmentRequest {
-                    prot: MemProt::Read,
-                    lifetime: MemLifetime::Standard,
-                    size: bytes.len() as u64,
-                    align: 16,
-                }],
-                placement: Placement::Anywhere,
-            };
-            let mut alloc = executor.memory_manager().allocate(&request)?;
-            alloc.working_memory(0).copy_from_slice(&bytes);
-            let start = alloc.segment_addr(0).0;
-            let range = AddrRange {
-                start,
-                end: start + bytes.len() as u64,
-            };
-            let action = AllocAction {
-                finalize: Some(WrapperCall {
-                    function: register,
-                    arg: to_bytes(&(range, true)),
-                }),
-                dealloc: None,
-            };
-            std::mem::forget(alloc.finalize(vec![action])?);
+        let pending = Arc::clone(&self.pending);
+        config.deferred.push(Box::new(move |graph, _executor| {
+            let part = build_part(graph)?;
+            pending.lock().unwrap_or_else(|e| e.into_inner()).push(part);
             Ok(())
         }));
+    }
+
+    fn before_run(&self, executor: &dyn ExecutorControl) -> lantern_core::Result<()> {
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        // Batches a merged object can hold; a part whose DWARF cannot move
+        // goes alone.
+        let mut batches: Vec<Vec<DebugPart>> = Vec::new();
+        let mut used = usize::MAX;
+        for part in pending {
+            let sections = part.allocated_sections();
+            if part.sites.is_none() {
+                batches.push(vec![part]);
+                used = usize::MAX;
+                continue;
+            }
+            if used.saturating_add(sections) > SECTION_BUDGET {
+                batches.push(Vec::new());
+                used = 0;
+            }
+            used += sections;
+            batches.last_mut().expect("pushed above").push(part);
+        }
+        for batch in batches {
+            let bytes = match batch.as_slice() {
+                [one] => one.object.to_vec(),
+                parts => merge(&parts.iter().collect::<Vec<_>>()).map_err(|e| {
+                    lantern_core::Error::Other(format!("merging debug objects: {e}"))
+                })?,
+            };
+            self.register(executor, &bytes)?;
+        }
+        Ok(())
     }
 }
