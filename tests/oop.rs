@@ -560,3 +560,101 @@ fn malformed_executor_messages_are_errors() {
         assert!(out.stderr.contains(expected), "{name}: {}", out.stderr);
     }
 }
+
+/// lldb-19 attached (`-p`) to a listening lantern-executor before `lantern
+/// run --connect` links and runs: the pending breakpoint binds when
+/// Lantern's debug object is registered in the executor.
+#[test]
+fn lldb_attached_to_the_executor_sees_lanterns_debug_objects() {
+    if !have_gcc() || !have(&[(&["lldb-19"], "lldb-19")]) {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-lldb");
+    let source = "#include <stdio.h>\nint counter = 41;\nint bump(int by) {\n  int local = counter + by;\n  counter = local;\n  return local;\n}\nint main(void) { printf(\"%d\\n\", bump(1)); return 0; }\n";
+    let obj = compile_c(&dir, "dbg", source, &["-g", "-O0"]);
+    let secret = "0123456789abcdef0123456789abcdef";
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    std::fs::set_permissions(
+        &secret_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let mut executor = Command::new(&exe)
+        .arg("listen=:0")
+        .arg(format!("secret-file={}", secret_file.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(executor.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("lantern-executor: listening on ")
+        .unwrap()
+        .to_string();
+    let pid = executor.id();
+    let lldb = Command::new("lldb-19")
+        .args([
+            "-b",
+            "-o",
+            "settings set plugin.jit-loader.gdb.enable on",
+            "-o",
+            "breakpoint set -n bump",
+        ])
+        .args(["-o", &format!("process attach -p {pid}")])
+        .args([
+            "-o",
+            "continue",
+            "-o",
+            "bt 2",
+            "-o",
+            "frame variable by",
+            "-o",
+            "target variable counter",
+        ])
+        .args(["-o", "process detach"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("TracerPid:") && l.split_whitespace().nth(1) != Some("0"))
+    {
+        assert!(start.elapsed() < TIMEOUT, "lldb never attached");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let controller = run_with_timeout(
+        Command::new(lantern())
+            .env("LANTERN_EXECUTOR_SECRET", secret)
+            .args(["run", "--connect", &addr])
+            .arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    let out = lldb.wait_with_output().unwrap();
+    let _ = executor.kill();
+    let _ = executor.wait();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "stop reason = breakpoint 1.1",
+        "`bump(by=1) at dbg.c:4",
+        "`main at dbg.c:8",
+        "(int) by = 1",
+        "(int) counter = 41",
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing:\n{text}\ncontroller: {}",
+            controller.stderr
+        );
+    }
+    assert_eq!(controller.status, "exit 0", "{}", controller.stderr);
+}
