@@ -94,7 +94,7 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     let debugger_support = !args.common.no_debugger_support;
     let prepared = prepare(
         &args.common,
-        &executor,
+        executor.as_ref(),
         std::slice::from_ref(&args.common.entry),
         debugger_support,
     )?;

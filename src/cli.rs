@@ -151,6 +151,17 @@ struct RunArgs {
     /// each unit's debug object as soon as it is linked.
     #[arg(long, value_enum, value_name = "HOW", default_value = "batched")]
     debug_registration: DebugRegistration,
+    /// Run the program in another process: `lantern-executor` (beside the
+    /// `lantern` binary) on a socketpair. docs/out-of-process.md.
+    #[arg(long, conflicts_with_all = ["executor", "connect", "lazy"])]
+    pub(crate) oop: bool,
+    /// Run the program in another process started as `PATH filedescs=N,N`
+    /// (any LLVM 19 SimpleRemoteEPC executor, e.g. llvm-jitlink-executor).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["connect", "lazy"])]
+    pub(crate) executor: Option<PathBuf>,
+    /// Run the program in an executor listening on HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "lazy")]
+    pub(crate) connect: Option<String>,
     /// Link lazily: each object (and archive member) is a unit of its own;
     /// the entry point's, those with constructors and those holding data
     /// other objects use are linked before the program starts, the others
@@ -272,13 +283,13 @@ pub(crate) struct Linked {
 impl Linked {
     /// Where `name` is defined: the last unit that defines it wins, as a later
     /// REPL entry shadows an earlier one.
-    fn lookup(&self, name: &str) -> Option<lantern_core::graph::ExecutorAddr> {
+    pub(crate) fn lookup(&self, name: &str) -> Option<lantern_core::graph::ExecutorAddr> {
         self.units.iter().rev().find_map(|u| u.lookup(name))
     }
 
     /// Every unit's initializers: units initialize in link order and finalize
     /// in reverse, as shared libraries do.
-    fn initializers(&self) -> Initializers {
+    pub(crate) fn initializers(&self) -> Initializers {
         let mut all = Initializers::default();
         for unit in &self.units {
             all.preinit.extend(&unit.initializers.preinit);
@@ -303,7 +314,7 @@ pub(crate) struct Prepared {
 /// or one per file with `--separate-units`).
 pub(crate) fn prepare(
     common: &CommonArgs,
-    executor: &InProcessExecutor,
+    executor: &dyn ExecutorControl,
     roots: &[String],
     debug_info: bool,
 ) -> Result<Prepared, String> {
@@ -357,7 +368,7 @@ pub(crate) fn prepare(
 
 /// A session with the command's plugins.
 pub(crate) fn new_session(
-    executor: Arc<InProcessExecutor>,
+    executor: Arc<dyn ExecutorControl>,
     options: SessionOptions,
     plugins: &Plugins<'_>,
 ) -> Session {
@@ -404,12 +415,12 @@ pub(crate) fn link_one(session: &Session, unit: LinkUnit) -> Result<LinkedUnit, 
 /// unit per file with `--separate-units`).
 pub(crate) fn link_units(
     common: &CommonArgs,
-    executor: Arc<InProcessExecutor>,
+    executor: Arc<dyn ExecutorControl>,
     roots: &[String],
     plugins: Plugins<'_>,
 ) -> Result<Linked, String> {
     let debug_info = plugins.debug_object.is_some() || plugins.dwarf;
-    let mut prepared = prepare(common, &executor, roots, debug_info)?;
+    let mut prepared = prepare(common, executor.as_ref(), roots, debug_info)?;
     prepared.options.background = plugins.background;
     let session = new_session(executor, prepared.options.clone(), &plugins);
     let mut linked = Vec::with_capacity(prepared.units.len());
@@ -429,6 +440,19 @@ pub(crate) fn link_units(
 }
 
 fn run(args: RunArgs) -> Result<u8, String> {
+    if let Some(target) =
+        crate::oop::target(args.oop, args.executor.as_deref(), args.connect.as_deref())?
+    {
+        let argv0 = args.argv0.clone().unwrap_or_else(|| {
+            args.common.files[0]
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "a.out".into())
+        });
+        let mut argv = vec![argv0];
+        argv.extend(args.args.iter().cloned());
+        return crate::oop::run(&args.common, target, &argv);
+    }
     let executor = Arc::new(args.common.executor());
     let debug_object = match args.debug_registration {
         DebugRegistration::Batched => DebugObjectPlugin::registering().batched(),

@@ -30,7 +30,7 @@ pub(crate) fn link_lazy(
     plugins: Plugins<'_>,
 ) -> Result<Linked, String> {
     let debug_info = plugins.debug_object.is_some() || plugins.dwarf;
-    let mut prepared = prepare(common, &executor, &[], debug_info)?;
+    let mut prepared = prepare(common, executor.as_ref(), &[], debug_info)?;
     prepared.options.background = plugins.background;
     let unit = prepared.units.pop().unwrap_or_default();
     let started = std::time::Instant::now();

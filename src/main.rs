@@ -31,6 +31,7 @@ mod debug_test;
 mod dump_graph;
 mod lazy;
 mod libraries;
+mod oop;
 mod report;
 mod response_files;
 mod signals;

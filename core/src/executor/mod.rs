@@ -2,11 +2,13 @@
 //! memory manager, and running code there.
 
 mod in_process;
+pub mod remote;
 mod runtime;
 mod static_tls;
 mod tls_image;
 
 pub use in_process::InProcessExecutor;
+pub use remote::RemoteExecutor;
 
 use crate::error::Result;
 use crate::executor_types::{ExecutorAddr, Initializers};

@@ -95,9 +95,9 @@ struct Registry {
 }
 
 /// Back-patching for a session: add it as a plugin before the session is
-/// shared, and give it to [`RedirectableSymbols::with_back_patching`]
-/// (super::RedirectableSymbols) or [`LazyReexports::with_back_patching`]
-/// (super::LazyReexports).
+/// shared, and give it to
+/// [`RedirectableSymbols::with_back_patching`](super::RedirectableSymbols::with_back_patching)
+/// or [`LazyReexports::with_back_patching`](super::LazyReexports::with_back_patching).
 pub struct BackPatching {
     inner: Arc<Inner>,
 }

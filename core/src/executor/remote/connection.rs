@@ -1,0 +1,385 @@
+//! The controller's end of a SimpleRemoteEPC connection: starting or
+//! reaching an executor, the secret, the setup message, and synchronous
+//! wrapper calls, each bounded by a timeout and failing with an error that
+//! names what was being done.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::process::{Child, Command};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use lantern_orc_wire::message::{Message, Opcode, DEFAULT_SIZE_LIMIT};
+use lantern_orc_wire::sps::{from_bytes, to_bytes, SpsError};
+use lantern_orc_wire::types::ExecutorInfo;
+
+use crate::error::{Error, Result};
+
+/// How long a call other than running JIT'd code may take.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a spawned executor learns who may drive it.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// lantern-executor: a fresh secret through an inherited pipe
+    /// (`secret-fd=N`), proved in the first message.
+    Secret,
+    /// Any LLVM 19 executor (llvm-jitlink-executor): the plain protocol;
+    /// lantern-executor then needs its explicit opt-in, which is harmless
+    /// on a socketpair only this process holds.
+    PlainLlvm,
+}
+
+/// Either stream the connection may run over.
+enum Stream {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Stream {
+    fn set_read_timeout(&self, t: Option<Duration>) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_read_timeout(t),
+            Stream::Tcp(s) => s.set_read_timeout(t),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.read(buf),
+            Stream::Tcp(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.write(buf),
+            Stream::Tcp(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.flush(),
+            Stream::Tcp(s) => s.flush(),
+        }
+    }
+}
+
+struct State {
+    stream: Stream,
+    next_seq: u64,
+    /// Set once the connection failed: every later call fails at once.
+    broken: Option<String>,
+}
+
+/// A connection to an executor process.
+pub struct Connection {
+    state: Mutex<State>,
+    child: Mutex<Option<Child>>,
+    /// What the executor said in its setup message.
+    pub info: ExecutorInfo,
+    /// Where the executor is, for error messages.
+    pub name: String,
+}
+
+fn executor_error(name: &str, what: &str, why: impl std::fmt::Display) -> Error {
+    Error::Other(format!("executor {name}: {what}: {why}"))
+}
+
+/// A read error as the user should see it: a timeout says so.
+fn describe(e: lantern_orc_wire::WireError) -> String {
+    match e {
+        lantern_orc_wire::WireError::Io { source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            format!("no answer within {} s", CALL_TIMEOUT.as_secs())
+        }
+        e => e.to_string(),
+    }
+}
+
+fn random_secret() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| {
+            Error::Other(format!(
+                "reading /dev/urandom for the executor's secret: {e}"
+            ))
+        })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Duplicates `fd` without close-on-exec, for a child to inherit.
+fn inheritable(fd: &impl AsRawFd) -> Result<OwnedFd> {
+    // SAFETY: dup of an open descriptor; the new one has no FD_CLOEXEC.
+    let dup = unsafe { libc::dup(fd.as_raw_fd()) };
+    if dup < 0 {
+        return Err(Error::Other(format!(
+            "dup: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    // SAFETY: `dup` is a fresh descriptor owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(dup) })
+}
+
+impl Connection {
+    /// Starts `program filedescs=N,N` on one end of a socketpair.
+    pub fn spawn(program: &str, auth: Auth) -> Result<Connection> {
+        let name = program.to_string();
+        let (ours, theirs_cloexec) =
+            UnixStream::pair().map_err(|e| executor_error(&name, "socketpair", e))?;
+        let theirs = inheritable(&theirs_cloexec)?;
+        // Only the child may hold its end, or its exit would not end the stream.
+        drop(theirs_cloexec);
+        let mut cmd = Command::new(program);
+        cmd.arg(format!("filedescs={0},{0}", theirs.as_raw_fd()));
+        let mut secret_pipe = None;
+        let mut secret = None;
+        match auth {
+            Auth::Secret => {
+                let s = random_secret()?;
+                let (reader, mut writer) =
+                    UnixStream::pair().map_err(|e| executor_error(&name, "secret pipe", e))?;
+                writer
+                    .write_all(s.as_bytes())
+                    .map_err(|e| executor_error(&name, "writing the secret", e))?;
+                drop(writer);
+                let reader = {
+                    let cloexec = reader;
+                    inheritable(&cloexec)?
+                };
+                cmd.arg(format!("secret-fd={}", reader.as_raw_fd()));
+                secret_pipe = Some(reader);
+                secret = Some(s);
+            }
+            Auth::PlainLlvm => {
+                cmd.env("LANTERN_EXECUTOR_ALLOW_LLVM_PROTOCOL", "1");
+            }
+        }
+        let child = cmd
+            .spawn()
+            .map_err(|e| executor_error(&name, "starting it", e))?;
+        drop(theirs);
+        drop(secret_pipe);
+        Connection::establish(Stream::Unix(ours), secret.as_deref(), Some(child), name)
+    }
+
+    /// Connects to an executor listening on `addr` (plain LLVM protocol, or
+    /// with `secret` for a lantern-executor started with one).
+    pub fn connect(addr: &str, secret: Option<&str>) -> Result<Connection> {
+        let stream = TcpStream::connect(addr).map_err(|e| executor_error(addr, "connecting", e))?;
+        let _ = stream.set_nodelay(true);
+        Connection::establish(Stream::Tcp(stream), secret, None, addr.to_string())
+    }
+
+    fn establish(
+        mut stream: Stream,
+        secret: Option<&str>,
+        child: Option<Child>,
+        name: String,
+    ) -> Result<Connection> {
+        if let Some(s) = secret {
+            let hello = Message {
+                opcode: Opcode::CallWrapper,
+                seq_no: 0,
+                tag_addr: 0,
+                payload: to_bytes(s),
+            };
+            hello
+                .write_to(&mut stream)
+                .map_err(|e| executor_error(&name, "sending the secret", e))?;
+        }
+        stream
+            .set_read_timeout(Some(CALL_TIMEOUT))
+            .map_err(|e| executor_error(&name, "setting a timeout", e))?;
+        let setup = Message::read_from(&mut stream, DEFAULT_SIZE_LIMIT)
+            .map_err(|e| executor_error(&name, "waiting for its setup message", describe(e)))?
+            .ok_or_else(|| {
+                executor_error(
+                    &name,
+                    "waiting for its setup message",
+                    "it closed the connection",
+                )
+            })?;
+        if setup.opcode != Opcode::Setup {
+            return Err(executor_error(
+                &name,
+                "waiting for its setup message",
+                format!("got {:?} instead", setup.opcode),
+            ));
+        }
+        let info: ExecutorInfo = from_bytes(&setup.payload)
+            .map_err(|e| executor_error(&name, "reading its setup message", e))?;
+        if info.target_triple.split('-').next() != Some("x86_64") {
+            return Err(executor_error(
+                &name,
+                "setup",
+                format!("target {} is not x86-64", info.target_triple),
+            ));
+        }
+        Ok(Connection {
+            state: Mutex::new(State {
+                stream,
+                next_seq: 1,
+                broken: None,
+            }),
+            child: Mutex::new(child),
+            info,
+            name,
+        })
+    }
+
+    /// A bootstrap symbol's address, or an error naming it.
+    pub fn symbol(&self, name: &str) -> Result<u64> {
+        self.info.symbol(name).ok_or_else(|| {
+            executor_error(&self.name, "setup", format!("no bootstrap symbol {name}"))
+        })
+    }
+
+    /// Calls the wrapper at `tag` and waits for its result: at most
+    /// [`CALL_TIMEOUT`], or without limit when `unbounded` (running JIT'd
+    /// code). `what` names the call in errors.
+    pub fn call(&self, tag: u64, payload: Vec<u8>, what: &str, unbounded: bool) -> Result<Vec<u8>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(why) = &state.broken {
+            return Err(executor_error(
+                &self.name,
+                what,
+                format!("the connection is closed ({why})"),
+            ));
+        }
+        let seq_no = state.next_seq;
+        state.next_seq += 1;
+        let result = (|| {
+            Message {
+                opcode: Opcode::CallWrapper,
+                seq_no,
+                tag_addr: tag,
+                payload,
+            }
+            .write_to(&mut state.stream)
+            .map_err(|e| e.to_string())?;
+            state
+                .stream
+                .set_read_timeout(if unbounded { None } else { Some(CALL_TIMEOUT) })
+                .map_err(|e| e.to_string())?;
+            let reply = Message::read_from(&mut state.stream, DEFAULT_SIZE_LIMIT)
+                .map_err(|e| match e {
+                    lantern_orc_wire::WireError::Io { source, .. }
+                        if matches!(
+                            source.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        format!("no answer within {} s", CALL_TIMEOUT.as_secs())
+                    }
+                    e => e.to_string(),
+                })?
+                .ok_or_else(|| "the executor closed the connection".to_string())?;
+            match reply.opcode {
+                Opcode::Result if reply.seq_no == seq_no => Ok(reply.payload),
+                Opcode::Hangup => Err(match from_bytes::<SpsError>(&reply.payload) {
+                    Ok(SpsError(Some(e))) => format!("the executor hung up: {e}"),
+                    _ => "the executor hung up".to_string(),
+                }),
+                op => Err(format!(
+                    "unexpected {op:?} message (sequence number {})",
+                    reply.seq_no
+                )),
+            }
+        })();
+        result.map_err(|why| {
+            let why = match self.exit_status() {
+                Some(status) => format!("{why}; the executor {status}"),
+                None => why,
+            };
+            state.broken = Some(why.clone());
+            executor_error(&self.name, what, why)
+        })
+    }
+
+    /// The process id of a spawned executor.
+    pub fn pid(&self) -> Option<u32> {
+        self.child
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|c| c.id())
+    }
+
+    /// How a spawned executor ended, if it has (waiting up to half a
+    /// second: a process that closed its end may not be reaped yet).
+    pub fn wait_exit(&self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let child = child.as_mut()?;
+        for _ in 0..50 {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
+    fn exit_status(&self) -> Option<String> {
+        use std::os::unix::process::ExitStatusExt;
+        let status = self.wait_exit()?;
+        Some(match (status.code(), status.signal()) {
+            (Some(c), _) => format!("exited with status {c}"),
+            (_, Some(s)) => format!("was killed by signal {s}"),
+            _ => format!("ended ({status})"),
+        })
+    }
+
+    /// Says goodbye (a Hangup with no error), closes the connection and
+    /// waits for a spawned executor to exit, so the program's output is
+    /// complete. Bounded: an executor still running after 10 s is killed.
+    pub fn hang_up(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.broken.is_none() {
+            let _ = Message {
+                opcode: Opcode::Hangup,
+                seq_no: 0,
+                tag_addr: 0,
+                payload: to_bytes(&SpsError(None)),
+            }
+            .write_to(&mut state.stream);
+            state.broken = Some("hung up".into());
+        }
+        match &state.stream {
+            Stream::Unix(s) => drop(s.shutdown(std::net::Shutdown::Both)),
+            Stream::Tcp(s) => drop(s.shutdown(std::net::Shutdown::Both)),
+        }
+        drop(state);
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(child) = child.as_mut() {
+            // Polled finely: the executor usually exits within a millisecond,
+            // and this wait is part of every `lantern run --oop`.
+            for _ in 0..10_000 {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.hang_up();
+    }
+}

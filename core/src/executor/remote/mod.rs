@@ -1,0 +1,346 @@
+//! An executor in another process, driven over LLVM 19's SimpleRemoteEPC
+//! protocol (crate `lantern-orc-wire`): `lantern-executor`, LLVM's
+//! `llvm-jitlink-executor`, or any executor speaking it.
+//!
+//! What crosses the wire: symbol lookups (the dylib manager), reserve /
+//! finalize / deallocate (the memory manager; segment bytes travel in the
+//! finalize message), library loading, and running code (run-as-main,
+//! run-as-void-function), eh-frame registration ([`RemoteEhFrameRegistration`],
+//! as an allocation action calling the executor's wrapper). What does not
+//! (yet): reading executor memory (copy relocations), TLS images, making the
+//! stack executable, and allocation actions of in-process plugins
+//! (debug-object registration calls functions of the controller's process):
+//! they fail with an error naming what is missing. docs/out-of-process.md.
+
+mod connection;
+mod eh_frame;
+mod memory;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use lantern_orc_wire::names;
+use lantern_orc_wire::sps::{from_bytes, to_bytes, SpsError, SpsExpected};
+use lantern_orc_wire::types::ExecutorSymbolDef;
+
+pub use connection::{Auth, CALL_TIMEOUT};
+pub use eh_frame::RemoteEhFrameRegistration;
+pub use memory::RemoteMemoryManager;
+
+use super::{ExecutorControl, HostSymbol, TlsImage, TlsModule};
+use crate::error::{Error, Result};
+use crate::executor_types::{ExecutorAddr, Initializers};
+use crate::executor_types::{MemLifetime, MemProt};
+use crate::memory::{AllocRequest, MemoryManager, Placement, SegmentRequest, WrapperCall};
+
+/// State shared by the executor and its memory manager.
+pub(crate) struct RemoteShared {
+    conn: connection::Connection,
+    /// The handle of the executor process itself (dylib manager, path "").
+    process: u64,
+    /// Addresses known to be functions of the executor process: bootstrap
+    /// wrappers and symbols looked up there.
+    functions: Mutex<HashSet<u64>>,
+}
+
+impl RemoteShared {
+    fn is_executor_function(&self, addr: u64) -> bool {
+        self.functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&addr)
+    }
+}
+
+/// An [`ExecutorControl`] over a byte stream to an executor process.
+pub struct RemoteExecutor {
+    shared: Arc<RemoteShared>,
+    memory: RemoteMemoryManager,
+}
+
+impl RemoteExecutor {
+    /// Starts `program filedescs=N,N` on a socketpair.
+    pub fn spawn(program: &str, auth: Auth) -> Result<RemoteExecutor> {
+        RemoteExecutor::new(connection::Connection::spawn(program, auth)?)
+    }
+
+    /// Connects to an executor listening on `addr` (`HOST:PORT`).
+    pub fn connect(addr: &str, secret: Option<&str>) -> Result<RemoteExecutor> {
+        RemoteExecutor::new(connection::Connection::connect(addr, secret)?)
+    }
+
+    fn new(conn: connection::Connection) -> Result<RemoteExecutor> {
+        let functions: HashSet<u64> = conn
+            .info
+            .bootstrap_symbols
+            .iter()
+            .map(|(_, a)| *a)
+            .collect();
+        let process = open_dylib(&conn, "")?;
+        let shared = Arc::new(RemoteShared {
+            conn,
+            process,
+            functions: Mutex::new(functions),
+        });
+        Ok(RemoteExecutor {
+            memory: RemoteMemoryManager {
+                shared: Arc::clone(&shared),
+            },
+            shared,
+        })
+    }
+
+    /// The process id of a spawned executor (for debuggers and tests).
+    pub fn pid(&self) -> Option<u32> {
+        self.shared.conn.pid()
+    }
+
+    /// How a spawned executor ended, if it has: after an error, tells a
+    /// program's `exit(N)` or fatal signal from a broken connection.
+    pub fn exit_status(&self) -> Option<std::process::ExitStatus> {
+        self.shared.conn.wait_exit()
+    }
+
+    /// The executor's target triple, as its setup message says.
+    pub fn target_triple(&self) -> &str {
+        &self.shared.conn.info.target_triple
+    }
+
+    /// Ends the session: the executor exits (flushing the program's output)
+    /// before this returns.
+    pub fn hang_up(&self) {
+        self.shared.conn.hang_up();
+    }
+
+    /// Code in the executor that passes each finalizer to
+    /// `__cxa_atexit(f, NULL, NULL)`, last to run first (handlers run in
+    /// reverse order of registration). The protocol can only run functions
+    /// without pointer arguments, so the calls are generated:
+    /// `sub rsp, 8; { mov rdi, f; xor esi, esi; xor edx, edx;
+    /// mov rax, __cxa_atexit; call rax }*; add rsp, 8; ret`.
+    fn finalizer_stub(&self, fini: &[ExecutorAddr]) -> Result<ExecutorAddr> {
+        let cxa_atexit = self
+            .lookup("__cxa_atexit")
+            .ok_or_else(|| {
+                Error::Other(format!(
+                    "executor {}: no __cxa_atexit for the finalizers",
+                    self.shared.conn.name
+                ))
+            })?
+            .addr
+            .0;
+        let mut code = vec![0x48, 0x83, 0xec, 0x08];
+        for f in fini.iter().rev() {
+            code.extend([0x48, 0xbf]);
+            code.extend(f.0.to_le_bytes());
+            code.extend([0x31, 0xf6, 0x31, 0xd2, 0x48, 0xb8]);
+            code.extend(cxa_atexit.to_le_bytes());
+            code.extend([0xff, 0xd0]);
+        }
+        code.extend([0x48, 0x83, 0xc4, 0x08, 0xc3]);
+        self.place_code(&code)
+    }
+
+    /// A symbol of the executor process, through the dylib manager.
+    fn remote_lookup(&self, name: &str) -> Option<HostSymbol> {
+        let conn = &self.shared.conn;
+        let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE).ok()?;
+        let tag = conn.symbol(names::DYLIB_MANAGER_LOOKUP).ok()?;
+        let set = vec![(name.to_string(), false)];
+        let what = format!("looking up {name}");
+        let result = match conn.call(tag, to_bytes(&(dm, self.shared.process, set)), &what, false) {
+            Ok(r) => r,
+            Err(e) => {
+                log::error!("{e}");
+                return None;
+            }
+        };
+        let defs: Vec<ExecutorSymbolDef> =
+            from_bytes::<SpsExpected<Vec<ExecutorSymbolDef>>>(&result)
+                .ok()?
+                .0
+                .ok()?;
+        let addr = defs.first()?.addr;
+        if addr == 0 {
+            return None;
+        }
+        self.shared
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(addr);
+        // The protocol says neither kind nor size: unknown size keeps copy
+        // relocations (which would read executor memory) out of the way.
+        Some(HostSymbol {
+            addr: ExecutorAddr(addr),
+            is_function: false,
+            size: 0,
+            tls: None,
+        })
+    }
+
+    /// Copies `code` into new executable memory of the executor; it stays
+    /// for the rest of the session.
+    fn place_code(&self, code: &[u8]) -> Result<ExecutorAddr> {
+        let request = AllocRequest {
+            segments: vec![SegmentRequest {
+                prot: MemProt::ReadExec,
+                lifetime: MemLifetime::Standard,
+                size: code.len() as u64,
+                align: 16,
+            }],
+            placement: Placement::Anywhere,
+        };
+        let mut alloc = self.memory.allocate(&request)?;
+        alloc.working_memory(0).copy_from_slice(code);
+        let addr = alloc.segment_addr(0);
+        std::mem::forget(alloc.finalize(Vec::new())?);
+        Ok(addr)
+    }
+
+    fn run_void(&self, f: ExecutorAddr, what: &str) -> Result<()> {
+        let tag = self.shared.conn.symbol(names::RUN_AS_VOID_FUNCTION)?;
+        self.shared.conn.call(tag, to_bytes(&f.0), what, true)?;
+        Ok(())
+    }
+}
+
+fn open_dylib(conn: &connection::Connection, path: &str) -> Result<u64> {
+    let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE)?;
+    let tag = conn.symbol(names::DYLIB_MANAGER_OPEN)?;
+    let what = if path.is_empty() {
+        "opening the executor process for lookups".to_string()
+    } else {
+        format!("loading {path}")
+    };
+    let result = conn.call(tag, to_bytes(&(dm, path.to_string(), 0u64)), &what, false)?;
+    match from_bytes::<SpsExpected<u64>>(&result) {
+        Ok(SpsExpected(Ok(handle))) => Ok(handle),
+        Ok(SpsExpected(Err(e))) => {
+            Err(Error::Other(format!("executor {}: {what}: {e}", conn.name)))
+        }
+        Err(e) => Err(Error::Other(format!(
+            "executor {}: {what}: malformed result: {e}",
+            conn.name
+        ))),
+    }
+}
+
+impl ExecutorControl for RemoteExecutor {
+    fn lookup(&self, name: &str) -> Option<HostSymbol> {
+        self.remote_lookup(name)
+    }
+
+    fn memory_manager(&self) -> &dyn MemoryManager {
+        &self.memory
+    }
+
+    fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>> {
+        Err(Error::Other(format!(
+            "executor {}: reading {len} bytes at {addr}: LLVM 19's protocol has no memory read",
+            self.shared.conn.name
+        )))
+    }
+
+    fn load_tls_image(&self, _image: &TlsImage<'_>, _static_tls: bool) -> Result<TlsModule> {
+        Err(Error::Other(format!(
+            "executor {}: thread-local storage is not supported out of process yet",
+            self.shared.conn.name
+        )))
+    }
+
+    fn unload_tls_image(&self, _module: &TlsModule) {}
+
+    fn load_library(&self, path: &str) -> Result<()> {
+        open_dylib(&self.shared.conn, path).map(|_| ())
+    }
+
+    fn make_stack_executable(&self) -> Result<()> {
+        Err(Error::Other(format!(
+            "executor {}: making the stack executable is not supported out of process",
+            self.shared.conn.name
+        )))
+    }
+
+    /// Through the executor's `uint64s` memory-write wrapper (ORC's
+    /// `writeUInt64s`); lantern-executor stores each aligned value with one
+    /// atomic write.
+    fn write_u64s(&self, writes: &[(ExecutorAddr, u64)]) -> Result<()> {
+        let tag = self.shared.conn.symbol(names::WRITE_UINT64S)?;
+        let writes: Vec<(u64, u64)> = writes.iter().map(|(a, v)| (a.0, *v)).collect();
+        let what = format!("writing {} pointer slots", writes.len());
+        self.shared
+            .conn
+            .call(tag, to_bytes(&writes), &what, false)?;
+        Ok(())
+    }
+
+    fn run_wrapper(&self, call: &WrapperCall) -> Result<()> {
+        let remote = self.shared.remote_call(call)?;
+        let what = format!("calling the wrapper at {}", call.function);
+        let result = self
+            .shared
+            .conn
+            .call(remote.fn_addr, remote.args.0, &what, true)?;
+        match from_bytes::<SpsError>(&result) {
+            Ok(SpsError(None)) => Ok(()),
+            Ok(SpsError(Some(e))) => Err(Error::Other(format!(
+                "executor {}: {what}: {e}",
+                self.shared.conn.name
+            ))),
+            Err(e) => Err(Error::Other(format!(
+                "executor {}: {what}: malformed result: {e}",
+                self.shared.conn.name
+            ))),
+        }
+    }
+
+    /// Registers the finalizers with the executor's `__cxa_atexit` (so they
+    /// run at its exit after the atexit handlers registered later, as
+    /// `_dl_fini` does; with an executor that unmaps JIT'd code first, runs
+    /// them after `main` instead), runs the initializers with run-as-void-function
+    /// (without `argc`, `argv`, `envp`: the protocol passes none), then
+    /// `main` with run-as-main (`argv` as given, `argv[0]` included).
+    fn run_main(
+        &self,
+        entry: ExecutorAddr,
+        initializers: &Initializers,
+        args: &[String],
+    ) -> Result<i32> {
+        let keeps_memory = self
+            .shared
+            .conn
+            .info
+            .symbol(names::LANTERN_EXECUTOR)
+            .is_some();
+        if keeps_memory && !initializers.fini.is_empty() {
+            let stub = self.finalizer_stub(&initializers.fini)?;
+            self.run_void(stub, "registering the finalizers")?;
+        }
+        for &f in initializers.preinit.iter().chain(&initializers.init) {
+            self.run_void(f, &format!("running the initializer at {f}"))?;
+        }
+        let tag = self.shared.conn.symbol(names::RUN_AS_MAIN)?;
+        let result = self.shared.conn.call(
+            tag,
+            to_bytes(&(entry.0, args.to_vec())),
+            "running main",
+            true,
+        )?;
+        let status: i64 = from_bytes(&result).map_err(|e| {
+            Error::Other(format!(
+                "executor {}: running main: malformed result: {e}",
+                self.shared.conn.name
+            ))
+        })?;
+        // An executor that unmaps JIT'd code before its exit handlers run
+        // (LLVM's) gets the finalizers now, after `main`: before the atexit
+        // handlers instead of after, but not into unmapped code.
+        if !keeps_memory {
+            for &f in &initializers.fini {
+                self.run_void(f, &format!("running the finalizer at {f}"))?;
+            }
+        }
+        Ok(status as i32)
+    }
+}

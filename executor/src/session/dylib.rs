@@ -1,0 +1,91 @@
+//! The dylib manager: open a library (or the process), look symbols up.
+
+use super::*;
+
+impl Session {
+    pub(super) fn dylib_open(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = (|| {
+            let (instance, path, mode): OpenArgs = decode(args, "dylib open")?;
+            Self::check_instance(instance, &DYLIB_MANAGER_INSTANCE, "dylib open")?;
+            if mode != 0 {
+                return Err(format!("dylib open: mode {mode:#x} is not supported"));
+            }
+            let c_path = if path.is_empty() {
+                None
+            } else {
+                Some(
+                    CString::new(path.clone())
+                        .map_err(|_| format!("dylib path {path:?} contains NUL"))?,
+                )
+            };
+            // SAFETY: dlopen with a NUL-terminated path (or null: the
+            // process itself); loading a library runs its constructors,
+            // which is what the controller asks for.
+            let handle = unsafe {
+                libc::dlopen(
+                    c_path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()),
+                    libc::RTLD_LAZY | libc::RTLD_GLOBAL,
+                )
+            };
+            if handle.is_null() {
+                // SAFETY: dlerror returns a thread-local string or null.
+                let why = unsafe {
+                    let e = libc::dlerror();
+                    if e.is_null() {
+                        "unknown error".to_string()
+                    } else {
+                        std::ffi::CStr::from_ptr(e).to_string_lossy().into_owned()
+                    }
+                };
+                return Err(format!("cannot open {path:?}: {why}"));
+            }
+            self.dylibs.insert(handle as u64);
+            Ok(handle as u64)
+        })();
+        Ok(to_bytes(&SpsExpected(r)))
+    }
+
+    pub(super) fn dylib_lookup(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = (|| {
+            let (instance, handle, set): LookupArgs = decode(args, "dylib lookup")?;
+            Self::check_instance(instance, &DYLIB_MANAGER_INSTANCE, "dylib lookup")?;
+            if !self.dylibs.contains(&handle) {
+                return Err(format!("dylib lookup: unknown handle {handle:#x}"));
+            }
+            let mut defs = Vec::with_capacity(set.len());
+            for (name, required) in set {
+                let addr = if let Some(a) = crate::runtime::lookup(&name) {
+                    a
+                } else if let Some(h) = LOOKUP_BUILTINS
+                    .iter()
+                    .find(|&&n| n == name)
+                    .and_then(|n| handler_table().into_iter().find(|(m, _)| m == n))
+                {
+                    addr_of(h.1)
+                } else {
+                    match CString::new(name.clone()) {
+                        // SAFETY: a handle from our dlopen and a
+                        // NUL-terminated name; dlsym only reads.
+                        Ok(c) if !name.is_empty() => unsafe {
+                            libc::dlsym(handle as *mut libc::c_void, c.as_ptr()) as u64
+                        },
+                        _ => 0,
+                    }
+                };
+                if addr == 0 && required {
+                    return Err(format!("Missing definition for {name}"));
+                }
+                if addr != 0 {
+                    self.looked_up.insert(addr);
+                }
+                defs.push(ExecutorSymbolDef {
+                    addr,
+                    flags: if addr != 0 { SYMBOL_FLAG_EXPORTED } else { 0 },
+                    target_flags: 0,
+                });
+            }
+            Ok(defs)
+        })();
+        Ok(to_bytes(&SpsExpected(r)))
+    }
+}

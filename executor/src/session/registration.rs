@@ -1,0 +1,68 @@
+//! Registration wrappers: eh-frame sections with the unwinder, debug objects with the GDB JIT interface.
+
+use super::*;
+
+impl Session {
+    pub(super) fn eh_frame_range(&self, args: &[u8], what: &str) -> Result<u64, String> {
+        let range: AddrRange = decode(args, what)?;
+        let len = range
+            .end
+            .checked_sub(range.start)
+            .filter(|&l| l >= 4)
+            .ok_or_else(|| format!("{what}: bad range {:#x}..{:#x}", range.start, range.end))?;
+        self.memory
+            .check(range.start, len, Access::Read)
+            .map_err(|e| format!("{what}: {e}"))?;
+        // SAFETY: the last four bytes of checked readable JIT memory.
+        let terminator = unsafe { std::ptr::read_unaligned((range.end - 4) as *const u32) };
+        if terminator != 0 {
+            return Err(format!(
+                "{what}: section at {:#x} has no zero terminator",
+                range.start
+            ));
+        }
+        Ok(range.start)
+    }
+
+    pub(super) fn register_eh_frame(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = self
+            .eh_frame_range(args, "eh-frame registration")
+            .and_then(|start| {
+                if !self.eh_frames.insert(start) {
+                    return Err(format!(
+                        "eh-frame section at {start:#x} is already registered"
+                    ));
+                }
+                eh_frame::register(start, true)
+            });
+        Ok(sps_error(r))
+    }
+
+    pub(super) fn deregister_eh_frame(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = self
+            .eh_frame_range(args, "eh-frame deregistration")
+            .and_then(|start| {
+                if !self.eh_frames.remove(&start) {
+                    return Err(format!("eh-frame section at {start:#x} is not registered"));
+                }
+                eh_frame::register(start, false)
+            });
+        Ok(sps_error(r))
+    }
+
+    pub(super) fn register_gdb(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = (|| {
+            let (range, notify): (AddrRange, bool) = decode(args, "GDB JIT registration")?;
+            let len = range
+                .end
+                .checked_sub(range.start)
+                .ok_or("GDB JIT registration: end before start")?;
+            self.memory
+                .check(range.start, len, Access::Read)
+                .map_err(|e| format!("GDB JIT registration: {e}"))?;
+            self.gdb.register(range.start, len, notify);
+            Ok(())
+        })();
+        Ok(sps_error(r))
+    }
+}

@@ -1,0 +1,63 @@
+//! Bootstrap symbol names: what an LLVM 19 executor lists in its setup
+//! message and what an LLVM 19 controller looks up there or with the dylib
+//! manager (`OrcRTBridge.cpp`, `SimpleRemoteEPCUtils.cpp`,
+//! `JITLoaderGDB.cpp`, `RegisterEHFrames.cpp`; checked against the setup
+//! message of Debian's `llvm-jitlink-executor` 19.1.7).
+
+/// `SimpleRemoteEPCDefaultBootstrapSymbolNames::ExecutorSessionObjectName`.
+pub const DISPATCH_CTX: &str = "__llvm_orc_SimpleRemoteEPC_dispatch_ctx";
+/// `SimpleRemoteEPCDefaultBootstrapSymbolNames::DispatchFnName`.
+pub const DISPATCH_FN: &str = "__llvm_orc_SimpleRemoteEPC_dispatch_fn";
+
+/// `rt::SimpleExecutorDylibManagerInstanceName`.
+pub const DYLIB_MANAGER_INSTANCE: &str = "__llvm_orc_SimpleExecutorDylibManager_Instance";
+/// `rt::SimpleExecutorDylibManagerOpenWrapperName`.
+pub const DYLIB_MANAGER_OPEN: &str = "__llvm_orc_SimpleExecutorDylibManager_open_wrapper";
+/// `rt::SimpleExecutorDylibManagerLookupWrapperName`.
+pub const DYLIB_MANAGER_LOOKUP: &str = "__llvm_orc_SimpleExecutorDylibManager_lookup_wrapper";
+
+/// `rt::SimpleExecutorMemoryManagerInstanceName`.
+pub const MEMORY_MANAGER_INSTANCE: &str = "__llvm_orc_SimpleExecutorMemoryManager_Instance";
+/// `rt::SimpleExecutorMemoryManagerReserveWrapperName`.
+pub const MEMORY_MANAGER_RESERVE: &str = "__llvm_orc_SimpleExecutorMemoryManager_reserve_wrapper";
+/// `rt::SimpleExecutorMemoryManagerFinalizeWrapperName`.
+pub const MEMORY_MANAGER_FINALIZE: &str = "__llvm_orc_SimpleExecutorMemoryManager_finalize_wrapper";
+/// `rt::SimpleExecutorMemoryManagerDeallocateWrapperName`.
+pub const MEMORY_MANAGER_DEALLOCATE: &str =
+    "__llvm_orc_SimpleExecutorMemoryManager_deallocate_wrapper";
+
+/// `rt::MemoryWriteUInt8sWrapperName`.
+pub const WRITE_UINT8S: &str = "__llvm_orc_bootstrap_mem_write_uint8s_wrapper";
+/// `rt::MemoryWriteUInt16sWrapperName`.
+pub const WRITE_UINT16S: &str = "__llvm_orc_bootstrap_mem_write_uint16s_wrapper";
+/// `rt::MemoryWriteUInt32sWrapperName`.
+pub const WRITE_UINT32S: &str = "__llvm_orc_bootstrap_mem_write_uint32s_wrapper";
+/// `rt::MemoryWriteUInt64sWrapperName`.
+pub const WRITE_UINT64S: &str = "__llvm_orc_bootstrap_mem_write_uint64s_wrapper";
+/// `rt::MemoryWriteBuffersWrapperName`.
+pub const WRITE_BUFFERS: &str = "__llvm_orc_bootstrap_mem_write_buffers_wrapper";
+
+/// `rt::RegisterEHFrameSectionWrapperName`.
+pub const REGISTER_EH_FRAME: &str = "llvm_orc_registerEHFrameSectionWrapper";
+/// `rt::DeregisterEHFrameSectionWrapperName`.
+pub const DEREGISTER_EH_FRAME: &str = "llvm_orc_deregisterEHFrameSectionWrapper";
+
+/// `rt::RunAsMainWrapperName`.
+pub const RUN_AS_MAIN: &str = "__llvm_orc_bootstrap_run_as_main_wrapper";
+/// `rt::RunAsVoidFunctionWrapperName`.
+pub const RUN_AS_VOID_FUNCTION: &str = "__llvm_orc_bootstrap_run_as_void_function_wrapper";
+/// `rt::RunAsIntFunctionWrapperName`.
+pub const RUN_AS_INT_FUNCTION: &str = "__llvm_orc_bootstrap_run_as_int_function_wrapper";
+
+/// `JITLoaderGDB.cpp`: registers a debug object as a wrapper call (what
+/// llvm-jitlink 19 calls after finalizing the object's memory). Found by a
+/// dylib-manager lookup in the executor process, not in the setup message.
+pub const REGISTER_JIT_LOADER_GDB_WRAPPER: &str = "llvm_orc_registerJITLoaderGDBWrapper";
+/// `JITLoaderGDB.cpp`: the same registration as an allocation action.
+pub const REGISTER_JIT_LOADER_GDB_ALLOC_ACTION: &str = "llvm_orc_registerJITLoaderGDBAllocAction";
+
+/// lantern-executor's own bootstrap symbol (not LLVM's): its presence tells
+/// a controller that JIT'd memory stays mapped until the executor has run
+/// its exit handlers (LLVM's executor frees it first), so finalizers and
+/// `atexit` handlers may live in JIT'd code.
+pub const LANTERN_EXECUTOR: &str = "__lantern_executor";

@@ -1,0 +1,236 @@
+//! `lantern run --oop`, `--executor PATH`, `--connect HOST:PORT`: the
+//! program runs in an executor process driven over LLVM 19's SimpleRemoteEPC
+//! protocol (core/src/executor/remote/). The controller links as usual;
+//! the plugins whose allocation actions call into this process (debugger
+//! registration, eh-frame registration, the crash handler's symbolizer,
+//! perf maps) are off: their work does not cross the wire yet
+//! (docs/out-of-process.md).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use lantern_core::executor::remote::{Auth, RemoteEhFrameRegistration};
+use lantern_core::executor::{ExecutorControl, RemoteExecutor};
+use lantern_core::executor_types::{ExecutorAddr, MemLifetime, MemProt};
+use lantern_core::link::{PassConfig, Plugin};
+use lantern_core::memory::{AllocAction, AllocRequest, Placement, SegmentRequest, WrapperCall};
+use lantern_orc_wire::names::REGISTER_JIT_LOADER_GDB_WRAPPER;
+use lantern_orc_wire::sps::to_bytes;
+use lantern_orc_wire::types::AddrRange;
+use lantern_plugins::debug_object::merge::{merge, MAX_MERGED_SECTIONS};
+use lantern_plugins::debug_object::{build_part, DebugPart};
+
+use crate::cli::{link_one, new_session, prepare, CommonArgs, Linked, Plugins};
+
+/// Where the program runs.
+pub(crate) enum Target {
+    /// A program started on a socketpair.
+    Spawn(PathBuf, Auth),
+    /// An executor listening on HOST:PORT.
+    Connect(String),
+}
+
+/// The target the flags ask for, if any.
+pub(crate) fn target(
+    oop: bool,
+    executor: Option<&Path>,
+    connect: Option<&str>,
+) -> Result<Option<Target>, String> {
+    if oop {
+        let exe = std::env::current_exe()
+            .map_err(|e| format!("--oop: finding lantern's own path: {e}"))?;
+        let path = exe.with_file_name("lantern-executor");
+        if !path.exists() {
+            return Err(format!(
+                "--oop: {} not found (build it: cargo build -p lantern-executor)",
+                path.display()
+            ));
+        }
+        return Ok(Some(Target::Spawn(path, Auth::Secret)));
+    }
+    if let Some(path) = executor {
+        return Ok(Some(Target::Spawn(path.to_path_buf(), Auth::PlainLlvm)));
+    }
+    Ok(connect.map(|a| Target::Connect(a.to_string())))
+}
+
+/// Links the files and runs `main` in the executor; returns main's status
+/// after the executor has exited (so its output is complete).
+pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Result<u8, String> {
+    let executor = match target {
+        Target::Spawn(path, auth) => RemoteExecutor::spawn(&path.display().to_string(), auth),
+        Target::Connect(addr) => {
+            let secret = std::env::var("LANTERN_EXECUTOR_SECRET").ok();
+            RemoteExecutor::connect(&addr, secret.as_deref())
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    let executor = Arc::new(executor);
+    let eh_frame = RemoteEhFrameRegistration::new(&executor).map_err(|e| e.to_string())?;
+    let dynamic: Arc<dyn ExecutorControl> = executor.clone();
+    let debugger_support = !common.no_debugger_support;
+    let prepared = prepare(
+        common,
+        dynamic.as_ref(),
+        std::slice::from_ref(&common.entry),
+        debugger_support,
+    )?;
+    let mut session = new_session(dynamic, prepared.options.clone(), &Plugins::default());
+    session.add_plugin(Arc::new(eh_frame));
+    if debugger_support {
+        let register = executor
+            .lookup(REGISTER_JIT_LOADER_GDB_WRAPPER)
+            .ok_or_else(|| {
+                format!(
+                    "the executor has no {REGISTER_JIT_LOADER_GDB_WRAPPER} for debugger support \
+                     (--no-debugger-support runs without)"
+                )
+            })?;
+        session.add_plugin(Arc::new(RemoteDebugObjects {
+            register: register.addr,
+            pending: Arc::default(),
+        }));
+    }
+    let mut units = Vec::with_capacity(prepared.units.len());
+    for unit in prepared.units.iter().cloned() {
+        units.push(link_one(&session, unit)?);
+    }
+    let linked = Linked {
+        session: Arc::new(session),
+        units,
+        lazy: None,
+    };
+    let entry = linked.lookup(&common.entry).ok_or_else(|| {
+        format!(
+            "entry point `{}` is not defined by the linked objects",
+            common.entry
+        )
+    })?;
+    // The debug objects waiting are registered, merged, before code runs.
+    linked.session.prepare_to_run().map_err(|e| e.to_string())?;
+    let status = match linked
+        .session
+        .executor()
+        .run_main(entry, &linked.initializers(), argv)
+    {
+        Ok(status) => status,
+        // The program ended the executor itself: `exit(N)` from inside
+        // main, or a fatal signal. Lantern ends the same way, as the native
+        // program would.
+        Err(e) => match executor.exit_status() {
+            Some(status) => {
+                use std::os::unix::process::ExitStatusExt;
+                if let Some(code) = status.code() {
+                    return Ok(code as u8);
+                }
+                let signal = status.signal().unwrap_or(libc::SIGKILL);
+                eprintln!("lantern: the program in the executor was killed by signal {signal}");
+                // SAFETY: restoring the default action and raising the
+                // signal the program died of ends this process the same way.
+                unsafe {
+                    libc::signal(signal, libc::SIG_DFL);
+                    libc::raise(signal);
+                }
+                return Err(e.to_string());
+            }
+            None => return Err(e.to_string()),
+        },
+    };
+    // The units stay mapped until the executor exits: its exit handlers
+    // may still call into them.
+    std::mem::forget(linked);
+    executor.hang_up();
+    Ok(status as u8)
+}
+
+/// Each unit's debug object (plugins/src/debug_object), built in the
+/// controller after its link; before the program runs, the objects waiting
+/// are merged (as the in-process batched registration does: debuggers read
+/// one object much faster than many), copied into read-only executor memory
+/// and registered there by a finalize action calling the executor's
+/// `llvm_orc_registerJITLoaderGDBWrapper((start, end), true)`, what
+/// llvm-jitlink does per object. The memory stays for the session.
+struct RemoteDebugObjects {
+    register: ExecutorAddr,
+    pending: Arc<Mutex<Vec<DebugPart>>>,
+}
+
+/// Room left in a merged object for the sections a merge adds itself.
+const SECTION_BUDGET: usize = MAX_MERGED_SECTIONS - 64;
+
+impl RemoteDebugObjects {
+    fn register(&self, executor: &dyn ExecutorControl, bytes: &[u8]) -> lantern_core::Result<()> {
+        let request = AllocRequest {
+            segments: vec![SegmentRequest {
+                prot: MemProt::Read,
+                lifetime: MemLifetime::Standard,
+                size: bytes.len() as u64,
+                align: 16,
+            }],
+            placement: Placement::Anywhere,
+        };
+        let mut alloc = executor.memory_manager().allocate(&request)?;
+        alloc.working_memory(0).copy_from_slice(bytes);
+        let start = alloc.segment_addr(0).0;
+        let range = AddrRange {
+            start,
+            end: start + bytes.len() as u64,
+        };
+        let action = AllocAction {
+            finalize: Some(WrapperCall {
+                function: self.register,
+                arg: to_bytes(&(range, true)),
+            }),
+            dealloc: None,
+        };
+        std::mem::forget(alloc.finalize(vec![action])?);
+        Ok(())
+    }
+}
+
+impl Plugin for RemoteDebugObjects {
+    fn name(&self) -> &str {
+        "remote-debug-objects"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        let pending = Arc::clone(&self.pending);
+        config.deferred.push(Box::new(move |graph, _executor| {
+            let part = build_part(graph)?;
+            pending.lock().unwrap_or_else(|e| e.into_inner()).push(part);
+            Ok(())
+        }));
+    }
+
+    fn before_run(&self, executor: &dyn ExecutorControl) -> lantern_core::Result<()> {
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        // Batches a merged object can hold; a part whose DWARF cannot move
+        // goes alone.
+        let mut batches: Vec<Vec<DebugPart>> = Vec::new();
+        let mut used = usize::MAX;
+        for part in pending {
+            let sections = part.allocated_sections();
+            if part.sites.is_none() {
+                batches.push(vec![part]);
+                used = usize::MAX;
+                continue;
+            }
+            if used.saturating_add(sections) > SECTION_BUDGET {
+                batches.push(Vec::new());
+                used = 0;
+            }
+            used += sections;
+            batches.last_mut().expect("pushed above").push(part);
+        }
+        for batch in batches {
+            let bytes = match batch.as_slice() {
+                [one] => one.object.to_vec(),
+                parts => merge(&parts.iter().collect::<Vec<_>>()).map_err(|e| {
+                    lantern_core::Error::Other(format!("merging debug objects: {e}"))
+                })?,
+            };
+            self.register(executor, &bytes)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,660 @@
+//! `lantern run` out of process: the program linked by Lantern runs in
+//! lantern-executor (`--oop`, on a socketpair, proving a secret), in LLVM
+//! 19's llvm-jitlink-executor (`--executor PATH`), or in an executor
+//! listening on the loopback (`--connect`); stdout and exit status must
+//! match the natively linked program's. Faults end with the program's own
+//! status or an error naming what was being done.
+
+mod support;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::*;
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+const LLVM_EXECUTOR: &str = "/usr/lib/llvm-19/bin/llvm-jitlink-executor";
+
+/// lantern-executor, beside the lantern binary (built here if this test
+/// binary was built alone, `cargo test -p lantern --test oop`).
+fn executor() -> PathBuf {
+    let path = lantern().with_file_name("lantern-executor");
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        check(Command::new(cargo).args(["build", "-p", "lantern-executor"]))
+            .expect("building lantern-executor");
+    }
+    path
+}
+
+/// Compiles a test program's sources (`-g -O1 -pthread`) and links the
+/// native oracle. Returns the objects and the binary.
+fn build(dir: &Path, name: &str, compiler: &str, ext: &str) -> (Vec<PathBuf>, PathBuf) {
+    let src_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
+    let out = scratch(&format!("oop-{name}"));
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    sources.sort();
+    let objects: Vec<PathBuf> = sources
+        .iter()
+        .map(|src| {
+            let obj = out.join(src.file_stem().unwrap()).with_extension("o");
+            check(
+                Command::new(compiler)
+                    .args(["-c", "-g", "-O1", "-pthread"])
+                    .arg(src)
+                    .arg("-o")
+                    .arg(&obj),
+            )
+            .unwrap();
+            obj
+        })
+        .collect();
+    let native = out.join("native");
+    check(
+        Command::new(compiler)
+            .arg("-pthread")
+            .args(&objects)
+            .arg("-lm")
+            .arg("-o")
+            .arg(&native),
+    )
+    .unwrap();
+    (objects, native)
+}
+
+fn run_lantern(how: &[&str], objects: &[PathBuf]) -> Outcome {
+    run_with_timeout(
+        Command::new(lantern())
+            .arg("run")
+            .args(how)
+            .arg("-lm")
+            .args(objects),
+        TIMEOUT,
+    )
+    .unwrap()
+}
+
+/// Runs each program natively and under `lantern run HOW`; returns the
+/// differences.
+fn compare(how: &[&str], dir: &str, names: &[&str], compiler: &str, ext: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for name in names {
+        let (objects, native) = build(Path::new(dir), name, compiler, ext);
+        let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
+        let ours = run_lantern(how, &objects);
+        if (&ours.stdout, &ours.status) != (&oracle.stdout, &oracle.status) {
+            failures.push(format!(
+                "{name} under `lantern run {}`: {} vs native {}; stderr: {}",
+                how.join(" "),
+                ours.status,
+                oracle.status,
+                ours.stderr.lines().take(4).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+    }
+    failures
+}
+
+/// C programs of tests/programs that run out of process like natively.
+/// Not here: decimal_float (libgcc's decimal floating point uses TLS, not
+/// served out of process yet), nested_functions (an executable stack),
+/// archive_semantics, common_symbols and static_archive (special link lines).
+const C_PROGRAMS: &[&str] = &[
+    "abort_after_flush",
+    "alloca_vla",
+    "argv_handling",
+    "bytecode_vm",
+    "comdat_groups",
+    "ctors_dtors",
+    "data_relocations",
+    "env_errno",
+    "exit_from_nested_call",
+    "floating_point",
+    "function_pointers",
+    "hash_table",
+    "large_bss",
+    "main_returns_3",
+    "malloc_strings",
+    "many_functions",
+    "multi_object",
+    "pthreads_counter",
+    "segv_recovery",
+    "setjmp_longjmp",
+    "signal_handlers",
+    "static_locals",
+    "stdio_basics",
+    "struct_passing",
+    "varargs",
+    "visibility",
+    "weak_symbols",
+];
+
+/// The same with llvm-jitlink-executor, less what it lacks: `atexit`
+/// (abort_after_flush, ctors_dtors, exit_from_nested_call: it lives in
+/// libc_nonshared.a, which lantern-executor stands in for) and a `main` on
+/// the main thread (signal_handlers: its `main` runs on a dispatch thread,
+/// where process-directed signals may miss it).
+const C_PROGRAMS_LLVM_EXECUTOR: &[&str] = &[
+    "alloca_vla",
+    "argv_handling",
+    "bytecode_vm",
+    "data_relocations",
+    "floating_point",
+    "function_pointers",
+    "hash_table",
+    "main_returns_3",
+    "many_functions",
+    "multi_object",
+    "pthreads_counter",
+    "setjmp_longjmp",
+    "static_locals",
+    "struct_passing",
+    "varargs",
+];
+
+/// C++ programs: exceptions across objects and threads (eh-frames
+/// registered in the executor), static constructors and destructors,
+/// iostreams.
+const CXX_PROGRAMS: &[&str] = &[
+    "ctor_exceptions",
+    "exceptions_across_objects",
+    "exceptions_threads",
+    "iostream_format",
+    "library_exceptions",
+    "static_objects",
+    "std_threads",
+    "virtual_inheritance",
+];
+
+#[test]
+fn c_programs_in_lantern_executor() {
+    if !have_gcc() {
+        return;
+    }
+    let exe = executor();
+    assert!(exe.exists());
+    let failures = compare(&["--oop"], "tests/programs", C_PROGRAMS, "gcc", "c");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn c_programs_in_llvm_jitlink_executor() {
+    if !have_gcc()
+        || !(Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)"))
+    {
+        return;
+    }
+    let failures = compare(
+        &["--executor", LLVM_EXECUTOR],
+        "tests/programs",
+        C_PROGRAMS_LLVM_EXECUTOR,
+        "gcc",
+        "c",
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn cxx_programs_in_both_executors() {
+    if !have(&[(&["g++"], "g++")]) {
+        return;
+    }
+    executor();
+    let mut failures = compare(&["--oop"], "tests/cxx-programs", CXX_PROGRAMS, "g++", "cpp");
+    if Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)") {
+        // static_objects registers atexit handlers: not in LLVM's executor.
+        let names: Vec<&str> = CXX_PROGRAMS
+            .iter()
+            .copied()
+            .filter(|n| *n != "static_objects")
+            .collect();
+        failures.extend(compare(
+            &["--executor", LLVM_EXECUTOR],
+            "tests/cxx-programs",
+            &names,
+            "g++",
+            "cpp",
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_executor_killed_during_main_ends_lantern_the_same_way() {
+    if !have_gcc() {
+        return;
+    }
+    executor();
+    let dir = scratch("oop-killed");
+    let obj = compile_c(
+        &dir,
+        "killed",
+        "#include <signal.h>\n#include <stdio.h>\nint main(void) { puts(\"before\"); fflush(stdout); raise(SIGKILL); puts(\"after\"); return 0; }\n",
+        &["-g"],
+    );
+    let out = run_with_timeout(
+        Command::new(lantern()).args(["run", "--oop"]).arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(out.stdout, "before\n");
+    assert_eq!(out.status, "signal 9", "{}", out.stderr);
+    assert!(out.stderr.contains("killed by signal 9"), "{}", out.stderr);
+}
+
+#[test]
+fn executor_failures_name_what_was_being_done() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("oop-failures");
+    let obj = compile_c(&dir, "m", "int main(void) { return 0; }\n", &[]);
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--executor", "/nonexistent/executor"],
+            "/nonexistent/executor: starting it",
+        ),
+        (
+            &["--executor", "/bin/true"],
+            "waiting for its setup message: it closed the connection",
+        ),
+        (&["--connect", "127.0.0.1:1"], "127.0.0.1:1: connecting"),
+    ];
+    for (how, expected) in cases {
+        let out = run_with_timeout(
+            Command::new(lantern()).arg("run").args(how).arg(&obj),
+            TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(out.status, "exit 1", "{how:?}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{how:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn a_listening_executor_serves_only_the_controller_with_the_secret() {
+    if !have_gcc() {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-tcp");
+    let obj = compile_c(
+        &dir,
+        "hello",
+        "#include <stdio.h>\nint main(int argc, char **argv) { printf(\"hello %s %d\\n\", argv[0], argc); return 5; }\n",
+        &["-g"],
+    );
+    let secret = "f00dfeedf00dfeedf00dfeedf00dfeed";
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    std::fs::set_permissions(
+        &secret_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let listen = |dir: &Path| {
+        let mut child = Command::new(&exe)
+            .arg("listen=:0")
+            .arg(format!("secret-file={}", secret_file.display()))
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("lantern-executor: listening on ")
+            .unwrap()
+            .to_string();
+        assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+        (child, addr, stderr)
+    };
+    // With the secret: the program runs there (its stdout is the executor's).
+    let (child, addr, _stderr) = listen(&dir);
+    let out = run_with_timeout(
+        Command::new(lantern())
+            .env("LANTERN_EXECUTOR_SECRET", secret)
+            .args(["run", "--connect", &addr, "--argv0", "prog"])
+            .arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(out.status, "exit 5", "{}", out.stderr);
+    let executor_out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&executor_out.stdout),
+        "hello prog 1\n"
+    );
+    // Without it: refused before anything runs, and the controller says so.
+    let (child, addr, mut stderr) = listen(&dir);
+    let out = run_with_timeout(
+        Command::new(lantern())
+            .env_remove("LANTERN_EXECUTOR_SECRET")
+            .args(["run", "--connect", &addr])
+            .arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(out.status, "exit 1");
+    assert!(
+        out.stderr.contains("waiting for its setup message"),
+        "{}",
+        out.stderr
+    );
+    let executor_out = child.wait_with_output().unwrap();
+    assert!(executor_out.stdout.is_empty());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(rest.contains("connection refused"), "{rest}");
+}
+
+/// The executor killed (SIGKILL) while idle between links, and during a
+/// link's finalize: the next call fails at once with an error naming the
+/// call and how the executor ended; nothing hangs.
+#[test]
+fn a_killed_executor_fails_the_next_call_with_the_cause() {
+    use lantern_core::executor::remote::Auth;
+    use lantern_core::executor::{ExecutorControl, RemoteExecutor};
+    use lantern_core::session::{LinkUnit, Session, SessionOptions};
+    use std::sync::Arc;
+    if !have_gcc() {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-kill9");
+    let obj = compile_c(&dir, "f", "int f(int x) { return x + 1; }\n", &["-g"]);
+    let kill = |remote: &RemoteExecutor| {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(remote.pid().unwrap() as i32, libc::SIGKILL) };
+    };
+    // Idle: killed after connecting; the link's first call fails.
+    let remote = Arc::new(RemoteExecutor::spawn(exe.to_str().unwrap(), Auth::Secret).unwrap());
+    kill(&remote);
+    let session = Session::new(remote.clone(), SessionOptions::default());
+    let mut unit = LinkUnit::default();
+    unit.add_bytes("f.o", std::fs::read(&obj).unwrap());
+    let err = session.link(unit).unwrap_err().to_string();
+    assert!(err.contains("was killed by signal 9"), "{err}");
+    // Calls after that fail at once, naming the closed connection.
+    let err = remote.load_library("libm.so.6").unwrap_err().to_string();
+    assert!(
+        err.contains("loading libm.so.6") && err.contains("connection is closed"),
+        "{err}"
+    );
+    // During a link: the executor dies between reserve and finalize.
+    let remote = Arc::new(RemoteExecutor::spawn(exe.to_str().unwrap(), Auth::Secret).unwrap());
+    let request = lantern_core::memory::AllocRequest {
+        segments: vec![lantern_core::memory::SegmentRequest {
+            prot: lantern_core::executor_types::MemProt::ReadExec,
+            lifetime: lantern_core::executor_types::MemLifetime::Standard,
+            size: 16,
+            align: 16,
+        }],
+        placement: lantern_core::memory::Placement::Anywhere,
+    };
+    let alloc = remote.memory_manager().allocate(&request).unwrap();
+    kill(&remote);
+    let err = alloc.finalize(Vec::new()).unwrap_err().to_string();
+    assert!(err.contains("finalizing the allocation at 0x"), "{err}");
+    assert!(err.contains("was killed by signal 9"), "{err}");
+}
+
+/// gdb runs lantern-executor; `lantern run --connect` links a program whose
+/// debug object Lantern copies into the executor and registers there: the
+/// session shows what gdb shows for the native program.
+#[test]
+fn gdb_in_the_executor_sees_lanterns_debug_objects() {
+    if !have_gcc() || !have(&[(&["gdb"], "gdb")]) {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-gdb");
+    let source = "#include <stdio.h>\nint counter = 41;\nint bump(int by) {\n  int local = counter + by;\n  counter = local;\n  return local;\n}\nint main(void) { printf(\"%d\\n\", bump(1)); return 0; }\n";
+    let obj = compile_c(&dir, "dbg", source, &["-g", "-O0"]);
+    let native = dir.join("dbg-native");
+    link_native(&[&obj], &native).unwrap();
+    let script = dir.join("session.gdb");
+    std::fs::write(
+        &script,
+        "set breakpoint pending on\nbreak bump\nrun\nbt 2\nprint by\nprint counter\nnext\nnext\nprint local\ncontinue\n",
+    )
+    .unwrap();
+    let secret = "0123456789abcdef0123456789abcdef";
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    std::fs::set_permissions(
+        &secret_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let gdb = |args: &[&std::ffi::OsStr]| {
+        Command::new("gdb")
+            .args(["-q", "-batch", "-nx", "-x"])
+            .arg(&script)
+            .arg("--args")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let prefix = format!("{}/", dir.display());
+    let seen = |out: &str| -> Vec<String> {
+        out.replace(&prefix, "")
+            .lines()
+            .filter_map(|l| {
+                if let Some(i) = l.find("Breakpoint 1, ") {
+                    return Some(l[i..].to_string());
+                }
+                if l.starts_with('$') || l.starts_with("#0 ") {
+                    return Some(l.to_string());
+                }
+                l.strip_prefix("#1  ")
+                    .map(|r| format!("#1 {}", r.split_once(" in ").map_or(r, |(_, f)| f)))
+            })
+            .collect()
+    };
+    let native_session = gdb(&[native.as_os_str()]).wait_with_output().unwrap();
+    let expected = seen(&String::from_utf8_lossy(&native_session.stdout));
+    assert_eq!(expected.len(), 6, "{expected:?}");
+    let secret_arg = format!("secret-file={}", secret_file.display());
+    let mut session = gdb(&[
+        exe.as_os_str(),
+        std::ffi::OsStr::new("listen=:0"),
+        std::ffi::OsStr::new(&secret_arg),
+    ]);
+    let stderr = session.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(addr) = line.strip_prefix("lantern-executor: listening on ") {
+                let _ = tx.send(addr.to_string());
+            }
+        }
+    });
+    let addr = rx.recv_timeout(TIMEOUT).expect("the executor listens");
+    let controller = run_with_timeout(
+        Command::new(lantern())
+            .env("LANTERN_EXECUTOR_SECRET", secret)
+            .args(["run", "--connect", &addr])
+            .arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    let out = session.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(seen(&text), expected, "gdb on the executor:\n{text}");
+    assert_eq!(controller.status, "exit 0", "{}", controller.stderr);
+}
+
+/// Executors that answer with garbage: an oversized header, a truncated
+/// message, a setup message that does not decode, a Result to a call
+/// nobody made. The controller reports each, naming the step.
+#[test]
+fn malformed_executor_messages_are_errors() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("oop-garbage");
+    let obj = compile_c(&dir, "m", "int main(void) { return 0; }\n", &[]);
+    // Each fake executor writes its bytes (printf escapes) to the
+    // descriptor it is given and exits. (One that stops sending without
+    // exiting is a timeout: 60 s, `CALL_TIMEOUT`.)
+    let cases = [
+        // size 2^64-1, opcode Setup
+        (
+            "oversized",
+            r"\377\377\377\377\377\377\377\377\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            "exceeds the limit",
+        ),
+        // size 64, then 8 payload bytes and the end
+        (
+            "truncated",
+            r"\100\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1\2\3\4\5\6\7\10",
+            "truncated payload",
+        ),
+        // a Setup of 8 bytes: a string length of 2^64-1
+        (
+            "bad setup",
+            r"\50\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\377\377\377\377\377\377\377\377",
+            "reading its setup message",
+        ),
+        // a Result (opcode 2) first
+        (
+            "result first",
+            r"\40\0\0\0\0\0\0\0\2\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            "got Result instead",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let fake = dir.join(name.replace(' ', "-"));
+        std::fs::write(
+            &fake,
+            format!("#!/bin/sh\nfd=${{1#filedescs=}}; fd=${{fd%,*}}\nprintf '{bytes}' >&$fd\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let out = run_with_timeout(
+            Command::new(lantern())
+                .args(["run", "--executor"])
+                .arg(&fake)
+                .arg(&obj),
+            TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(out.status, "exit 1", "{name}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{name}: {}", out.stderr);
+    }
+}
+
+/// lldb-19 attached (`-p`) to a listening lantern-executor before `lantern
+/// run --connect` links and runs: the pending breakpoint binds when
+/// Lantern's debug object is registered in the executor.
+#[test]
+fn lldb_attached_to_the_executor_sees_lanterns_debug_objects() {
+    if !have_gcc() || !have(&[(&["lldb-19"], "lldb-19")]) {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-lldb");
+    let source = "#include <stdio.h>\nint counter = 41;\nint bump(int by) {\n  int local = counter + by;\n  counter = local;\n  return local;\n}\nint main(void) { printf(\"%d\\n\", bump(1)); return 0; }\n";
+    let obj = compile_c(&dir, "dbg", source, &["-g", "-O0"]);
+    let secret = "0123456789abcdef0123456789abcdef";
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    std::fs::set_permissions(
+        &secret_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let mut executor = Command::new(&exe)
+        .arg("listen=:0")
+        .arg(format!("secret-file={}", secret_file.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(executor.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("lantern-executor: listening on ")
+        .unwrap()
+        .to_string();
+    let pid = executor.id();
+    let lldb = Command::new("lldb-19")
+        .args([
+            "-b",
+            "-o",
+            "settings set plugin.jit-loader.gdb.enable on",
+            "-o",
+            "breakpoint set -n bump",
+        ])
+        .args(["-o", &format!("process attach -p {pid}")])
+        .args([
+            "-o",
+            "continue",
+            "-o",
+            "bt 2",
+            "-o",
+            "frame variable by",
+            "-o",
+            "target variable counter",
+        ])
+        .args(["-o", "process detach"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("TracerPid:") && l.split_whitespace().nth(1) != Some("0"))
+    {
+        assert!(start.elapsed() < TIMEOUT, "lldb never attached");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let controller = run_with_timeout(
+        Command::new(lantern())
+            .env("LANTERN_EXECUTOR_SECRET", secret)
+            .args(["run", "--connect", &addr])
+            .arg(&obj),
+        TIMEOUT,
+    )
+    .unwrap();
+    let out = lldb.wait_with_output().unwrap();
+    let _ = executor.kill();
+    let _ = executor.wait();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "stop reason = breakpoint 1.1",
+        "`bump(by=1) at dbg.c:4",
+        "`main at dbg.c:8",
+        "(int) by = 1",
+        "(int) counter = 41",
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing:\n{text}\ncontroller: {}",
+            controller.stderr
+        );
+    }
+    assert_eq!(controller.status, "exit 0", "{}", controller.stderr);
+}
