@@ -32,13 +32,12 @@ use super::{
 use crate::error::{Error, Result};
 use crate::graph::{ExecutorAddr, MemLifetime, MemProt};
 
-/// Bytes in each zone of a slab.
 /// Zone bytes of the largest slabs: the first slab's zones are
-/// [`FIRST_ZONE`] bytes, each next slab's twice the last, up to this (a small
+/// `FIRST_ZONE` bytes, each next slab's twice the last, up to this (a small
 /// program reserves 12 MiB, not 384, under a tight `RLIMIT_AS`).
 pub const ZONE: u64 = 128 << 20;
 /// Zone bytes of the first slab.
-const FIRST_ZONE: u64 = 4 << 20;
+pub const FIRST_ZONE: u64 = 4 << 20;
 /// Segments larger than this go to the per-page manager.
 const LARGEST_PACKED: u64 = ZONE / 4;
 /// Bytes at the start of each zone that stay resident when free (at most
