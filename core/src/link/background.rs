@@ -8,10 +8,8 @@
 //! report may wait for it). Jobs run one at a time, in the order they
 //! were submitted; [`IDLE_EXIT`] after the last one the thread ends, so a
 //! debugger attaching later finds the program's threads only. Links made
-//! while a tracer (gdb, lldb-server) is attached run the passes a debugger
-//! waits for at once instead ([`traced`]), so breakpoints bind before the
-//! code runs; only the crash report's tables still come here
-//! ([`Waiter::CrashReport`]).
+//! while a tracer (gdb, lldb-server) is attached run their deferred passes at
+//! once instead ([`traced`]), so breakpoints bind before the code runs.
 //!
 //! [`wait_idle`] waits for the jobs submitted so far (embedders, tools, the
 //! debugger's arrival); [`wait_idle_in_signal_handler`] does the same from a
@@ -26,17 +24,6 @@ use std::time::{Duration, Instant};
 
 /// A job for the worker.
 pub type Job = Box<dyn FnOnce() + Send>;
-
-/// Who waits for a job: a debugger that attaches waits for the jobs that
-/// bring it debug objects ([`wait_for_debugger_jobs`]), not for the crash
-/// report's tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Waiter {
-    /// The job registers debug objects (and may do more).
-    Debugger,
-    /// Only a crash report needs the job's work ([`wait_idle_in_signal_handler`]).
-    CrashReport,
-}
 
 /// The debug information (NoAlloc bytes) from which a unit's deferred passes
 /// go to the worker: below it they cost a millisecond or two, less than
@@ -70,8 +57,6 @@ static QUEUE: Mutex<Queue> = Mutex::new(Queue {
 static CHANGED: Condvar = Condvar::new();
 /// Jobs queued or running.
 static PENDING: AtomicUsize = AtomicUsize::new(0);
-/// Of those, the jobs a debugger waits for.
-static DEBUGGER_PENDING: AtomicUsize = AtomicUsize::new(0);
 /// The worker's thread id, 0 until it runs.
 static WORKER_TID: AtomicI32 = AtomicI32::new(0);
 /// Whether a tracer is attached, as read at `TRACED_AT` (monotonic
@@ -84,17 +69,7 @@ fn lock() -> MutexGuard<'static, Queue> {
 }
 
 /// Queues `job` for the worker, starting the worker on first use.
-pub fn submit(waiter: Waiter, job: Job) {
-    let job: Job = match waiter {
-        Waiter::CrashReport => job,
-        Waiter::Debugger => {
-            DEBUGGER_PENDING.fetch_add(1, Ordering::SeqCst);
-            Box::new(move || {
-                job();
-                DEBUGGER_PENDING.fetch_sub(1, Ordering::SeqCst);
-            })
-        }
-    };
+pub fn submit(job: Job) {
     PENDING.fetch_add(1, Ordering::SeqCst);
     let mut queue = lock();
     queue.jobs.push_back(job);
@@ -133,27 +108,12 @@ pub fn pending() -> usize {
     PENDING.load(Ordering::SeqCst)
 }
 
-/// Jobs a debugger waits for ([`Waiter::Debugger`]), queued or running now.
-pub fn pending_for_debugger() -> usize {
-    DEBUGGER_PENDING.load(Ordering::SeqCst)
-}
-
 /// Waits until every job submitted so far has run, or `timeout` passes;
 /// true when idle.
 pub fn wait_idle(timeout: Option<Duration>) -> bool {
-    wait_until(timeout, pending)
-}
-
-/// Waits until the jobs a debugger waits for have run (jobs run in order:
-/// those queued before them too).
-pub fn wait_for_debugger_jobs() {
-    wait_until(None, pending_for_debugger);
-}
-
-fn wait_until(timeout: Option<Duration>, left: fn() -> usize) -> bool {
     let deadline = timeout.map(|t| Instant::now() + t);
     let mut queue = lock();
-    while left() > 0 {
+    while pending() > 0 {
         let wait = match deadline {
             Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                 Some(left) => left,
@@ -384,13 +344,10 @@ mod tests {
         let order = Arc::new(Mutex::new(Vec::new()));
         for i in 0..5 {
             let order = order.clone();
-            submit(
-                Waiter::Debugger,
-                Box::new(move || {
-                    std::thread::sleep(Duration::from_millis(5));
-                    order.lock().unwrap().push(i);
-                }),
-            );
+            submit(Box::new(move || {
+                std::thread::sleep(Duration::from_millis(5));
+                order.lock().unwrap().push(i);
+            }));
         }
         assert!(wait_idle(Some(Duration::from_secs(10))));
         assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4]);
@@ -403,13 +360,10 @@ mod tests {
         let ran = Arc::new(AtomicBool::new(false));
         {
             let (gate, ran) = (gate.clone(), ran.clone());
-            submit(
-                Waiter::Debugger,
-                Box::new(move || {
-                    let _g = gate.lock().unwrap();
-                    ran.store(true, Ordering::SeqCst);
-                }),
-            );
+            submit(Box::new(move || {
+                let _g = gate.lock().unwrap();
+                ran.store(true, Ordering::SeqCst);
+            }));
         }
         let start = Instant::now();
         assert!(!wait_idle_in_signal_handler(Duration::from_secs(20)));

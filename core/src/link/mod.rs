@@ -64,12 +64,6 @@ pub struct PassConfig {
     /// a deferred pass that must be undone adds its dealloc action earlier
     /// (`post_fixup`) and copes with running after it.
     pub deferred: Vec<DeferredPass>,
-    /// After the deferred passes, on the same graph: work that nothing
-    /// interactive waits for (a crash report's full symbol tables). Where
-    /// the session allows background work they run on the [`background`]
-    /// worker even while a debugger is attached, which the deferred passes
-    /// (the debugger's own objects) must not wait for.
-    pub background: Vec<DeferredPass>,
     /// A pass before the deferred ones reads `noalloc_outputs`: relocate
     /// DWARF in the pipeline even when the deferred passes run later.
     pub debug_info_in_pipeline: bool,
@@ -135,7 +129,6 @@ pub struct Linked {
 #[derive(Default)]
 pub struct Deferred {
     passes: Vec<DeferredPass>,
-    background: Vec<DeferredPass>,
     /// The layout, when DWARF is still to be relocated.
     plan: Option<layout::Plan>,
 }
@@ -143,33 +136,18 @@ pub struct Deferred {
 impl Deferred {
     /// Nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.passes.is_empty() && self.background.is_empty()
+        self.passes.is_empty()
     }
 
     /// Relocates the DWARF if the pipeline did not, then runs the passes in
-    /// order, background ones last; stops at the first failure.
-    pub fn run(mut self, graph: &mut LinkGraph, executor: &dyn ExecutorControl) -> Result<()> {
-        self.run_interactive(graph, executor)?;
-        for pass in self.background {
-            pass(graph, executor)?;
-        }
-        Ok(())
-    }
-
-    /// Relocates the DWARF if the pipeline did not and runs the passes a
-    /// debugger waits for ([`PassConfig::deferred`]); what is left are the
-    /// [`PassConfig::background`] passes.
-    pub fn run_interactive(
-        &mut self,
-        graph: &mut LinkGraph,
-        executor: &dyn ExecutorControl,
-    ) -> Result<()> {
-        if let Some(plan) = self.plan.take() {
+    /// order; stops at the first failure.
+    pub fn run(self, graph: &mut LinkGraph, executor: &dyn ExecutorControl) -> Result<()> {
+        if let Some(plan) = &self.plan {
             crate::elf::materialize_relocations(graph)?;
-            let context = fixups::FixupContext::for_debug_info(graph, &plan);
-            graph.noalloc_outputs = fixups::fix_up_noalloc(graph, &plan, &context)?;
+            let context = fixups::FixupContext::for_debug_info(graph, plan);
+            graph.noalloc_outputs = fixups::fix_up_noalloc(graph, plan, &context)?;
         }
-        for pass in std::mem::take(&mut self.passes) {
+        for pass in self.passes {
             pass(graph, executor)?;
         }
         Ok(())
@@ -301,10 +279,8 @@ pub fn run_pipeline(
         layout,
         initializers,
         deferred: Deferred {
-            plan: (relocate_later && !(config.deferred.is_empty() && config.background.is_empty()))
-                .then_some(plan),
+            plan: (relocate_later && !config.deferred.is_empty()).then_some(plan),
             passes: config.deferred,
-            background: config.background,
         },
     })
 }

@@ -249,9 +249,8 @@ impl Session {
     /// since some units were linked, their deferred work is waited for first,
     /// so that the debugger knows every unit before its code runs.
     pub fn prepare_to_run(&self) -> Result<()> {
-        if self.options.background && background::pending_for_debugger() > 0 && background::traced()
-        {
-            background::wait_for_debugger_jobs();
+        if self.options.background && background::pending() > 0 && background::traced() {
+            background::wait_idle(None);
         }
         for plugin in &self.plugins {
             plugin.before_run(self.executor.as_ref())?;
@@ -367,11 +366,14 @@ impl Session {
         for plugin in &self.plugins {
             plugin.modify_pass_config(&mut config);
         }
-        // Under a debugger, the passes it waits for run before the link
-        // returns; the rest still go to the background worker.
-        let background_allowed =
-            self.options.background && noalloc_bytes(&graph) >= background::WORTH_IT;
-        let in_background = background_allowed && !background::traced();
+        // Under a debugger, every pass runs before the link returns: a
+        // worker thread alive at the first stop would change what the
+        // session prints (`Thread 1 "lantern" hit Breakpoint 1`, `[New
+        // Thread ...]`) depending on timing, and users' scripted sessions
+        // compare that output.
+        let in_background = self.options.background
+            && noalloc_bytes(&graph) >= background::WORTH_IT
+            && !background::traced();
         let mut linked = run_pipeline(
             &mut graph,
             self.executor.as_ref(),
@@ -383,12 +385,7 @@ impl Session {
         let mut deferred = std::mem::take(&mut linked.deferred);
         if !in_background && !deferred.is_empty() {
             let result = timings.record("deferred passes", || {
-                deferred.run_interactive(&mut graph, self.executor.as_ref())?;
-                if background_allowed {
-                    Ok(())
-                } else {
-                    std::mem::take(&mut deferred).run(&mut graph, self.executor.as_ref())
-                }
+                std::mem::take(&mut deferred).run(&mut graph, self.executor.as_ref())
             });
             if let Err(e) = result {
                 // The dealloc actions undo what the passes registered.
@@ -458,14 +455,7 @@ impl Session {
         }
         drop(dylib);
         let alive = Arc::new(AtomicBool::new(true));
-        if background_allowed && !deferred.is_empty() {
-            // Traced, the debugger's passes ran above: what is left is for
-            // crash reports only.
-            let waiter = if in_background {
-                background::Waiter::Debugger
-            } else {
-                background::Waiter::CrashReport
-            };
+        if in_background && !deferred.is_empty() {
             log::info!(
                 "reading the debug information of {} in the background",
                 graph
@@ -477,22 +467,19 @@ impl Session {
             );
             let executor = self.executor.clone();
             let still_alive = alive.clone();
-            background::submit(
-                waiter,
-                Box::new(move || {
-                    // A unit removed before its turn needs nothing more.
-                    if !still_alive.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    if let Err(e) = deferred.run(&mut graph, executor.as_ref()) {
-                        let files: Vec<&str> = graph.files.iter().map(|f| &*f.name).collect();
-                        log::warn!(
+            background::submit(Box::new(move || {
+                // A unit removed before its turn needs nothing more.
+                if !still_alive.load(Ordering::SeqCst) {
+                    return;
+                }
+                if let Err(e) = deferred.run(&mut graph, executor.as_ref()) {
+                    let files: Vec<&str> = graph.files.iter().map(|f| &*f.name).collect();
+                    log::warn!(
                         "debug information of {} is not available to debuggers and crash reports: {e}",
                         files.join(", ")
                     );
-                    }
-                }),
-            );
+                }
+            }));
         }
         Ok(LinkedUnit {
             alloc: linked.alloc,

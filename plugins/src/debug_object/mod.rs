@@ -476,7 +476,7 @@ impl Plugin for DebugObjectPlugin {
             // unit: the last job in the queue registers what is waiting.
             if this.registration == Registration::Batched
                 && background::on_worker()
-                && background::pending_for_debugger() <= 1
+                && background::pending() <= 1
             {
                 executor.run_wrapper(&flush_call())?;
             }

@@ -275,7 +275,7 @@ impl Plugin for Symbolizer {
                 .insert(Arc::new(UnitTable::quick(graph, key)));
             Ok(())
         }));
-        config.background.push(Box::new(move |graph, _executor| {
+        config.deferred.push(Box::new(move |graph, _executor| {
             let full = Arc::new(UnitTable::full(graph, key));
             let mut units = UNITS.lock().unwrap_or_else(|e| e.into_inner());
             if units.by_key.contains_key(&key) {
