@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -295,23 +294,24 @@ fn tcp_loopback_with_the_port_the_executor_reports() {
 #[test]
 fn an_explicit_address_is_needed_to_listen_beyond_the_loopback() {
     // `listen=:PORT` is the loopback; any other interface must be named.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Port 0: the kernel picks a free one (a port probed free here could be
+    // taken by a test running in parallel before the executor binds it).
     let mut exec = Command::new(executor())
         .env("LANTERN_EXECUTOR_ALLOW_LLVM_PROTOCOL", "1")
-        .arg(format!("listen=:{port}"))
+        .arg("listen=:0")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut stderr = std::io::BufReader::new(exec.stderr.take().unwrap());
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
-    assert_eq!(
-        line.trim(),
-        format!("lantern-executor: listening on 127.0.0.1:{port}")
+    let port = line
+        .trim()
+        .strip_prefix("lantern-executor: listening on 127.0.0.1:")
+        .unwrap_or_else(|| panic!("not on the loopback: {line:?}"));
+    assert!(
+        port.parse::<u16>().is_ok_and(|p| p != 0),
+        "no port: {line:?}"
     );
     let _ = exec.kill();
     let _ = exec.wait();
@@ -429,24 +429,23 @@ fn gdb_in_the_executor_stops_in_jit_code_like_native() {
             .collect()
     };
     let (native_out, _) = wait_with_deadline(gdb(&[native.as_os_str()]), Duration::from_secs(60));
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("listen=:{port}");
-    let mut session = gdb(&[executor().as_os_str(), std::ffi::OsStr::new(&listen)]);
+    // Port 0: the executor reports the port the kernel gave it.
+    let mut session = gdb(&[executor().as_os_str(), std::ffi::OsStr::new("listen=:0")]);
     // The executor (gdb's inferior) says on stderr when it listens.
     let stderr = session.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
-            if line.starts_with("lantern-executor: listening on") {
-                let _ = tx.send(());
+            if let Some(port) = line
+                .strip_prefix("lantern-executor: listening on 127.0.0.1:")
+                .and_then(|p| p.trim().parse::<u16>().ok())
+            {
+                let _ = tx.send(port);
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(60))
+    let port = rx
+        .recv_timeout(Duration::from_secs(60))
         .expect("the executor never listened");
     let mut controller = Command::new(LLVM_JITLINK)
         .arg(format!("-oop-executor-connect=127.0.0.1:{port}"))
