@@ -101,7 +101,7 @@ impl RedirectableSymbols {
         let stub_block = frames::add_block(
             &mut graph,
             file,
-            ".lantern.stubs",
+            super::STUBS_SECTION,
             MemProt::ReadExec,
             stubs,
             16,
@@ -139,7 +139,7 @@ impl RedirectableSymbols {
                 addend: -4,
             });
         }
-        frames::add_eh_frame(&mut graph, file, stub_block);
+        frames::add_eh_frame(&mut graph, file, &[stub_block]);
         let unit = self.session.link_graph(graph)?;
         log::debug!(
             "stubs of {} symbols linked: {:?}",

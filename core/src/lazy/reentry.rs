@@ -1,17 +1,22 @@
 //! The executor side of lazy reexports: `__lantern_reentry`, which every
 //! lazy entry's trampoline calls, and the resolver it calls.
 //!
-//! A trampoline is `call *__lantern_reentry_ptr(%rip)`, so on entry the
-//! stack holds the trampoline's return address (which identifies the
-//! entry) above the caller's. `__lantern_reentry` saves every register an
-//! argument can be in (SysV: rdi, rsi, rdx, rcx, r8, r9, rax for the vector
-//! count of a varargs call, r10 for a static chain, r11, xmm0–7), calls the
-//! resolver on a 16-byte-aligned stack with the trampoline's address,
-//! overwrites the trampoline's return address with the implementation the
-//! resolver returns, restores the registers and `ret`s into the
-//! implementation: the stack is then exactly as the caller left it, so the
-//! implementation returns straight to the caller and no trampoline frame is
-//! left behind. ORC's runtime re-entry works the same way.
+//! A trampoline is `call hop; jmp *%r11`, and the hop (one per trampoline
+//! unit) `jmp *__lantern_reentry_ptr(%rip)`, so on entry the stack holds
+//! the trampoline's return address (which identifies the entry) above the
+//! caller's. `__lantern_reentry` saves every register an argument can be in
+//! (SysV: rdi, rsi, rdx, rcx, r8, r9, rax for the vector count of a varargs
+//! call, r10 for a static chain, xmm0–7), calls the resolver on a
+//! 16-byte-aligned stack with the trampoline's return address, puts the
+//! implementation the resolver returns in r11 (a scratch register, which a
+//! PLT entry may clobber too), restores the others and returns into the
+//! trampoline, which jumps to the implementation: the stack is then exactly
+//! as the caller left it, so the implementation returns straight to the
+//! caller and no trampoline frame is left behind. ORC's runtime re-entry
+//! works the same way, except that it returns into the implementation
+//! itself; returning into the trampoline lets gdb's `step` run the link at
+//! full speed and stop at the implementation's first line (docs/lazy.md,
+//! "Debugging").
 //!
 //! CFI (`.cfi_*`, in the binary's `.eh_frame`) describes the frame, so
 //! unwinders, gdb, lldb and crash reports walk from the resolver through
@@ -57,7 +62,9 @@ std::arch::global_asm!(
     "    mov [rsp + 192], r11",
     "    mov rdi, [rbp + 8]",
     "    call {resolve}",
-    "    mov [rbp + 8], rax",
+    // The implementation, for the trampoline's `jmp *%r11` (r11 is a
+    // scratch register in the SysV ABI, as a PLT entry may clobber it).
+    "    mov r11, rax",
     "    movdqa xmm0, [rsp + 0]",
     "    movdqa xmm1, [rsp + 16]",
     "    movdqa xmm2, [rsp + 32]",
@@ -74,12 +81,12 @@ std::arch::global_asm!(
     "    mov r9, [rsp + 168]",
     "    mov rax, [rsp + 176]",
     "    mov r10, [rsp + 184]",
-    "    mov r11, [rsp + 192]",
     "    mov rsp, rbp",
     ".cfi_def_cfa_register rsp",
     "    pop rbp",
     ".cfi_def_cfa_offset 8",
-    // Into the implementation, with the caller's stack and arguments.
+    // Back into the trampoline, which jumps to the implementation with the
+    // caller's stack and arguments.
     "    ret",
     ".cfi_endproc",
     ".size __lantern_reentry, . - __lantern_reentry",

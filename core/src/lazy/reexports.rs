@@ -25,10 +25,10 @@ use crate::session::{LinkUnit, LinkedUnit, Session};
 /// The name the trampolines call (`__lantern_reentry`, in the executor).
 pub const REENTRY_SYMBOL: &str = "__lantern_reentry";
 
-/// Bytes per trampoline: `call *disp32(%rip)` (6) and two `int3`.
+/// Bytes per trampoline: `call rel32` to the hop (5) and `jmp *%r11` (3).
 const TRAMPOLINE_SIZE: u64 = 8;
 /// A trampoline's return address is this far into it.
-const CALL_SIZE: u64 = 6;
+const CALL_SIZE: u64 = 5;
 
 /// A lazy link that failed during a first call.
 #[derive(Debug, Clone)]
@@ -269,16 +269,32 @@ impl LazyReexports {
         reexports: &[(String, String)],
     ) -> Result<(LinkedUnit, Vec<ExecutorAddr>)> {
         let (mut graph, file) = frames::new_graph("<lantern lazy trampolines>");
+        // Per entry: `call hop` (the return address names the entry), then
+        // `jmp *%r11`: `__lantern_reentry` returns the implementation in r11.
         let mut code = Vec::with_capacity(reexports.len() * TRAMPOLINE_SIZE as usize);
         for _ in reexports {
-            code.extend_from_slice(&[0xff, 0x15, 0, 0, 0, 0, 0xcc, 0xcc]);
+            code.extend_from_slice(&[0xe8, 0, 0, 0, 0, 0x41, 0xff, 0xe3]);
         }
         let code = frames::add_block(
             &mut graph,
             file,
-            ".lantern.trampolines",
+            super::TRAMPOLINES_SECTION,
             MemProt::ReadExec,
             code,
+            16,
+        );
+        // The hop: `jmp *ptr(%rip)` to `__lantern_reentry`. It has no name
+        // and is not in the debug object's `.plt`, so gdb's `step`, on
+        // reaching it, takes it for a call into code without debug
+        // information and runs to its return address in the trampoline at
+        // full speed (the link included), then steps on through `jmp
+        // *%r11` into the implementation.
+        let hop = frames::add_block(
+            &mut graph,
+            file,
+            super::REENTRY_HOP_SECTION,
+            MemProt::ReadExec,
+            vec![0xff, 0x25, 0, 0, 0, 0, 0xcc, 0xcc],
             16,
         );
         let pointer = frames::add_block(
@@ -304,6 +320,13 @@ impl LazyReexports {
             addend: 0,
         });
         let pointer_sym = graph.add_anonymous_symbol(pointer, 0, 8, false);
+        graph.block_mut(hop).edges.push(Edge {
+            offset: 2,
+            kind: EdgeKind::Delta32,
+            target: pointer_sym,
+            addend: -4,
+        });
+        let hop_sym = graph.add_anonymous_symbol(hop, 0, 8, true);
         for (i, (entry, _)) in reexports.iter().enumerate() {
             let at = i as u64 * TRAMPOLINE_SIZE;
             frames::name_code(
@@ -314,13 +337,13 @@ impl LazyReexports {
                 &format!("{REENTRY_SYMBOL}.{entry}"),
             );
             graph.block_mut(code).edges.push(Edge {
-                offset: at + 2,
+                offset: at + 1,
                 kind: EdgeKind::Delta32,
-                target: pointer_sym,
+                target: hop_sym,
                 addend: -4,
             });
         }
-        frames::add_eh_frame(&mut graph, file, code);
+        frames::add_eh_frame(&mut graph, file, &[code, hop]);
         let unit = self.session().link_graph(graph)?;
         let addrs = reexports
             .iter()

@@ -102,7 +102,7 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         sections.push(OutSection {
             // Named as GNU ld names the output section it joins (`.text`
             // for `.text.unlikely` and `.text._Z...`, `.bss` for commons).
-            name: output_section(&section.name).name.to_string(),
+            name: debug_section_name(&section.name),
             sh_type: elf_writer::SHT_NOBITS,
             flags,
             addr: start,
@@ -222,6 +222,18 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         object: elf_writer::write(&sections, &locals).into_boxed_slice(),
         sites: dwarf_sites(graph, &dwarf_index),
     })
+}
+
+/// The name a section of the unit has in its debug object: as GNU ld
+/// names the output section it joins (`.text` for `.text.unlikely`), and
+/// `.plt` for Lantern's stubs and lazy trampolines, so that gdb's `step`
+/// goes through them into the callee as it goes through a PLT entry
+/// (docs/lazy.md, "Debugging").
+fn debug_section_name(name: &str) -> String {
+    if lantern_core::lazy::is_step_through_section(name) {
+        return ".plt".into();
+    }
+    output_section(name).name.to_string()
 }
 
 /// The largest data section whose bytes the debug object carries; larger
