@@ -1,8 +1,11 @@
 //! gdb and lldb on a lazily linked function, against the native binary:
 //! a breakpoint by name stops at its first call with the native frames
 //! (no trampoline frame is left once the call went through), `next` and
-//! `finish` behave the same; inside the first call's link, the frames
-//! through the trampoline are named, never `??`.
+//! `finish` behave the same; `step` at a call enters the callee through
+//! its stub, at the first call (through the re-entry trampoline, the link
+//! running meanwhile) and later (stub -> implementation), as `step`
+//! through a PLT does natively (gdb); inside the first call's link, the
+//! frames through the trampoline are named, never `??`.
 
 mod support;
 
@@ -15,7 +18,13 @@ use support::*;
 const TIMEOUT: Duration = Duration::from_secs(180);
 
 fn build(out: &Path) -> (Vec<PathBuf>, PathBuf) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lazy-programs/debug");
+    build_program("debug", out)
+}
+
+fn build_program(program: &str, out: &Path) -> (Vec<PathBuf>, PathBuf) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/lazy-programs")
+        .join(program);
     let objects: Vec<PathBuf> = ["main", "work"]
         .iter()
         .map(|name| {
@@ -214,4 +223,90 @@ fn lldb_break_on_lazy_function() {
         "{native_text}"
     );
     assert_eq!(got, expected, "lldb differs from native:\n{jit_text}");
+}
+
+/// What a gdb session of `step`s shows about the program: stops, source
+/// lines, frames of `work` and `main` (addresses, directories and host
+/// frames left out)
+/// and returned values.
+fn gdb_step_lines(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let words: Vec<&str> = line
+            .split_whitespace()
+            .filter(|w| !w.starts_with("0x") && *w != "in")
+            .map(|w| w.rsplit('/').next().unwrap_or(w))
+            .collect();
+        let normal = words.join(" ");
+        let source_line = line
+            .split_once('\t')
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let frame =
+            normal.starts_with('#') && (normal.contains(" work (") || normal.contains(" main ("));
+        if source_line
+            || frame
+            || normal.starts_with("work (")
+            || normal.starts_with("main (")
+            || normal.starts_with("Breakpoint 1,")
+            || normal.starts_with("Run till exit")
+            || normal.starts_with("Value returned")
+        {
+            lines.push(normal);
+        }
+    }
+    lines
+}
+
+#[test]
+fn gdb_step_through_stub_and_trampoline() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let out = scratch("lazy-gdb-step");
+    let (objects, native) = build_program("step", &out);
+    // Line 5 makes the first call (stub -> trampoline -> link ->
+    // implementation), line 6 the second (stub -> implementation).
+    let script = out.join("t.gdb");
+    std::fs::write(
+        &script,
+        "set pagination off\nset breakpoint pending on\nbreak main.c:5\nrun\n\
+         step\nbt\nfinish\nnext\nstep\nbt\nfinish\n",
+    )
+    .unwrap();
+    let gdb = |args: &[&std::ffi::OsStr]| {
+        session(
+            Command::new("gdb")
+                .args(["-batch", "-nx", "-x"])
+                .arg(&script)
+                .arg("--args")
+                .args(args),
+        )
+    };
+    let native_session = gdb(&[native.as_os_str()]);
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        lantern().into_os_string().leak(),
+        "run".as_ref(),
+        "--lazy".as_ref(),
+    ];
+    args.extend(objects.iter().map(|o| o.as_os_str()));
+    let jit_session = gdb(&args);
+    let expected = gdb_step_lines(&native_session);
+    for line in [
+        "work (x=3) at work.c:3",
+        "#1 main () at main.c:5",
+        "Value returned is $1 = 7",
+        "work (x=7) at work.c:3",
+        "#1 main () at main.c:6",
+        "Value returned is $2 = 15",
+    ] {
+        assert!(
+            expected.iter().any(|l| l == line),
+            "native session lacks {line:?}:\n{native_session}"
+        );
+    }
+    assert_eq!(
+        gdb_step_lines(&jit_session),
+        expected,
+        "gdb under run --lazy differs from native:\n{jit_session}\n--- native:\n{native_session}"
+    );
 }

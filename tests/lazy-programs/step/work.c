@@ -1,0 +1,5 @@
+int work(int x)
+{
+    int y = x * 2;
+    return y + 1;
+}
