@@ -310,3 +310,57 @@ fn gdb_step_through_stub_and_trampoline() {
         "gdb under run --lazy differs from native:\n{jit_session}\n--- native:\n{native_session}"
     );
 }
+
+#[test]
+fn lldb_step_through_stub() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let out = scratch("lazy-lldb-step");
+    let (objects, native) = build_program("step", &out);
+    // Line 6 makes the second call of `work`: through its stub, to the
+    // implementation the first call linked. (lldb-19 steps over a first
+    // call: docs/lazy.md, "Debugging".)
+    let script = out.join("t.lldb");
+    std::fs::write(
+        &script,
+        "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set -f main.c -l 6\nrun\n\
+         step\nbt 2\nfinish\n",
+    )
+    .unwrap();
+    let lldb = |cmd: &mut Command| {
+        let text = session(cmd);
+        let mut lines: Vec<String> = frames(&text);
+        lines.dedup();
+        lines.extend(
+            text.lines()
+                .filter(|l| l.starts_with("Return value"))
+                .map(String::from),
+        );
+        (lines, text)
+    };
+    let (expected, native_text) = lldb(
+        Command::new("lldb-19")
+            .args(["-b", "-s"])
+            .arg(&script)
+            .arg("--")
+            .arg(&native),
+    );
+    let (got, jit_text) = lldb(
+        Command::new("lldb-19")
+            .args(["-b", "-s"])
+            .arg(&script)
+            .arg("--")
+            .arg(lantern())
+            .args(["run", "--lazy"])
+            .args(&objects),
+    );
+    assert!(
+        expected.iter().any(|l| l.contains("work(x=7) at work.c:3"))
+            && expected
+                .iter()
+                .any(|l| l.contains("Return value: (int) $0 = 15")),
+        "{native_text}"
+    );
+    assert_eq!(got, expected, "lldb differs from native:\n{jit_text}");
+}

@@ -18,16 +18,14 @@ pub use reexports::{ErrorHandler, LazyLinkError, LazyReexports, REENTRY_SYMBOL};
 
 /// The section of the redirectable symbols' stubs (`jmp *slot(%rip)`).
 pub const STUBS_SECTION: &str = ".lantern.stubs";
+/// Room the stub unit reserves (24 bytes a stub, never read or written) at
+/// which its debug object places a `.rela.plt`: lldb finds that table by
+/// its address (docs/lazy.md, "Debugging").
+pub const STUB_RELOCS_SECTION: &str = ".lantern.stub_relocs";
+/// Bytes per stub: `jmp *disp32(%rip)` (6) and two `int3`.
+pub const STUB_SIZE: u64 = redirect::STUB_SIZE;
 /// The section of the lazy entries' re-entry trampolines.
 pub const TRAMPOLINES_SECTION: &str = ".lantern.trampolines";
 /// The section of the one unnamed `jmp` from the trampolines to
 /// `__lantern_reentry`.
 pub const REENTRY_HOP_SECTION: &str = ".lantern.reentry_hop";
-
-/// Whether a section holds linker-made code that a debugger should step
-/// through as it steps through a PLT: debug objects name these sections
-/// `.plt`, which gdb's `step` single-steps through (its
-/// `in_solib_dynsym_resolve_code`) until it reaches the callee.
-pub fn is_step_through_section(name: &str) -> bool {
-    name == STUBS_SECTION || name == TRAMPOLINES_SECTION
-}

@@ -20,7 +20,7 @@ use crate::graph::{Edge, ExecutorAddr, MemProt};
 use crate::session::{ExportedSymbol, LinkedUnit, Session};
 
 /// Bytes per stub: `jmp *disp32(%rip)` (6) and two `int3`.
-const STUB_SIZE: u64 = 8;
+pub(super) const STUB_SIZE: u64 = 8;
 
 /// Where a redirectable symbol lives and where it points now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +112,16 @@ impl RedirectableSymbols {
             ".lantern.slots",
             MemProt::ReadWrite,
             slots,
+            8,
+        );
+        // Room for the `.rela.plt` of the debug object (an address range no
+        // other section has; the bytes are never used).
+        frames::add_block(
+            &mut graph,
+            file,
+            super::STUB_RELOCS_SECTION,
+            MemProt::Read,
+            vec![0; symbols.len() * 24],
             8,
         );
         for (i, (name, _)) in symbols.iter().enumerate() {

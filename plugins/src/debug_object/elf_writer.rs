@@ -10,6 +10,7 @@ use object::write::StringId;
 use object::Endianness;
 
 /// One section of the output object.
+#[derive(Default)]
 pub struct OutSection<'a> {
     pub name: String,
     pub sh_type: u32,
@@ -19,6 +20,11 @@ pub struct OutSection<'a> {
     pub size: u64,
     pub align: u64,
     pub data: &'a [u8],
+    /// `sh_link`: the index (in the sections passed to [`write`]) of the
+    /// section this one refers to.
+    pub link: Option<usize>,
+    pub info: u32,
+    pub entsize: u64,
 }
 
 impl<'a> OutSection<'a> {
@@ -32,6 +38,7 @@ impl<'a> OutSection<'a> {
             size: data.len() as u64,
             align: 1,
             data,
+            ..Default::default()
         }
     }
 }
@@ -53,6 +60,10 @@ pub const STB_GLOBAL: u8 = elf::STB_GLOBAL.0;
 pub const STB_WEAK: u8 = elf::STB_WEAK.0;
 pub const STT_OBJECT: u8 = elf::STT_OBJECT.0;
 pub const STT_FUNC: u8 = elf::STT_FUNC.0;
+pub const SHT_RELA: u32 = elf::SHT_RELA.0;
+pub const SHT_DYNSYM: u32 = elf::SHT_DYNSYM.0;
+pub const SHT_STRTAB: u32 = elf::SHT_STRTAB.0;
+pub const SHT_DYNAMIC: u32 = elf::SHT_DYNAMIC.0;
 
 /// Writes an x86-64 relocatable object with the given sections and symbols
 /// (locals must come first in `symbols`).
@@ -156,10 +167,10 @@ pub fn write(sections: &[OutSection<'_>], symbols: &[OutSymbol]) -> Vec<u8> {
             sh_addr: s.addr,
             sh_offset: offset,
             sh_size: size,
-            sh_link: 0,
-            sh_info: 0,
+            sh_link: s.link.map_or(0, |l| placed[l].1 .0),
+            sh_info: s.info,
             sh_addralign: s.align.max(1),
-            sh_entsize: 0,
+            sh_entsize: s.entsize,
         });
     }
     writer.write_symtab_section_header(num_local);

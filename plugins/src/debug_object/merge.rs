@@ -115,6 +115,8 @@ struct Parsed<'a> {
     /// no moving: each object's header entry describes its own strings.
     dwarf: Vec<(usize, &'a str, &'a [u8])>,
     symbols: Vec<OutSymbol>,
+    /// A unit of stubs' PLT tables, and its `.plt` (a position in `allocated`).
+    plt_tables: Option<(usize, super::PltTableBytes<'a>)>,
 }
 
 fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
@@ -127,7 +129,9 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
         eh_frame: None,
         dwarf: Vec::new(),
         symbols: Vec::new(),
+        plt_tables: None,
     };
+    let mut tables: HashMap<&str, (u64, &[u8])> = HashMap::new();
     // ELF index -> position in `allocated`, for symbols.
     let mut allocated_at = HashMap::new();
     for (index, section) in sections.iter().enumerate().skip(1) {
@@ -154,13 +158,45 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, String> {
                     } else {
                         section.data(endian, bytes).map_err(err)?
                     },
+                    entsize: section.sh_entsize(endian),
+                    ..Default::default()
                 },
             ));
+        } else if matches!(name, ".rela.plt" | ".dynsym" | ".dynstr" | ".dynamic") {
+            tables.insert(
+                name,
+                (
+                    section.sh_addr(endian),
+                    section.data(endian, bytes).map_err(err)?,
+                ),
+            );
         } else if lantern_core::elf::is_debug_section(name) {
             parsed
                 .dwarf
                 .push((index, name, section.data(endian, bytes).map_err(err)?));
         }
+    }
+    let plt = parsed
+        .allocated
+        .iter()
+        .position(|(_, s)| s.name == ".plt" && s.entsize == lantern_core::lazy::STUB_SIZE);
+    if let (Some(plt), Some(rela), Some(dynsym), Some(dynstr), Some(dynamic)) = (
+        plt,
+        tables.get(".rela.plt"),
+        tables.get(".dynsym"),
+        tables.get(".dynstr"),
+        tables.get(".dynamic"),
+    ) {
+        parsed.plt_tables = Some((
+            plt,
+            super::PltTableBytes {
+                rela_addr: rela.0,
+                rela: rela.1,
+                dynsym: dynsym.1,
+                dynstr: dynstr.1,
+                dynamic: dynamic.1,
+            },
+        ));
     }
     let symbols = sections.symbols(endian, bytes, SHT_SYMTAB).map_err(err)?;
     for symbol in symbols.iter().skip(1) {
@@ -200,6 +236,19 @@ pub fn merge(parts: &[&DebugPart]) -> Result<Vec<u8>, String> {
             name: s.name.clone(),
             ..*s
         }));
+    }
+
+    // lldb reads PLT tables against the first `.plt`: the first unit of
+    // stubs keeps its tables if its `.plt` is that one (a batch rarely has
+    // two units of stubs; the second's stubs step over in lldb).
+    let first_plt = sections.iter().position(|s| s.name == ".plt");
+    let plt_tables = parsed
+        .iter()
+        .zip(&section_base)
+        .find_map(|(part, &base)| part.plt_tables.map(|(plt, t)| (base + plt, t)))
+        .filter(|&(plt, _)| Some(plt) == first_plt);
+    if let Some((plt, tables)) = plt_tables {
+        super::push_plt_tables(&mut sections, plt, tables);
     }
 
     // DWARF: each name's contributions side by side, in part order.

@@ -73,7 +73,10 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         // The GOT holds addresses that only the unit's own stubs and loads
         // read: no symbol or DWARF points into it, and debuggers pay per
         // section (lldb most: a unit per function has a GOT each).
-        if section.name == crate::eh_frame::EH_FRAME || section.name == GOT_SECTION {
+        if section.name == crate::eh_frame::EH_FRAME
+            || section.name == GOT_SECTION
+            || section.name == lantern_core::lazy::STUB_RELOCS_SECTION
+        {
             continue;
         }
         let start = live
@@ -109,6 +112,7 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
             size: end - start,
             align,
             data: &[],
+            ..Default::default()
         });
     }
     let (mut sections, moved) = coalesce(sections, &standard);
@@ -134,7 +138,13 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
             size: bytes.len() as u64,
             align: 8,
             data: bytes,
+            ..Default::default()
         });
+    }
+    // lldb's view of the stubs as PLT entries (see `PltTables`).
+    let plt_tables = PltTables::of(graph, &section_index, &sections);
+    if let Some(tables) = &plt_tables {
+        tables.add_to(&mut sections);
     }
     // Thread-local variables located through the TLS image's symbols.
     let tls_dwarf = tls_locations::rewrite(graph);
@@ -188,6 +198,9 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         if symbol.scope == Scope::Local && name.starts_with(".L") {
             continue;
         }
+        if plt_tables.is_some() && name.starts_with("__lantern_stub.") {
+            continue;
+        }
         let Some(&index) = section_index.get(&graph.block(block).section) else {
             continue;
         };
@@ -224,14 +237,199 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     })
 }
 
+/// The tables that make lldb take a unit's stubs for PLT entries: lldb-19
+/// steps through a PLT entry to the code symbols named as the entry's
+/// `eSymbolTypeTrampoline` symbol, which `ObjectFileELF` synthesizes only
+/// from a `.dynamic` whose `DT_JMPREL` lies in a `.rela.plt` of
+/// `R_X86_64_JUMP_SLOT` relocations (naming `.dynsym` entries) and from
+/// the first `.plt` (entry `i` at `i * sh_entsize`). gdb skips undefined
+/// dynamic symbols valued 0 and makes no `@plt` symbols for an `ET_REL`
+/// object: `break f` gets no location in a stub.
+struct PltTables {
+    /// The `.plt` section (the stubs) among the debug object's sections.
+    plt: usize,
+    /// Where the unit reserved room for `.rela.plt`.
+    rela_addr: u64,
+    rela: Vec<u8>,
+    dynsym: Vec<u8>,
+    dynstr: Vec<u8>,
+    dynamic: Vec<u8>,
+}
+
+impl PltTables {
+    fn of(
+        graph: &LinkGraph,
+        section_index: &HashMap<SectionId, usize>,
+        sections: &[OutSection<'_>],
+    ) -> Option<PltTables> {
+        use lantern_core::lazy::{STUBS_SECTION, STUB_RELOCS_SECTION, STUB_SIZE};
+        let mut stubs_section = None;
+        let mut rela_addr = None;
+        for id in graph.section_ids() {
+            let section = graph.section(id);
+            if section.name == STUBS_SECTION {
+                stubs_section = Some(id);
+            } else if section.name == STUB_RELOCS_SECTION {
+                rela_addr = section.blocks.first().map(|&b| graph.block(b).addr.0);
+            }
+        }
+        let (stubs_section, rela_addr) = (stubs_section?, rela_addr?);
+        let plt = *section_index.get(&stubs_section)?;
+        let mut stubs: Vec<(u64, &str)> = graph
+            .symbol_ids()
+            .filter_map(|id| {
+                let symbol = graph.symbol(id);
+                let SymbolDef::Defined { block, .. } = symbol.def else {
+                    return None;
+                };
+                if graph.block(block).section != stubs_section {
+                    return None;
+                }
+                let name = symbol.name.as_deref()?.strip_prefix("__lantern_stub.")?;
+                Some((graph.symbol_addr(id)?, name))
+            })
+            .collect();
+        stubs.sort_unstable();
+        // Entry `i` must be the stub at `i * STUB_SIZE`, the section nothing else.
+        let section = &sections[plt];
+        let laid_out = stubs
+            .iter()
+            .enumerate()
+            .all(|(i, &(addr, _))| addr == section.addr + i as u64 * STUB_SIZE)
+            && section.size == stubs.len() as u64 * STUB_SIZE;
+        if stubs.is_empty() || !laid_out {
+            return None;
+        }
+        let mut dynstr = vec![0u8];
+        let mut dynsym = vec![0u8; 24];
+        let mut rela = Vec::with_capacity(stubs.len() * 24);
+        for (i, &(_, name)) in stubs.iter().enumerate() {
+            // Elf64_Sym: an undefined global function, value 0.
+            dynsym.extend_from_slice(&(dynstr.len() as u32).to_le_bytes());
+            dynsym.push((elf_writer::STB_GLOBAL << 4) | elf_writer::STT_FUNC);
+            dynsym.extend_from_slice(&[0; 19]);
+            dynstr.extend_from_slice(name.as_bytes());
+            dynstr.push(0);
+            // Elf64_Rela: R_X86_64_JUMP_SLOT against symbol i + 1.
+            rela.extend_from_slice(&0u64.to_le_bytes());
+            let info = ((i as u64 + 1) << 32) | u64::from(object::elf::R_X86_64_JUMP_SLOT.0);
+            rela.extend_from_slice(&info.to_le_bytes());
+            rela.extend_from_slice(&0u64.to_le_bytes());
+        }
+        let mut dynamic = Vec::with_capacity(64);
+        for (tag, value) in [
+            (object::elf::DT_JMPREL, rela_addr),
+            (object::elf::DT_PLTREL, object::elf::DT_RELA.0 as u64),
+            (object::elf::DT_PLTRELSZ, rela.len() as u64),
+            (object::elf::DT_NULL, 0),
+        ] {
+            dynamic.extend_from_slice(&(tag.0 as u64).to_le_bytes());
+            dynamic.extend_from_slice(&value.to_le_bytes());
+        }
+        Some(PltTables {
+            plt,
+            rela_addr,
+            rela,
+            dynsym,
+            dynstr,
+            dynamic,
+        })
+    }
+
+    fn add_to<'a>(&'a self, sections: &mut Vec<OutSection<'a>>) {
+        push_plt_tables(
+            sections,
+            self.plt,
+            PltTableBytes {
+                rela_addr: self.rela_addr,
+                rela: &self.rela,
+                dynsym: &self.dynsym,
+                dynstr: &self.dynstr,
+                dynamic: &self.dynamic,
+            },
+        );
+    }
+}
+
+/// The contents of a debug object's PLT tables (see `PltTables`).
+#[derive(Clone, Copy)]
+pub(crate) struct PltTableBytes<'a> {
+    pub rela_addr: u64,
+    pub rela: &'a [u8],
+    pub dynsym: &'a [u8],
+    pub dynstr: &'a [u8],
+    pub dynamic: &'a [u8],
+}
+
+/// Appends `.dynstr`, `.dynsym`, `.rela.plt` and `.dynamic` for the stubs
+/// of `sections[plt]`.
+pub(crate) fn push_plt_tables<'a>(
+    sections: &mut Vec<OutSection<'a>>,
+    plt: usize,
+    tables: PltTableBytes<'a>,
+) {
+    use lantern_core::lazy::STUB_SIZE;
+    let section = &mut sections[plt];
+    section.entsize = STUB_SIZE;
+    section.align = STUB_SIZE;
+    let dynstr = sections.len();
+    sections.push(OutSection {
+        name: ".dynstr".into(),
+        sh_type: elf_writer::SHT_STRTAB,
+        size: tables.dynstr.len() as u64,
+        align: 1,
+        data: tables.dynstr,
+        ..Default::default()
+    });
+    let dynsym = sections.len();
+    sections.push(OutSection {
+        name: ".dynsym".into(),
+        sh_type: elf_writer::SHT_DYNSYM,
+        size: tables.dynsym.len() as u64,
+        align: 8,
+        data: tables.dynsym,
+        link: Some(dynstr),
+        info: 1,
+        entsize: 24,
+        ..Default::default()
+    });
+    sections.push(OutSection {
+        name: ".rela.plt".into(),
+        sh_type: elf_writer::SHT_RELA,
+        flags: SHF_ALLOC,
+        addr: tables.rela_addr,
+        size: tables.rela.len() as u64,
+        align: 8,
+        data: tables.rela,
+        link: Some(dynsym),
+        entsize: 24,
+        ..Default::default()
+    });
+    sections.push(OutSection {
+        name: ".dynamic".into(),
+        sh_type: elf_writer::SHT_DYNAMIC,
+        size: tables.dynamic.len() as u64,
+        align: 8,
+        data: tables.dynamic,
+        link: Some(dynstr),
+        entsize: 16,
+        ..Default::default()
+    });
+}
+
 /// The name a section of the unit has in its debug object: as GNU ld
 /// names the output section it joins (`.text` for `.text.unlikely`), and
-/// `.plt` for Lantern's stubs and lazy trampolines, so that gdb's `step`
-/// goes through them into the callee as it goes through a PLT entry
-/// (docs/lazy.md, "Debugging").
+/// `.plt` and `.plt.sec` for Lantern's stubs and lazy trampolines, so that
+/// gdb's `step` goes through them into the callee as it goes through a PLT
+/// entry (docs/lazy.md, "Debugging").
 fn debug_section_name(name: &str) -> String {
-    if lantern_core::lazy::is_step_through_section(name) {
+    if name == lantern_core::lazy::STUBS_SECTION {
         return ".plt".into();
+    }
+    if name == lantern_core::lazy::TRAMPOLINES_SECTION {
+        // Not `.plt`: lldb reads the PLT tables' entries from the first
+        // section named `.plt`, which must be the stubs' in a merged object.
+        return ".plt.sec".into();
     }
     output_section(name).name.to_string()
 }
