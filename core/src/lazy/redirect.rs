@@ -4,8 +4,11 @@
 //! The stubs and slots of one [`RedirectableSymbols::create`] call are a
 //! graph linked as a unit of their own: the stubs are read-execute, the
 //! slots read-write, never both; the unit's `.eh_frame` and debug object
-//! are registered like any other's, so unwinders walk through a stub and
-//! debuggers name it `__lantern_stub.NAME`. The session then resolves
+//! are registered like any other's, so unwinders walk through a stub,
+//! crash reports name it `__lantern_stub.NAME` and debuggers step through
+//! it as through a PLT entry (docs/lazy.md, "Debugging"). The unit also
+//! reserves 24 bytes a stub (`STUB_RELOCS_SECTION`) where its debug object
+//! places the `.rela.plt` lldb looks up by address. The session then resolves
 //! `NAME` to the stub in every later unit (addresses that escape always
 //! are the stub's, so two pointers to one function compare equal across
 //! redirects).
