@@ -251,6 +251,14 @@ pub struct SectionReport {
     pub size: u64,
 }
 
+/// The report without segments, sections and symbols.
+pub(crate) fn placement_only(plan: &Plan) -> LayoutReport {
+    LayoutReport {
+        placement: plan.request.placement.to_string(),
+        ..LayoutReport::default()
+    }
+}
+
 pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutReport {
     let mut segments: Vec<SegmentReport> = plan
         .request
