@@ -359,6 +359,7 @@ pub(crate) fn prepare(
         },
         use_libgcc: !common.no_libgcc,
         debug_info,
+        timings: common.timings,
         ..SessionOptions::default()
     };
     Ok(Prepared {
