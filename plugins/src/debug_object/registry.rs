@@ -219,8 +219,9 @@ fn compact(registry: &mut Registry) {
             .collect();
         match register_group(units, true) {
             Ok(group) => {
-                let at = registry.end();
-                registry.insert(at, group);
+                // In the first merged group's place (the end, when the
+                // newest groups merge).
+                registry.insert(newest[0], group);
                 old.into_iter().for_each(unregister);
             }
             Err(mut units) => {
@@ -239,45 +240,41 @@ fn compact(registry: &mut Registry) {
     }
 }
 
-/// The [`FANOUT`] newest compactable groups and their sizes, if [`compact`]
-/// should merge them now.
+/// The first (oldest) [`FANOUT`] consecutive compactable groups of similar
+/// size, and their sizes, if any: what [`compact`] merges next. When every
+/// flush compacts (under a debugger), only the newest groups can qualify
+/// (each flush adds one group at the end, and the merged group takes the
+/// place of the first it replaces), so this is "the newest [`FANOUT`]"; when
+/// the background worker compacts after several flushes, older runs are
+/// found too, and the result is what compacting at each flush gives.
 fn next_merge(registry: &Registry) -> Option<(Vec<Place>, Vec<usize>)> {
-    let mut newest: Vec<Place> = registry
-        .compactable
-        .iter()
-        .rev()
-        .take(FANOUT)
-        .copied()
-        .collect();
-    if newest.len() < FANOUT {
-        return None;
-    }
-    newest.reverse();
-    let sizes: Vec<usize> = newest
-        .iter()
-        .map(|at| registry.groups[at].units.len())
-        .collect();
-    let (smallest, largest) = (
-        sizes.iter().copied().min().unwrap_or(0),
-        sizes.iter().copied().max().unwrap_or(0),
-    );
-    let sections: usize = newest.iter().map(|at| registry.groups[at].sections()).sum();
-    if largest > 2 * smallest || sections > SECTION_BUDGET {
-        return None;
-    }
-    Some((newest, sizes))
+    let places: Vec<Place> = registry.compactable.iter().copied().collect();
+    places.windows(FANOUT).find_map(|window| {
+        let sizes: Vec<usize> = window
+            .iter()
+            .map(|at| registry.groups[at].units.len())
+            .collect();
+        let (smallest, largest) = (
+            sizes.iter().copied().min().unwrap_or(0),
+            sizes.iter().copied().max().unwrap_or(0),
+        );
+        let sections: usize = window.iter().map(|at| registry.groups[at].sections()).sum();
+        (largest <= 2 * smallest && sections <= SECTION_BUDGET).then(|| (window.to_vec(), sizes))
+    })
 }
 
 /// Whether a compaction is queued on the background worker.
 static COMPACTION_QUEUED: AtomicBool = AtomicBool::new(false);
 
 /// Compacts now if a debugger listens (gdb pays for every object file at
-/// its next registration); otherwise, if there is something to merge,
-/// returns a job for the background worker, to be submitted once the
-/// registry's lock is released. A first call of a lazily linked function
-/// (a flush per unit) does not wait for merges no debugger is there to use.
+/// its next registration) or any tracer is attached (under one, nothing
+/// goes to the worker: docs/architecture.md); otherwise, if there is
+/// something to merge, returns a job for the background worker, to be
+/// submitted once the registry's lock is released. A first call of a lazily
+/// linked function (a flush per unit) does not wait for merges no debugger
+/// is there to use.
 fn compact_later(registry: &mut Registry) -> Option<background::Job> {
-    if gdb_jit::debugger_listening() {
+    if gdb_jit::debugger_listening() || background::traced() {
         compact(registry);
         return None;
     }
