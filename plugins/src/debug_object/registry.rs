@@ -8,7 +8,8 @@
 //! object file, so a thousand units added one by one then cost about what
 //! one unit of a thousand objects does. When flushes come one unit at a
 //! time (a REPL that runs every entry), `compact` merges object files of
-//! similar size as it goes. Removing a merged unit registers its group again
+//! similar size as it goes: in the flush under a debugger, on the
+//! background worker otherwise. Removing a merged unit registers its group again
 //! without it. The bytes reach debuggers through [`gdb_jit`].
 //!
 //! A unit whose debug object is built after it is linked (on the background
