@@ -269,7 +269,7 @@ find_sqlite() {
     note "no libsqlite3-sys source in the cargo registry: fetching it"
     local fetch=$WORKDIR/sqlite-fetch
     mkdir -p "$fetch/src"
-    printf '[package]\nname = "sqlite-source"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nlibsqlite3-sys = { version = "0.30", features = ["bundled"] }\n' \
+    printf '[package]\nname = "sqlite-source"\nversion = "0.0.0"\nedition = "2021"\n[workspace]\n[dependencies]\nlibsqlite3-sys = { version = "0.30", features = ["bundled"] }\n' \
         >"$fetch/Cargo.toml"
     echo 'fn main() {}' >"$fetch/src/main.rs"
     (cd "$fetch" && cargo fetch -q) || die "cargo fetch of libsqlite3-sys failed"

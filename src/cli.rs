@@ -270,6 +270,8 @@ pub(crate) struct Plugins<'a> {
     pub(crate) background: bool,
     /// Print the graph after this phase (`lantern link --dump-graph`).
     pub(crate) dump_graph: Option<DumpPhase>,
+    /// Report every segment, section and symbol of each unit.
+    pub(crate) layout_report: bool,
 }
 
 /// The units a command linked, in order, and the session that holds them.
@@ -357,6 +359,7 @@ pub(crate) fn prepare(
         },
         use_libgcc: !common.no_libgcc,
         debug_info,
+        timings: common.timings,
         ..SessionOptions::default()
     };
     Ok(Prepared {
@@ -422,6 +425,7 @@ pub(crate) fn link_units(
     let debug_info = plugins.debug_object.is_some() || plugins.dwarf;
     let mut prepared = prepare(common, executor.as_ref(), roots, debug_info)?;
     prepared.options.background = plugins.background;
+    prepared.options.layout_report = plugins.layout_report;
     let session = new_session(executor, prepared.options.clone(), &plugins);
     let mut linked = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
@@ -539,6 +543,7 @@ fn link(args: LinkArgs) -> Result<(), String> {
         dwarf: false,
         background: false,
         dump_graph: args.dump_graph,
+        layout_report: args.print_layout || !args.print_section.is_empty(),
     };
     let linked = link_units(
         &args.common,

@@ -140,6 +140,23 @@ pub fn unregister(registered: Registered) {
     }
 }
 
+/// Whether a debugger listens to registrations now: gdb and lldb learn of
+/// JIT'd objects through a software breakpoint (`int3`) at the start of
+/// `__jit_debug_register_code`, inserted whenever the process runs. No
+/// system call: a runtime may ask at every registration.
+///
+/// A debugger that is attached but does not listen (lldb with its JIT
+/// loader off) reads as not listening; one that used a hardware breakpoint
+/// instead would too (neither gdb 13 nor lldb-19 does).
+pub fn debugger_listening() -> bool {
+    let hook = __jit_debug_register_code as *const u8;
+    // SAFETY: the hook is a function of this process (or of another JIT
+    // runtime's that owns the weak symbol): its first byte is mapped and
+    // readable (code pages are read-execute). Volatile: a debugger rewrites
+    // it behind the compiler's back.
+    unsafe { std::ptr::read_volatile(hook) == 0xcc }
+}
+
 /// The objects currently in the descriptor's list, as (address, size), walking
 /// it as a debugger does.
 pub fn registered_objects() -> Vec<(u64, u64)> {

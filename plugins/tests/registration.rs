@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use lantern_core::executor::InProcessExecutor;
-use lantern_core::link::Plugin;
+use lantern_core::link::{background, Plugin};
 use lantern_core::session::{LinkUnit, Session, SessionOptions};
 use lantern_plugins::{gdb_jit, DebugObjectPlugin};
 use object::{Object, ObjectSection, ObjectSymbol};
@@ -380,6 +380,13 @@ fn registered_functions(before: &[(u64, u64)]) -> (usize, Vec<String>) {
 /// debuggers see a few object files instead of one per unit. Every function
 /// stays registered exactly once, through removals too. (Not under lldb,
 /// which the registry leaves unmerged; the test process is not traced.)
+///
+/// No debugger listens here, so the flush registers the unit and leaves the
+/// merging to the background worker. The first pass flushes 16 units
+/// without waiting for it (its first job starts 25 ms late: all 16 are
+/// flushed by then), and the worker ends with what compacting at every
+/// flush gives (as under gdb); the second pass waits for the worker after
+/// each flush.
 #[test]
 fn one_unit_at_a_time_keeps_few_object_files() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -393,11 +400,37 @@ fn one_unit_at_a_time_keeps_few_object_files() {
     }
     let before = gdb_jit::registered_objects();
     let session = session_with(DebugObjectPlugin::registering().batched(), None);
+    assert!(!gdb_jit::debugger_listening());
     let mut linked = Vec::new();
+    for (i, obj) in objects.iter().enumerate() {
+        linked.push(session.link(unit(obj)).unwrap());
+        session.prepare_to_run().unwrap();
+        // Registered by the flush itself: nothing can merge before the
+        // eighth unit, so each adds its object file at once.
+        if i < 7 {
+            let registered = gdb_jit::registered_objects();
+            let new = registered.iter().filter(|o| !before.contains(o)).count();
+            assert_eq!(new, i + 1, "unit {i}");
+        }
+    }
+    let idle = || {
+        assert!(background::wait_idle(Some(std::time::Duration::from_secs(
+            60
+        ))))
+    };
+    idle();
+    let all: Vec<String> = (0..16).map(|i| format!("step_{i:02}")).collect();
+    assert_eq!(registered_functions(&before), (2, all.clone()));
+    for unit in linked.drain(..) {
+        session.remove(unit).unwrap();
+    }
+    assert_eq!(registered_functions(&before).0, 0);
+
     let mut counts = Vec::new();
     for obj in &objects {
         linked.push(session.link(unit(obj)).unwrap());
         session.prepare_to_run().unwrap();
+        idle();
         counts.push(registered_functions(&before).0);
     }
     // Eight object files of one unit become one of eight, and so on: 16
@@ -405,7 +438,6 @@ fn one_unit_at_a_time_keeps_few_object_files() {
     assert_eq!(counts[7], 1, "{counts:?}");
     assert_eq!(counts[15], 2, "{counts:?}");
     assert!(counts.iter().all(|&c| c <= 8), "{counts:?}");
-    let all: Vec<String> = (0..16).map(|i| format!("step_{i:02}")).collect();
     assert_eq!(registered_functions(&before).1, all);
 
     // Remove every third unit: the rest stay registered, each once.

@@ -207,7 +207,7 @@ impl<'d> ObjectGraphBuilder<'d> {
                 .sections
                 .section_name(e, shdr)
                 .map_err(|err| bad(name, format!("section {}: bad name: {err}", index.0)))?;
-            let sname = String::from_utf8_lossy(sname).into_owned();
+            let sname = super::lossy(sname).into_owned();
             if sh_type == elf::SHT_GROUP.0 {
                 let group = read_comdat_group(name, self.data, &self.sections, shdr, &sname)?;
                 self.groups.extend(group);
@@ -345,7 +345,7 @@ impl<'d> ObjectGraphBuilder<'d> {
                 .name(e, strings)
                 .map_err(|err| bad(name, format!("symbol {}: bad name: {err}", index.0)))?;
             let sym_name: Option<Arc<str>> =
-                (!sym_name.is_empty()).then(|| String::from_utf8_lossy(sym_name).into());
+                (!sym_name.is_empty()).then(|| super::lossy(sym_name).into());
             let linkage = if sym.st_bind() == elf::STB_WEAK {
                 Linkage::Weak
             } else {

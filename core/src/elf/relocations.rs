@@ -60,7 +60,7 @@ impl Relocations<'_> {
                     .symbol(object::SymbolIndex(r_sym))
                     .ok()
                     .and_then(|s| s.name(e, strings).ok())
-                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .map(|n| super::lossy(n).into_owned())
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| format!("#{r_sym}"))
             };

@@ -226,7 +226,7 @@ pub(crate) fn assign_addresses(graph: &mut LinkGraph, plan: &Plan, alloc: &dyn I
 /// The layout, for `lantern link --print-layout` and for plugins.
 #[derive(Debug, Clone, Default)]
 pub struct LayoutReport {
-    pub placement: String,
+    pub placement: Placement,
     pub segments: Vec<SegmentReport>,
     pub sections: Vec<SectionReport>,
     pub symbols: Vec<(String, ExecutorAddr, u64)>,
@@ -249,6 +249,14 @@ pub struct SectionReport {
     pub prot: MemProt,
     pub addr: ExecutorAddr,
     pub size: u64,
+}
+
+/// The report without segments, sections and symbols.
+pub(crate) fn placement_only(plan: &Plan) -> LayoutReport {
+    LayoutReport {
+        placement: plan.request.placement,
+        ..LayoutReport::default()
+    }
 }
 
 pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutReport {
@@ -315,7 +323,7 @@ pub(crate) fn report(graph: &LinkGraph, plan: &Plan, tables: &Tables) -> LayoutR
         })
         .collect();
     LayoutReport {
-        placement: plan.request.placement.to_string(),
+        placement: plan.request.placement,
         segments,
         sections,
         symbols,

@@ -174,6 +174,7 @@ pub fn run_pipeline(
     mut config: PassConfig,
     dead_strip_mode: &DeadStrip,
     defer_debug_info: bool,
+    layout_report: bool,
     timings: &mut Timings,
 ) -> Result<Linked> {
     run_passes(&mut config.pre_prune, graph)?;
@@ -262,7 +263,11 @@ pub fn run_pipeline(
             },
         );
     }
-    let layout = layout::report(graph, &plan, &tables);
+    let layout = if layout_report {
+        layout::report(graph, &plan, &tables)
+    } else {
+        layout::placement_only(&plan)
+    };
     let initializers = initializers::collect(graph);
     let actions = std::mem::take(&mut graph.alloc_actions);
     let alloc = timings.record("finalize", || in_flight.finalize(actions))?;

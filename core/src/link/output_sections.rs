@@ -77,35 +77,91 @@ const RULES: &[(&str, &[&str])] = &[
     (".ldata", &[".ldata", ".ldata.*", ".gnu.linkonce.l.*"]),
 ];
 
-fn matches(pattern: &str, name: &str) -> bool {
-    if let Some(suffix) = pattern.strip_prefix(".text.*") {
-        // `.text.*_unlikely`
-        if !suffix.is_empty() {
-            return name
-                .strip_prefix(".text.")
-                .is_some_and(|rest| rest.ends_with(suffix));
+/// A pattern of [`RULES`], classified once.
+#[derive(Clone, Copy)]
+enum Pattern {
+    Exact(&'static str),
+    Prefix(&'static str),
+    /// `.text.*X`: `.text.` then anything ending in X.
+    TextSuffix(&'static str),
+}
+
+impl Pattern {
+    fn new(pattern: &'static str) -> Pattern {
+        if let Some(suffix) = pattern.strip_prefix(".text.*") {
+            if !suffix.is_empty() {
+                return Pattern::TextSuffix(suffix);
+            }
+        }
+        match pattern.strip_suffix('*') {
+            Some(prefix) => Pattern::Prefix(prefix),
+            None => Pattern::Exact(pattern),
         }
     }
-    match pattern.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => name == pattern,
+
+    fn matches(self, name: &str) -> bool {
+        match self {
+            Pattern::Exact(p) => name == p,
+            Pattern::Prefix(p) => name.starts_with(p),
+            Pattern::TextSuffix(s) => name
+                .strip_prefix(".text.")
+                .is_some_and(|rest| rest.ends_with(s)),
+        }
+    }
+}
+
+/// The rules' patterns grouped by their first two bytes, in rule order
+/// within a group: a unit's link looks up each of its sections, a runtime
+/// links small units all the time, and most names (`.eh_frame`, `.note.*`,
+/// orphans) match no rule, which a scan of every pattern found out slowly.
+type Groups = Vec<(u16, Vec<(u32, &'static str, Pattern)>)>;
+
+fn groups() -> &'static Groups {
+    static GROUPS: std::sync::OnceLock<Groups> = std::sync::OnceLock::new();
+    GROUPS.get_or_init(|| {
+        let mut groups: Groups = Vec::new();
+        for (rank, (output, patterns)) in RULES.iter().enumerate() {
+            for &pattern in patterns.iter() {
+                let key = key(pattern.as_bytes()).expect("patterns have two bytes at least");
+                let entry = (rank as u32, *output, Pattern::new(pattern));
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, entries)) => entries.push(entry),
+                    None => groups.push((key, vec![entry])),
+                }
+            }
+        }
+        groups
+    })
+}
+
+/// The first two bytes of a name or pattern.
+fn key(bytes: &[u8]) -> Option<u16> {
+    match bytes {
+        [a, b, ..] => Some(u16::from_le_bytes([*a, *b])),
+        _ => None,
     }
 }
 
 /// The output section an input section of this name goes to.
 pub fn output_section(name: &str) -> OutputSection<'_> {
-    for (rank, (output, patterns)) in RULES.iter().enumerate() {
-        if patterns.iter().any(|p| matches(p, name)) {
-            return OutputSection {
-                name: output,
-                rank: rank as u32,
-            };
-        }
-    }
-    OutputSection {
+    let orphan = OutputSection {
         name,
         rank: RULES.len() as u32,
-    }
+    };
+    // A pattern has two bytes at least: a shorter name matches none.
+    let Some(key) = key(name.as_bytes()) else {
+        return orphan;
+    };
+    let Some((_, entries)) = groups().iter().find(|(k, _)| *k == key) else {
+        return orphan;
+    };
+    entries
+        .iter()
+        .find(|(_, _, pattern)| pattern.matches(name))
+        .map_or(orphan, |&(rank, output, _)| OutputSection {
+            name: output,
+            rank,
+        })
 }
 
 #[cfg(test)]

@@ -146,6 +146,11 @@ struct Slab {
     /// The shared writable view of the memfd: code at 0, read-only data at ZONE.
     writable: u64,
     free: [FreeList; 3],
+    /// Per zone, the page-aligned end of what was handed out since the
+    /// last hole punched up to it: the pages above are holes already, so a
+    /// removal that frees the tail of a zone punches nothing (it punched the
+    /// whole untouched zone, a system call a churn cycle).
+    touched_end: [u64; 3],
     /// Bytes in each zone.
     zone: u64,
 }
@@ -304,6 +309,7 @@ impl Slab {
                 FreeList::whole(zone),
                 FreeList::whole(zone),
             ],
+            touched_end: [0; 3],
             zone,
         })
     }
@@ -314,9 +320,16 @@ impl Slab {
         let (start, end) = self.free[zone as usize].give(off, len);
         // The first RETAINED bytes of a zone stay resident: a churn reuses
         // them (first fit) without a hole punched and faulted in again.
-        let (ps, pe) = (align_up(start, page).max(RETAINED), end & !(page - 1));
+        let touched = &mut self.touched_end[zone as usize];
+        let (ps, pe) = (
+            align_up(start, page).max(RETAINED),
+            (end & !(page - 1)).min(*touched),
+        );
         if pe <= ps {
             return;
+        }
+        if pe == *touched {
+            *touched = ps;
         }
         if zone.dual_mapped() {
             let file_off = zone as u64 * self.zone + ps;
@@ -486,8 +499,11 @@ impl Pool {
                 }
             }
         }
+        let page = page_size();
         for p in &pieces {
             self.allocated[p.zone as usize] += p.len;
+            let touched = &mut self.slabs[s].touched_end[p.zone as usize];
+            *touched = (*touched).max(align_up(p.off + p.len, page));
         }
         Some(pieces)
     }

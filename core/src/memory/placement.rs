@@ -8,9 +8,10 @@ const TWO_GIB: u64 = 1 << 31;
 const MARGIN: u64 = 16 << 20;
 
 /// A constraint on an allocation's address range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Placement {
     /// Anywhere the kernel likes.
+    #[default]
     Anywhere,
     /// Entirely below 2 GiB: absolute 32-bit fixups (`-fno-pic`) reach it.
     Low2GiB,

@@ -5,6 +5,7 @@ mod copy_relocs;
 mod redirectable;
 mod resolve;
 mod toolchain;
+mod unit_symbols;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,6 +22,7 @@ use crate::link::{
 use crate::memory::FinalizedAlloc;
 
 pub use toolchain::find_libgcc;
+pub use unit_symbols::UnitSymbols;
 
 /// Options that hold for every link of a session.
 #[derive(Debug, Clone)]
@@ -44,6 +46,15 @@ pub struct SessionOptions {
     /// ([`link::background`](crate::link::background)). Otherwise they run
     /// before the link returns.
     pub background: bool,
+    /// Fill [`LinkedUnit::layout`] with every segment, section and symbol
+    /// (`lantern link --print-layout`). Without it the report holds only the
+    /// placement: building it cost a runtime that links and removes small
+    /// units a tenth of each cycle.
+    pub layout_report: bool,
+    /// Keep each phase's wall time in [`LinkedUnit::timings`] (`--timings`);
+    /// otherwise they are dropped with the link (their vector cost a kept
+    /// unit 512 bytes).
+    pub timings: bool,
 }
 
 impl Default for SessionOptions {
@@ -55,6 +66,8 @@ impl Default for SessionOptions {
             debug_info: false,
             cxx_runtime: Some("libstdc++.so.6".into()),
             background: false,
+            layout_report: false,
+            timings: false,
         }
     }
 }
@@ -162,13 +175,14 @@ pub struct ExportedSymbol {
 pub struct LinkedUnit {
     pub alloc: FinalizedAlloc,
     /// Every named symbol the unit defines (local ones too), for lookup and reports.
-    pub symbols: HashMap<String, ExportedSymbol>,
+    pub symbols: UnitSymbols,
     pub initializers: Initializers,
     pub layout: LayoutReport,
     pub timings: Timings,
     /// Objects that asked for an executable stack.
     pub executable_stack_requested_by: Vec<String>,
-    exported: Vec<String>,
+    /// What the unit put in the dylib: indices into `symbols`.
+    exported: Box<[u32]>,
     /// Cleared when the unit is removed: its deferred passes, if they have
     /// not run yet, are skipped.
     alive: Arc<AtomicBool>,
@@ -380,6 +394,7 @@ impl Session {
             config,
             &self.options.dead_strip,
             in_background,
+            self.options.layout_report,
             &mut timings,
         )?;
         let mut deferred = std::mem::take(&mut linked.deferred);
@@ -454,6 +469,12 @@ impl Session {
             }
         }
         drop(dylib);
+        let symbols = UnitSymbols::from_map(symbols);
+        let exported: Box<[u32]> = exported
+            .iter()
+            .filter_map(|name| symbols.index_of(name))
+            .map(|i| i as u32)
+            .collect();
         let alive = Arc::new(AtomicBool::new(true));
         if in_background && !deferred.is_empty() {
             log::info!(
@@ -486,7 +507,11 @@ impl Session {
             symbols,
             initializers: linked.initializers,
             layout: linked.layout,
-            timings,
+            timings: if self.options.timings {
+                timings
+            } else {
+                Timings::default()
+            },
             executable_stack_requested_by,
             exported,
             alive,
@@ -498,8 +523,8 @@ impl Session {
         unit.alive.store(false, Ordering::SeqCst);
         {
             let mut dylib = self.lock_dylib();
-            for name in &unit.exported {
-                dylib.symbols.remove(name);
+            for &i in unit.exported.iter() {
+                dylib.symbols.remove(unit.symbols.name_at(i as usize));
             }
         }
         unit.alloc.deallocate()

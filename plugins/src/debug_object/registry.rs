@@ -8,7 +8,8 @@
 //! object file, so a thousand units added one by one then cost about what
 //! one unit of a thousand objects does. When flushes come one unit at a
 //! time (a REPL that runs every entry), `compact` merges object files of
-//! similar size as it goes. Removing a merged unit registers its group again
+//! similar size as it goes: in the flush under a debugger, on the
+//! background worker otherwise. Removing a merged unit registers its group again
 //! without it. The bytes reach debuggers through [`gdb_jit`].
 //!
 //! A unit whose debug object is built after it is linked (on the background
@@ -16,7 +17,10 @@
 //! the object is dropped when it comes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+
+use lantern_core::link::background;
 
 use super::{merge, DebugPart};
 use crate::gdb_jit::{self, Registered};
@@ -200,34 +204,15 @@ const FANOUT: usize = 8;
 /// per registration hardly grows, so the extra registrations cost it more
 /// than they save: with lldb attached (`lldb-server` traces the process),
 /// nothing is merged after the flush.
+///
+/// While no debugger listens, the flush leaves compaction to the background
+/// worker ([`compact_later`]): the unit is registered at once all the same,
+/// and a debugger attaching later finds the object files compacted.
 fn compact(registry: &mut Registry) {
     if traced_by_lldb() {
         return;
     }
-    loop {
-        let mut newest: Vec<Place> = registry
-            .compactable
-            .iter()
-            .rev()
-            .take(FANOUT)
-            .copied()
-            .collect();
-        if newest.len() < FANOUT {
-            return;
-        }
-        newest.reverse();
-        let sizes: Vec<usize> = newest
-            .iter()
-            .map(|at| registry.groups[at].units.len())
-            .collect();
-        let (smallest, largest) = (
-            sizes.iter().copied().min().unwrap_or(0),
-            sizes.iter().copied().max().unwrap_or(0),
-        );
-        let sections: usize = newest.iter().map(|at| registry.groups[at].sections()).sum();
-        if largest > 2 * smallest || sections > SECTION_BUDGET {
-            return;
-        }
+    while let Some((newest, sizes)) = next_merge(registry) {
         let mut old: Vec<Group> = newest.iter().filter_map(|&at| registry.take(at)).collect();
         let units: Vec<Unit> = old
             .iter_mut()
@@ -235,8 +220,9 @@ fn compact(registry: &mut Registry) {
             .collect();
         match register_group(units, true) {
             Ok(group) => {
-                let at = registry.end();
-                registry.insert(at, group);
+                // In the first merged group's place (the end, when the
+                // newest groups merge).
+                registry.insert(newest[0], group);
                 old.into_iter().for_each(unregister);
             }
             Err(mut units) => {
@@ -255,8 +241,61 @@ fn compact(registry: &mut Registry) {
     }
 }
 
-/// Whether lldb (through `lldb-server`) traces this process now.
+/// The first (oldest) [`FANOUT`] consecutive compactable groups of similar
+/// size, and their sizes, if any: what [`compact`] merges next. When every
+/// flush compacts (under a debugger), only the newest groups can qualify
+/// (each flush adds one group at the end, and the merged group takes the
+/// place of the first it replaces), so this is "the newest [`FANOUT`]"; when
+/// the background worker compacts after several flushes, older runs are
+/// found too, and the result is what compacting at each flush gives.
+fn next_merge(registry: &Registry) -> Option<(Vec<Place>, Vec<usize>)> {
+    let places: Vec<Place> = registry.compactable.iter().copied().collect();
+    places.windows(FANOUT).find_map(|window| {
+        let sizes: Vec<usize> = window
+            .iter()
+            .map(|at| registry.groups[at].units.len())
+            .collect();
+        let (smallest, largest) = (
+            sizes.iter().copied().min().unwrap_or(0),
+            sizes.iter().copied().max().unwrap_or(0),
+        );
+        let sections: usize = window.iter().map(|at| registry.groups[at].sections()).sum();
+        (largest <= 2 * smallest && sections <= SECTION_BUDGET).then(|| (window.to_vec(), sizes))
+    })
+}
+
+/// Whether a compaction is queued on the background worker.
+static COMPACTION_QUEUED: AtomicBool = AtomicBool::new(false);
+
+/// Compacts now if a debugger listens (gdb pays for every object file at
+/// its next registration) or any tracer is attached (under one, nothing
+/// goes to the worker: docs/architecture.md); otherwise, if there is
+/// something to merge, returns a job for the background worker, to be
+/// submitted once the registry's lock is released. A first call of a lazily
+/// linked function (a flush per unit) does not wait for merges no debugger
+/// is there to use.
+fn compact_later(registry: &mut Registry) -> Option<background::Job> {
+    if gdb_jit::debugger_listening() || background::traced() {
+        compact(registry);
+        return None;
+    }
+    if next_merge(registry).is_none() || COMPACTION_QUEUED.swap(true, Ordering::SeqCst) {
+        return None;
+    }
+    Some(Box::new(|| {
+        COMPACTION_QUEUED.store(false, Ordering::SeqCst);
+        compact(&mut lock());
+    }))
+}
+
+/// Whether lldb (through `lldb-server`) traces this process now, and
+/// listens to JIT registrations. Only when a debugger listens
+/// ([`gdb_jit::debugger_listening`], no system call) is `/proc` read to
+/// tell which one.
 fn traced_by_lldb() -> bool {
+    if !gdb_jit::debugger_listening() {
+        return false;
+    }
     let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
         return false;
     };
@@ -404,10 +443,16 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
 pub unsafe extern "C" fn flush_wrapper(_arg: *const u8, _len: usize) -> u64 {
     let mut registry = lock();
     let pending = std::mem::take(&mut registry.pending);
+    let mut later = None;
     for batch in batches(pending) {
         let at = registry.end();
         register_at(&mut registry, at, batch, true);
-        compact(&mut registry);
+        later = later.or(compact_later(&mut registry));
+    }
+    drop(registry);
+    // Submitted unlocked: without a thread, the worker runs it here.
+    if let Some(job) = later {
+        background::submit(job);
     }
     0
 }

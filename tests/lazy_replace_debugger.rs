@@ -1,0 +1,367 @@
+//! gdb and lldb on live code replacement (`LazyReexports::replace`, driven
+//! by `examples/lazy_replace.rs`): `break answer` stops in version 1 at the
+//! first call (through the trampoline), in version 2 after the replacement
+//! (through the stub), and once the replaced unit is removed its debug
+//! object is gone: the debugger no longer knows version 1's function, file
+//! or module. The frames at each stop are compared with the natively linked
+//! program built with the version that runs at that call.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use support::*;
+
+const TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Calls `answer` three times: before the replacement, after it, and after
+/// the replaced unit is removed.
+const DRIVER: &str = "\
+struct hooks {
+    void (*replace)(void);
+    void (*remove_old)(void);
+};
+
+int answer(int x);
+
+int drive(const struct hooks *hooks)
+{
+    int sum = answer(1);
+    hooks->replace();
+    sum += answer(2);
+    hooks->remove_old();
+    sum += answer(3);
+    return sum;
+}
+";
+
+/// `answer`'s first line is 4 (a breakpoint stops at v1.c:4)...
+const V1: &str = "\
+/* Version 1 of answer. */
+int answer(int x)
+{
+    return x + 100;
+}
+";
+
+/// ... and version 2's is 6, in another file.
+const V2: &str = "\
+/* Version 2 of answer: another file,
+   the body on other lines. */
+
+int answer(int x)
+{
+    int doubled = 2 * x;
+    return doubled + 200;
+}
+";
+
+/// The native programs' `main`: the hooks do nothing there.
+const NATIVE_MAIN: &str = "\
+#include <stdio.h>
+struct hooks {
+    void (*replace)(void);
+    void (*remove_old)(void);
+};
+int drive(const struct hooks *hooks);
+static void nothing(void) {}
+int main(void)
+{
+    struct hooks hooks = { nothing, nothing };
+    printf(\"drive returned %d\\n\", drive(&hooks));
+    return 0;
+}
+";
+
+/// The example's binary (built by `cargo test` with the other examples).
+fn example() -> PathBuf {
+    let path = lantern()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("lazy_replace");
+    assert!(
+        path.exists(),
+        "{} is missing: run the whole `cargo test` (it builds the examples) or `cargo build --examples`",
+        path.display()
+    );
+    // `cargo test --test lazy_replace_debugger` alone does not rebuild it.
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/lazy_replace.rs");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    assert!(
+        modified(&path) >= modified(&source),
+        "{} is older than its source: `cargo build --examples`",
+        path.display()
+    );
+    path
+}
+
+struct Programs {
+    dir: PathBuf,
+    /// driver.o, v1.o, v2.o: the example's arguments.
+    objects: [PathBuf; 3],
+    native_v1: PathBuf,
+    native_v2: PathBuf,
+}
+
+fn build(name: &str) -> Programs {
+    let dir = scratch(name);
+    let flags = ["-g", "-O0"];
+    let driver = compile_c(&dir, "driver", DRIVER, &flags);
+    let v1 = compile_c(&dir, "v1", V1, &flags);
+    let v2 = compile_c(&dir, "v2", V2, &flags);
+    let main = compile_c(&dir, "main", NATIVE_MAIN, &flags);
+    let native_v1 = dir.join("native_v1");
+    let native_v2 = dir.join("native_v2");
+    link_native(&[&main, &driver, &v1], &native_v1).expect("native link");
+    link_native(&[&main, &driver, &v2], &native_v2).expect("native link");
+    Programs {
+        dir,
+        objects: [driver, v1, v2],
+        native_v1,
+        native_v2,
+    }
+}
+
+/// Every `0x...` number replaced by `0x_` (addresses differ between runs
+/// and between the JIT'd and the native program).
+fn without_addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("0x") {
+        out.push_str(&rest[..at + 2]);
+        out.push('_');
+        rest = rest[at + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The frame lines of a section (gdb's `#N ...`, lldb's `frame #N: ...`
+/// without the module name), addresses removed, repeats (lldb prints frame
+/// #0 at the stop and again in `bt`) dropped.
+fn frames(section: &str) -> Vec<String> {
+    let mut frames: Vec<String> = section
+        .lines()
+        .map(|l| l.trim_start_matches(['*', ' ']))
+        .filter_map(|l| {
+            if l.starts_with('#') {
+                Some(without_addresses(l).replace(" 0x_ in ", " "))
+            } else if let Some(frame) = l.strip_prefix("frame #") {
+                let (number, rest) = frame.split_once(": ")?;
+                let function = rest.split_once('`').map_or(rest, |(_, f)| f);
+                Some(format!("#{number} {}", without_addresses(function)))
+            } else {
+                None
+            }
+        })
+        .collect();
+    frames.dedup();
+    frames
+}
+
+/// The session's output cut at each `marker` line (the marker dropped).
+fn sections(text: &str, marker: &str) -> Vec<String> {
+    let mut sections = vec![String::new()];
+    for line in text.lines() {
+        if line.trim() == marker {
+            sections.push(String::new());
+        } else {
+            let section = sections.last_mut().expect("one at least");
+            section.push_str(line);
+            section.push('\n');
+        }
+    }
+    sections
+}
+
+fn debugger(cmd: &mut Command) -> (String, String) {
+    let got = run_with_timeout(cmd, TIMEOUT).expect("debugger");
+    (got.stdout, got.stderr)
+}
+
+#[test]
+fn gdb_break_after_replace() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let programs = build("lazy-replace-gdb");
+    let script = programs.dir.join("t.gdb");
+    // Each stop's section starts at its `continue` (or `run`).
+    let stop = "echo ====\\n\n";
+    let inspect = "bt 2\necho ----\\n\ninfo functions ^answer$\ninfo breakpoints\n";
+    std::fs::write(
+        &script,
+        format!(
+            "set pagination off\nset breakpoint pending on\nbreak answer\n\
+             {stop}run\n{inspect}{stop}continue\n{inspect}{stop}continue\n{inspect}{stop}continue\n"
+        ),
+    )
+    .unwrap();
+    let gdb = |program: &Path, args: &[PathBuf]| {
+        debugger(
+            Command::new("gdb")
+                .args(["-batch", "-nx", "-x"])
+                .arg(&script)
+                .arg("--args")
+                .arg(program)
+                .args(args),
+        )
+    };
+    let (v1_text, _) = gdb(&programs.native_v1, &[]);
+    let (v2_text, _) = gdb(&programs.native_v2, &[]);
+    let (jit_text, jit_err) = gdb(&example(), &programs.objects);
+    let all = format!("{jit_text}\n--- stderr:\n{jit_err}");
+    let (v1, v2, jit) = (
+        sections(&v1_text, "===="),
+        sections(&v2_text, "===="),
+        sections(&jit_text, "===="),
+    );
+    assert_eq!(jit.len(), 5, "{all}");
+    assert!(
+        jit_err.contains("`answer` replaced by")
+            && jit_err.contains("the replaced unit is removed"),
+        "{all}"
+    );
+
+    // Stop 1: the first call, through the trampoline, runs version 1.
+    let first = frames(&jit[1]);
+    assert_eq!(first, frames(&v1[1]), "stop 1 differs from native:\n{all}");
+    assert!(
+        first.len() == 2
+            && first[0].starts_with("#0  answer (x=1) at ")
+            && first[0].ends_with("v1.c:4")
+            && first[1].contains("drive (hooks=0x_) at ")
+            && first[1].ends_with("driver.c:10"),
+        "stop 1:\n{all}"
+    );
+
+    // Stop 2: after the replacement, through the stub, version 2 runs.
+    let second = frames(&jit[2]);
+    assert_eq!(second, frames(&v2[2]), "stop 2 differs from native:\n{all}");
+    assert!(
+        second[0].ends_with("v2.c:6") && second[1].ends_with("driver.c:12"),
+        "stop 2:\n{all}"
+    );
+    // Version 1 is still registered (a thread might still run it), so the
+    // breakpoint has a location in each version.
+    let (_, listing) = jit[2].split_once("----\n").expect("marker");
+    // (`File DIR/v1.c:`, `... in answer at DIR/v1.c:4`)
+    for expected in ["/v1.c:\n", "/v2.c:\n", "/v1.c:4\n", "/v2.c:6\n"] {
+        assert!(
+            listing.contains(expected),
+            "stop 2 lacks {expected:?}:\n{all}"
+        );
+    }
+
+    // Stop 3: version 1's unit is removed: gdb knows only version 2, and
+    // this stop's whole section reads as the native v2 program's.
+    let third = frames(&jit[3]);
+    assert!(
+        third[0].ends_with("v2.c:6") && third[1].ends_with("driver.c:14"),
+        "stop 3:\n{all}"
+    );
+    assert_eq!(
+        without_addresses(&jit[3]),
+        without_addresses(&v2[3]),
+        "stop 3 differs from native v2:\n{all}"
+    );
+    assert!(!jit[3].contains("v1.c"), "version 1 is still known:\n{all}");
+    assert!(jit[4].contains("exited normally"), "{all}");
+    assert!(!all.contains("??"), "{all}");
+}
+
+#[test]
+fn lldb_break_after_replace() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let programs = build("lazy-replace-lldb");
+    let script = programs.dir.join("t.lldb");
+    let inspect = "bt 2\nimage lookup -n answer\nimage list\n";
+    std::fs::write(
+        &script,
+        format!(
+            "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set -n answer\n\
+             run\n{inspect}continue\n{inspect}continue\n{inspect}continue\n"
+        ),
+    )
+    .unwrap();
+    let lldb = |program: &Path, args: &[PathBuf]| {
+        let (out, err) = debugger(
+            Command::new("lldb-19")
+                .args(["-b", "-s"])
+                .arg(&script)
+                .arg("--")
+                .arg(program)
+                .args(args),
+        );
+        format!("{out}\n--- stderr:\n{err}")
+    };
+    let v1_text = lldb(&programs.native_v1, &[]);
+    let v2_text = lldb(&programs.native_v2, &[]);
+    let all = lldb(&example(), &programs.objects);
+    // Each stop's section starts at its `run` or `continue`.
+    let (v1, v2, jit) = (
+        sections(&v1_text, "(lldb) continue"),
+        sections(&v2_text, "(lldb) continue"),
+        sections(&all, "(lldb) continue"),
+    );
+    assert_eq!(jit.len(), 4, "{all}");
+
+    let first = frames(&jit[0]);
+    assert_eq!(first, frames(&v1[0]), "stop 1 differs from native:\n{all}");
+    assert!(
+        first.len() == 2
+            && first[0].starts_with("#0 answer(x=1) at ")
+            && first[0].ends_with("v1.c:4:14")
+            && first[1].contains("drive(hooks=0x_) at driver.c:10"),
+        "stop 1:\n{all}"
+    );
+    let second = frames(&jit[1]);
+    assert_eq!(second, frames(&v2[1]), "stop 2 differs from native:\n{all}");
+    assert!(second[0].ends_with("v2.c:6:9"), "stop 2:\n{all}");
+    let third = frames(&jit[2]);
+    assert_eq!(third, frames(&v2[2]), "stop 3 differs from native:\n{all}");
+    assert!(
+        third[0].starts_with("#0 answer(x=3)") && third[0].ends_with("v2.c:6:9"),
+        "stop 3:\n{all}"
+    );
+
+    // The module (JIT object) each version's `answer` is in, from the stops.
+    let module = |section: &str, version: &str| -> String {
+        section
+            .lines()
+            .find(|l| l.contains("frame #0:") && l.contains(version))
+            .and_then(|l| l.split_once("JIT("))
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .map(|(address, _)| format!("JIT({address})"))
+            .unwrap_or_else(|| panic!("no JIT module for {version}:\n{all}"))
+    };
+    let (module_v1, module_v2) = (module(&jit[0], "v1.c"), module(&jit[1], "v2.c"));
+    assert_ne!(module_v1, module_v2, "{all}");
+    // After the replacement both versions are loaded...
+    for expected in [
+        "`answer at v1.c:3",
+        "`answer at v2.c:5",
+        &module_v1,
+        &module_v2,
+    ] {
+        assert!(
+            jit[1].contains(expected),
+            "stop 2 lacks {expected:?}:\n{all}"
+        );
+    }
+    // ... after the removal only version 2 is.
+    assert!(
+        jit[2].contains("`answer at v2.c:5") && jit[2].contains(&module_v2),
+        "stop 3 lost version 2:\n{all}"
+    );
+    assert!(
+        !jit[2].contains("v1.c") && !jit[2].contains(&module_v1),
+        "version 1 is still loaded after its removal:\n{all}"
+    );
+    assert!(jit[3].contains("exited with status = 0"), "{all}");
+}
