@@ -658,3 +658,84 @@ fn lldb_attached_to_the_executor_sees_lanterns_debug_objects() {
     }
     assert_eq!(controller.status, "exit 0", "{}", controller.stderr);
 }
+
+/// The JIT'd frames of a crash report: (function, file name, line, column)
+/// of each `#N 0xADDR in FUNC at FILE:LINE:COL` line.
+fn report_frames(stderr: &str) -> Vec<(String, String, u32, u32)> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(|l| {
+            let rest = l.split_once(" in ")?.1;
+            let (function, location) = rest.rsplit_once(" at ")?;
+            let mut parts = location.rsplitn(3, ':');
+            let column = parts.next()?.parse().ok()?;
+            let line = parts.next()?.parse().ok()?;
+            let file = parts.next()?.rsplit('/').next()?.to_string();
+            Some((function.to_string(), file, line, column))
+        })
+        .collect()
+}
+
+/// The report's first line: `lantern: SIGSEGV (invalid memory reference) at ...`.
+fn report_signal(stderr: &str) -> Option<&str> {
+    stderr
+        .lines()
+        .find(|l| l.starts_with("lantern: SIG"))
+        .and_then(|l| l.split_whitespace().nth(1))
+}
+
+/// A crash in the executor prints the report the in-process `lantern run`
+/// prints (the executor symbolizes JIT'd frames from the tables the
+/// controller sent), and ends like the native program (death by the signal).
+/// With `--no-crash-handler` no tables are sent and no report is printed.
+#[test]
+fn crash_reports_from_the_executor_match_in_process() {
+    if !have_gcc() {
+        return;
+    }
+    executor();
+    let mut failures = Vec::new();
+    // deep_null: a null dereference three calls deep, over three objects;
+    // inlined: inlined frames; divide_by_zero: SIGFPE; assert_abort:
+    // SIGABRT from libc.
+    for (name, min_frames) in [
+        ("deep_null", 4),
+        ("inlined", 3),
+        ("divide_by_zero", 2),
+        ("assert_abort", 2),
+    ] {
+        let (objects, native) = build(Path::new("tests/crash-programs"), name, "gcc", "c");
+        let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
+        let in_process = run_lantern(&[], &objects);
+        let oop = run_lantern(&["--oop"], &objects);
+        let (want, got) = (
+            report_frames(&in_process.stderr),
+            report_frames(&oop.stderr),
+        );
+        if want.len() < min_frames
+            || got != want
+            || report_signal(&oop.stderr) != report_signal(&in_process.stderr)
+            || report_signal(&oop.stderr).is_none()
+            || oop.status != oracle.status
+            || in_process.status != oracle.status
+        {
+            failures.push(format!(
+                "{name}: native {}, in process {}, --oop {}\nin-process report:\n{}\n--oop report:\n{}",
+                oracle.status, in_process.status, oop.status, in_process.stderr, oop.stderr
+            ));
+        }
+        let quiet = run_lantern(&["--oop", "--no-crash-handler"], &objects);
+        if quiet.status != oracle.status
+            || report_signal(&quiet.stderr).is_some()
+            || !report_frames(&quiet.stderr).is_empty()
+        {
+            failures.push(format!(
+                "{name} --oop --no-crash-handler: {} vs native {}
+{}",
+                quiet.status, oracle.status, quiet.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -13,6 +13,7 @@
 //! error (status 1, the error on stderr).
 
 mod auth;
+mod crash;
 mod eh_frame;
 mod gdb_jit;
 mod memory;
@@ -100,6 +101,9 @@ fn main() {
         libc::signal(libc::SIGSEGV, libc::SIG_DFL);
         libc::signal(libc::SIGBUS, libc::SIG_DFL);
     }
+    // The crash handler (installed when a controller sends symbol tables)
+    // runs on it when JIT'd code on this thread crashes.
+    crash::set_alt_stack();
     let status = match run() {
         Ok(()) => 0,
         Err(e) => {

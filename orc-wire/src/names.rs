@@ -61,3 +61,11 @@ pub const REGISTER_JIT_LOADER_GDB_ALLOC_ACTION: &str = "llvm_orc_registerJITLoad
 /// its exit handlers (LLVM's executor frees it first), so finalizers and
 /// `atexit` handlers may live in JIT'd code.
 pub const LANTERN_EXECUTOR: &str = "__lantern_executor";
+
+/// lantern-executor's wrapper registering a unit's crash-report symbol
+/// table (`lantern-crash-report`'s encoding): SPS `(u64 key, bytes)` ->
+/// `Error`. Its crash handler, installed at the first registration, prints
+/// the report from these tables. Not an LLVM name.
+pub const LANTERN_REGISTER_SYMBOL_TABLE: &str = "__lantern_executor_register_symbol_table";
+/// Drops the table registered under a key: SPS `(u64 key)` -> `Error`.
+pub const LANTERN_DEREGISTER_SYMBOL_TABLE: &str = "__lantern_executor_deregister_symbol_table";

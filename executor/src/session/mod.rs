@@ -98,6 +98,14 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
             names::REGISTER_JIT_LOADER_GDB_ALLOC_ACTION,
             Session::register_gdb,
         ),
+        (
+            names::LANTERN_REGISTER_SYMBOL_TABLE,
+            Session::register_symbol_table,
+        ),
+        (
+            names::LANTERN_DEREGISTER_SYMBOL_TABLE,
+            Session::deregister_symbol_table,
+        ),
     ]
 }
 

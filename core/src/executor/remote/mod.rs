@@ -101,6 +101,13 @@ impl RemoteExecutor {
         self.shared.conn.wait_exit()
     }
 
+    /// The address of the bootstrap symbol `name` the executor's setup
+    /// message lists, if it does (lantern-executor's own wrappers, such as
+    /// its symbol-table registration, are found this way).
+    pub fn bootstrap_symbol(&self, name: &str) -> Option<u64> {
+        self.shared.conn.info.symbol(name)
+    }
+
     /// The executor's target triple, as its setup message says.
     pub fn target_triple(&self) -> &str {
         &self.shared.conn.info.target_triple
