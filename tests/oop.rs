@@ -102,9 +102,8 @@ fn compare(how: &[&str], dir: &str, names: &[&str], compiler: &str, ext: &str) -
 }
 
 /// C programs of tests/programs that run out of process like natively.
-/// Not here: decimal_float (libgcc's decimal floating point uses TLS, not
-/// served out of process yet), nested_functions (an executable stack),
-/// archive_semantics, common_symbols and static_archive (special link lines).
+/// Not here: nested_functions (an executable stack), archive_semantics,
+/// common_symbols and static_archive (special link lines).
 const C_PROGRAMS: &[&str] = &[
     "abort_after_flush",
     "alloca_vla",
@@ -113,6 +112,7 @@ const C_PROGRAMS: &[&str] = &[
     "comdat_groups",
     "ctors_dtors",
     "data_relocations",
+    "decimal_float",
     "env_errno",
     "exit_from_nested_call",
     "floating_point",
@@ -169,6 +169,7 @@ const CXX_PROGRAMS: &[&str] = &[
     "library_exceptions",
     "static_objects",
     "std_threads",
+    "thread_local_objects",
     "virtual_inheritance",
 ];
 
@@ -208,11 +209,13 @@ fn cxx_programs_in_both_executors() {
     executor();
     let mut failures = compare(&["--oop"], "tests/cxx-programs", CXX_PROGRAMS, "g++", "cpp");
     if Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)") {
-        // static_objects registers atexit handlers: not in LLVM's executor.
+        // static_objects registers atexit handlers: not in LLVM's executor;
+        // thread_local_objects needs TLS, which Lantern serves only with
+        // lantern-executor.
         let names: Vec<&str> = CXX_PROGRAMS
             .iter()
             .copied()
-            .filter(|n| *n != "static_objects")
+            .filter(|n| !matches!(*n, "static_objects" | "thread_local_objects"))
             .collect();
         failures.extend(compare(
             &["--executor", LLVM_EXECUTOR],
@@ -738,4 +741,139 @@ fn crash_reports_from_the_executor_match_in_process() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Compiles a program of tests/tls-programs (C with gcc, C++ with g++,
+/// `-g -O1 -pthread` and `flags`) and links the native oracle (with g++ if
+/// any source is C++).
+fn build_tls(name: &str, flags: &[&str], tag: &str) -> (Vec<PathBuf>, PathBuf) {
+    let src_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/tls-programs")
+        .join(name);
+    let out = scratch(&format!("oop-tls-{name}-{tag}"));
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "c" || e == "cpp"))
+        .collect();
+    sources.sort();
+    let cxx = sources
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "cpp"));
+    let objects: Vec<PathBuf> = sources
+        .iter()
+        .map(|src| {
+            let is_cxx = src.extension().is_some_and(|e| e == "cpp");
+            let obj = out.join(src.file_name().unwrap()).with_extension("o");
+            check(
+                Command::new(if is_cxx { "g++" } else { "gcc" })
+                    .args(["-c", "-g", "-O1", "-pthread"])
+                    .args(flags)
+                    .arg(src)
+                    .arg("-o")
+                    .arg(&obj),
+            )
+            .unwrap();
+            obj
+        })
+        .collect();
+    let native = out.join("native");
+    check(
+        Command::new(if cxx { "g++" } else { "gcc" })
+            .arg("-pthread")
+            .args(&objects)
+            .arg("-lm")
+            .arg("-o")
+            .arg(&native),
+    )
+    .unwrap();
+    (objects, native)
+}
+
+/// Thread-local storage in lantern-executor: the programs of
+/// tests/tls-programs in the models gcc and g++ emit for objects linked into
+/// an executable (initial-exec and local-exec), and with `-fPIC`
+/// (general- and local-dynamic) and `-fPIC -mtls-dialect=gnu2` (TLS
+/// descriptors) on those that use every model, give the native stdout and
+/// status (exit handlers and the main thread's `thread_local` destructors
+/// see the main thread's values: the executor exits on its main thread).
+#[test]
+fn tls_programs_in_lantern_executor() {
+    if !have(&[(&["gcc"], "gcc"), (&["g++"], "g++")]) {
+        return;
+    }
+    executor();
+    let all = [
+        "address_passing",
+        "cxx_dynamic_init",
+        "cxx_thread_local_mixed",
+        "extern_across_objects",
+        "large_tbss",
+        "many_threads",
+        "models_and_ctors",
+        "pthread_copies",
+        "qsort_callback",
+        "static_local_tls",
+        "tdata_tbss",
+    ];
+    let some = [
+        "cxx_thread_local_mixed",
+        "extern_across_objects",
+        "models_and_ctors",
+    ];
+    let configurations: [(&str, &[&str], &[&str]); 3] = [
+        ("default", &[], &all),
+        ("pic", &["-fPIC"], &some),
+        ("desc", &["-fPIC", "-mtls-dialect=gnu2"], &some),
+    ];
+    let mut failures = Vec::new();
+    for (tag, flags, names) in configurations {
+        for name in names {
+            let (objects, native) = build_tls(name, flags, tag);
+            let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
+            let ours = run_lantern(&["--oop"], &objects);
+            if (&ours.stdout, &ours.status) != (&oracle.stdout, &oracle.status) {
+                failures.push(format!(
+                    "{name} ({tag}) under --oop: {} vs native {}\nstdout:\n{}\nnative:\n{}\nstderr: {}",
+                    ours.status, oracle.status, ours.stdout, oracle.stdout, ours.stderr
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What cannot be: static TLS aligned above 64 bytes is the in-process
+/// error out of process too; LLVM's executor, which has no TLS wrapper, is
+/// a clear error naming what is missing.
+#[test]
+fn tls_errors_out_of_process_name_the_cause() {
+    if !have_gcc() {
+        return;
+    }
+    executor();
+    let (objects, _) = build_tls("overaligned_tls", &[], "default");
+    let in_process = run_lantern(&[], &objects);
+    let oop = run_lantern(&["--oop"], &objects);
+    assert_eq!(oop.status, "exit 1", "{}", oop.stderr);
+    assert_eq!(in_process.status, "exit 1", "{}", in_process.stderr);
+    let error = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("lantern: error"))
+            .map(str::to_string)
+    };
+    assert!(error(&oop.stderr).is_some(), "{}", oop.stderr);
+    assert_eq!(error(&oop.stderr), error(&in_process.stderr));
+    assert!(oop.stderr.contains("64-byte alignment"), "{}", oop.stderr);
+    if Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)") {
+        let (objects, _) = build_tls("tdata_tbss", &[], "llvm");
+        let out = run_lantern(&["--executor", LLVM_EXECUTOR], &objects);
+        assert_eq!(out.status, "exit 1", "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("thread-local storage out of process needs lantern-executor"),
+            "{}",
+            out.stderr
+        );
+    }
 }

@@ -16,6 +16,7 @@
 
 use std::ffi::c_int;
 
+pub mod chain;
 pub mod table;
 pub mod unwind;
 

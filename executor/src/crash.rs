@@ -4,7 +4,9 @@
 //! SIGABRT that prints the report the in-process `lantern run` prints
 //! (`#N 0xADDR in FUNC at FILE:LINE:COL`), JIT'd frames named from these
 //! tables, then lets the signal take its default action, so the executor
-//! dies of the program's signal. The handler runs on the main thread's
+//! dies of the program's signal. Actions JIT'd code sets for these signals
+//! meanwhile are kept behind it (its `sigaction` and `signal` are the
+//! executor's, `runtime.rs`) and run after the report, as in process. The handler runs on the main thread's
 //! alternate stack (set up at start, [`set_alt_stack`]), allocates nothing,
 //! takes no lock it cannot `try` (a crash while the reader thread holds the
 //! tables prints host names only), and writes with `write(2)`.
@@ -15,7 +17,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use lantern_crash_report::table::{Found, Table};
-use lantern_crash_report::{unwind, write_frame, write_header, Line, HEURISTIC, SIGNALS};
+use lantern_crash_report::{chain, unwind, write_frame, write_header, Line, HEURISTIC, SIGNALS};
 
 const ALT_STACK_SIZE: usize = 256 * 1024;
 
@@ -126,6 +128,8 @@ fn install() -> std::io::Result<()> {
             }
         }
     }
+    // From now on JIT'd code's actions for these signals wait behind ours.
+    chain::activate();
     Ok(())
 }
 
@@ -203,7 +207,10 @@ extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c
         let lookup = if frame.exact { frame.pc } else { frame.pc - 1 };
         print_frame(&mut line, frame.pc, lookup, frame.heuristic);
     }
-    // Returning re-executes the faulting instruction (or, for abort, raises
-    // again) with the default action that SA_RESETHAND restored: the
-    // executor dies of the signal, as the native program does.
+    // The program's own handler, if it set one, runs next, as natively.
+    // Otherwise returning re-executes the faulting instruction (or, for
+    // abort, raises again) with the default action that SA_RESETHAND
+    // restored: the executor dies of the signal, as the native program does.
+    // SAFETY: the signal's own info and context.
+    unsafe { chain::run_program_handler(signal, info, context) };
 }

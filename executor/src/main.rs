@@ -86,7 +86,7 @@ fn serve(
     if let auth::Policy::Secret(s) = policy {
         auth::authenticate(s, &mut input)?;
     }
-    Err(session::Session::new().serve(input, output))
+    session::Session::new().serve(input, output)
 }
 
 fn main() {

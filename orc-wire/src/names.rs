@@ -69,3 +69,13 @@ pub const LANTERN_EXECUTOR: &str = "__lantern_executor";
 pub const LANTERN_REGISTER_SYMBOL_TABLE: &str = "__lantern_executor_register_symbol_table";
 /// Drops the table registered under a key: SPS `(u64 key)` -> `Error`.
 pub const LANTERN_DEREGISTER_SYMBOL_TABLE: &str = "__lantern_executor_deregister_symbol_table";
+/// lantern-executor's wrapper loading a unit's TLS image: SPS `(bytes
+/// object, bool static_tls)` -> `Expected<(u64 module_id, u64 handle, bool
+/// has_tp_offset, i64 tp_offset)>`. The object is the minimal shared object
+/// with a PT_TLS segment that the in-process executor `dlopen`s
+/// (core/src/executor/tls_image.rs); the executor `dlopen`s it from a memfd,
+/// so its thread library gives every thread its copy. Not an LLVM name.
+pub const LANTERN_LOAD_TLS_IMAGE: &str = "__lantern_executor_load_tls_image";
+/// Closes a TLS image by the handle [`LANTERN_LOAD_TLS_IMAGE`] returned:
+/// SPS `(u64 handle)` -> `Error`.
+pub const LANTERN_RELEASE_TLS_IMAGE: &str = "__lantern_executor_release_tls_image";

@@ -28,7 +28,7 @@ use lantern_core::link::background;
 
 use crate::symbolize;
 
-pub mod chain;
+pub use lantern_crash_report::chain;
 
 pub(crate) use lantern_crash_report::SIGNALS;
 use lantern_crash_report::{unwind, Line};

@@ -249,14 +249,74 @@ impl ExecutorControl for RemoteExecutor {
         )))
     }
 
-    fn load_tls_image(&self, _image: &TlsImage<'_>, _static_tls: bool) -> Result<TlsModule> {
-        Err(Error::Other(format!(
-            "executor {}: thread-local storage is not supported out of process yet",
-            self.shared.conn.name
-        )))
+    /// lantern-executor's TLS wrapper: the image, built here as the
+    /// in-process executor builds it (a minimal shared object with a PT_TLS
+    /// segment), is `dlopen`ed in the executor, which answers with the module
+    /// id and, for a static image, the block's offset from the thread
+    /// pointer. LLVM's executor has no such wrapper (ORC serves ELF TLS
+    /// through its runtime, which llvm-jitlink-executor does not load).
+    fn load_tls_image(&self, image: &TlsImage<'_>, static_tls: bool) -> Result<TlsModule> {
+        let conn = &self.shared.conn;
+        let (Some(load), Some(release)) = (
+            conn.info.symbol(names::LANTERN_LOAD_TLS_IMAGE),
+            conn.info.symbol(names::LANTERN_RELEASE_TLS_IMAGE),
+        ) else {
+            return Err(Error::Other(format!(
+                "executor {}: thread-local storage out of process needs lantern-executor \
+                 (this executor has no {})",
+                conn.name,
+                names::LANTERN_LOAD_TLS_IMAGE
+            )));
+        };
+        // glibc refuses static TLS to a dlopen'ed module aligned more strictly
+        // than the static TLS block itself (the TCB's 64 bytes on x86-64).
+        const STATIC_TLS_ALIGN: u64 = 64;
+        if static_tls && image.align > STATIC_TLS_ALIGN {
+            return Err(Error::StaticTlsOverAligned {
+                align: image.align,
+                limit: STATIC_TLS_ALIGN,
+            });
+        }
+        let object = super::tls_image::build(image, static_tls);
+        let what = format!("loading a TLS image of {} bytes", image.mem_size);
+        let result = conn.call(
+            load,
+            to_bytes(&(lantern_orc_wire::sps::Bytes(object), static_tls)),
+            &what,
+            false,
+        )?;
+        let (module_id, handle, has_offset, tp_offset) =
+            match from_bytes::<SpsExpected<(u64, u64, bool, i64)>>(&result) {
+                Ok(SpsExpected(Ok(v))) => v,
+                Ok(SpsExpected(Err(e))) if static_tls && e.contains("static TLS") => {
+                    return Err(Error::StaticTlsExhausted {
+                        size: image.mem_size,
+                        reason: format!("in executor {}: {e}", conn.name),
+                    })
+                }
+                Ok(SpsExpected(Err(e))) => {
+                    return Err(Error::Other(format!("executor {}: {what}: {e}", conn.name)))
+                }
+                Err(e) => {
+                    return Err(Error::Other(format!(
+                        "executor {}: {what}: malformed result: {e}",
+                        conn.name
+                    )))
+                }
+            };
+        Ok(TlsModule {
+            module_id,
+            tp_offset: has_offset.then_some(tp_offset),
+            release: WrapperCall {
+                function: ExecutorAddr(release),
+                arg: to_bytes(&handle),
+            },
+        })
     }
 
-    fn unload_tls_image(&self, _module: &TlsModule) {}
+    fn unload_tls_image(&self, module: &TlsModule) {
+        let _ = self.run_wrapper(&module.release);
+    }
 
     fn load_library(&self, path: &str) -> Result<()> {
         open_dylib(&self.shared.conn, path).map(|_| ())
