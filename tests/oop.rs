@@ -30,10 +30,12 @@ fn executor() -> PathBuf {
 }
 
 /// Compiles a test program's sources (`-g -O1 -pthread`) and links the
-/// native oracle. Returns the objects and the binary.
-fn build(dir: &Path, name: &str, compiler: &str, ext: &str) -> (Vec<PathBuf>, PathBuf) {
+/// native oracle. Returns the objects and the binary. `tag` keeps the
+/// scratch directories of tests that build the same program in parallel
+/// apart.
+fn build(dir: &Path, name: &str, compiler: &str, ext: &str, tag: &str) -> (Vec<PathBuf>, PathBuf) {
     let src_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
-    let out = scratch(&format!("oop-{name}"));
+    let out = scratch(&format!("oop-{name}-{tag}"));
     let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -85,7 +87,12 @@ fn run_lantern(how: &[&str], objects: &[PathBuf]) -> Outcome {
 fn compare(how: &[&str], dir: &str, names: &[&str], compiler: &str, ext: &str) -> Vec<String> {
     let mut failures = Vec::new();
     for name in names {
-        let (objects, native) = build(Path::new(dir), name, compiler, ext);
+        let tag: String = how
+            .iter()
+            .flat_map(|h| h.chars())
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let (objects, native) = build(Path::new(dir), name, compiler, ext, &tag);
         let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
         let ours = run_lantern(how, &objects);
         if (&ours.stdout, &ours.status) != (&oracle.stdout, &oracle.status) {
@@ -708,7 +715,7 @@ fn crash_reports_from_the_executor_match_in_process() {
         ("divide_by_zero", 2),
         ("assert_abort", 2),
     ] {
-        let (objects, native) = build(Path::new("tests/crash-programs"), name, "gcc", "c");
+        let (objects, native) = build(Path::new("tests/crash-programs"), name, "gcc", "c", "crash");
         let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
         let in_process = run_lantern(&[], &objects);
         let oop = run_lantern(&["--oop"], &objects);
@@ -747,9 +754,12 @@ fn crash_reports_from_the_executor_match_in_process() {
 /// `-g -O1 -pthread` and `flags`) and links the native oracle (with g++ if
 /// any source is C++).
 fn build_tls(name: &str, flags: &[&str], tag: &str) -> (Vec<PathBuf>, PathBuf) {
-    let src_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/tls-programs")
-        .join(name);
+    build_with_flags("tests/tls-programs", name, flags, tag)
+}
+
+/// [`build_tls`] for a program of any directory.
+fn build_with_flags(dir: &str, name: &str, flags: &[&str], tag: &str) -> (Vec<PathBuf>, PathBuf) {
+    let src_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
     let out = scratch(&format!("oop-tls-{name}-{tag}"));
     let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
         .unwrap()
@@ -876,4 +886,36 @@ fn tls_errors_out_of_process_name_the_cause() {
             out.stderr
         );
     }
+}
+
+/// A thread-local variable of a library in the executor (libstdc++'s
+/// `std::call_once` state): with `-fPIC` (general dynamic: module id and
+/// offset, from lantern-executor's lookup) the native output; with the
+/// default initial-exec model the library's TLS would have to be static,
+/// which is not done out of process: a clear error naming the fix.
+#[test]
+fn library_thread_locals_in_lantern_executor() {
+    if !have(&[(&["g++"], "g++")]) {
+        return;
+    }
+    executor();
+    let (objects, native) =
+        build_with_flags("tests/cxx-programs", "futures_call_once", &["-fPIC"], "pic");
+    let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
+    let ours = run_lantern(&["--oop"], &objects);
+    assert_eq!(
+        (&ours.stdout, &ours.status),
+        (&oracle.stdout, &oracle.status),
+        "{}",
+        ours.stderr
+    );
+    let (objects, _) = build_with_flags("tests/cxx-programs", "futures_call_once", &[], "default");
+    let ours = run_lantern(&["--oop"], &objects);
+    assert_eq!(ours.status, "exit 1", "{}", ours.stderr);
+    assert!(
+        ours.stderr.contains("_ZSt15__once_callable")
+            && ours.stderr.contains("recompile with -fPIC"),
+        "{}",
+        ours.stderr
+    );
 }

@@ -16,6 +16,7 @@ mod auth;
 mod crash;
 mod eh_frame;
 mod gdb_jit;
+mod host_tls;
 mod memory;
 mod runtime;
 mod session;

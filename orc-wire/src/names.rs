@@ -79,3 +79,11 @@ pub const LANTERN_LOAD_TLS_IMAGE: &str = "__lantern_executor_load_tls_image";
 /// Closes a TLS image by the handle [`LANTERN_LOAD_TLS_IMAGE`] returned:
 /// SPS `(u64 handle)` -> `Error`.
 pub const LANTERN_RELEASE_TLS_IMAGE: &str = "__lantern_executor_release_tls_image";
+/// lantern-executor's lookup of one symbol with what LLVM's lookup does not
+/// say: SPS `(u64 dylib instance, u64 handle, string name)` ->
+/// `Expected<(u64 addr, bool is_function, u64 size, (bool is_tls, u64
+/// module_id, u64 offset, (bool static, i64 tp_offset)))>`, `addr` 0 when
+/// not found. For a thread-local variable of a library, where its block is
+/// (module id, offset; its offset from the thread pointer when the block is
+/// in static TLS). Not an LLVM name.
+pub const LANTERN_LOOKUP: &str = "__lantern_executor_lookup";

@@ -118,6 +118,7 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
             Session::deregister_symbol_table,
         ),
         (names::LANTERN_LOAD_TLS_IMAGE, Session::load_tls_image),
+        (names::LANTERN_LOOKUP, Session::lantern_lookup),
         (names::LANTERN_RELEASE_TLS_IMAGE, Session::release_tls_image),
     ]
 }

@@ -13,13 +13,7 @@ extern "C" {
     fn __tls_get_addr(index: *const u64) -> *mut libc::c_void;
 }
 
-/// The thread pointer (`%fs:0` holds its own address on x86-64).
-fn thread_pointer() -> u64 {
-    let tp: u64;
-    // SAFETY: reading the TCB's self pointer, which glibc keeps at %fs:0.
-    unsafe { std::arch::asm!("mov {}, fs:0", out(reg) tp, options(nostack, readonly)) };
-    tp
-}
+use crate::host_tls::thread_pointer;
 
 fn dl_error() -> String {
     // SAFETY: dlerror returns a thread-local string or null.

@@ -151,6 +151,9 @@ impl RemoteExecutor {
     /// A symbol of the executor process, through the dylib manager.
     fn remote_lookup(&self, name: &str) -> Option<HostSymbol> {
         let conn = &self.shared.conn;
+        if let Some(tag) = conn.info.symbol(names::LANTERN_LOOKUP) {
+            return self.lantern_lookup(tag, name);
+        }
         let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE).ok()?;
         let tag = conn.symbol(names::DYLIB_MANAGER_LOOKUP).ok()?;
         let set = vec![(name.to_string(), false)];
@@ -230,6 +233,58 @@ fn open_dylib(conn: &connection::Connection, path: &str) -> Result<u64> {
             "executor {}: {what}: malformed result: {e}",
             conn.name
         ))),
+    }
+}
+
+impl RemoteExecutor {
+    /// lantern-executor's lookup (`names::LANTERN_LOOKUP`): one call, which
+    /// also says a symbol's kind and size and where a library's
+    /// thread-local variable lives, as the in-process lookup does.
+    fn lantern_lookup(&self, tag: u64, name: &str) -> Option<HostSymbol> {
+        let conn = &self.shared.conn;
+        let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE).ok()?;
+        let what = format!("looking up {name}");
+        let args = to_bytes(&(dm, self.shared.process, name.to_string()));
+        let result = match conn.call(tag, args, &what, false) {
+            Ok(r) => r,
+            Err(e) => {
+                log::error!("{e}");
+                return None;
+            }
+        };
+        type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
+        let (addr, is_function, _size, (is_tls, module_id, offset, (is_static, tp_offset))) =
+            match from_bytes::<SpsExpected<Found>>(&result) {
+                Ok(SpsExpected(Ok(found))) => found,
+                Ok(SpsExpected(Err(e))) => {
+                    log::error!("executor {}: {what}: {e}", conn.name);
+                    return None;
+                }
+                Err(e) => {
+                    log::error!("executor {}: {what}: malformed result: {e}", conn.name);
+                    return None;
+                }
+            };
+        if addr == 0 {
+            return None;
+        }
+        self.shared
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(addr);
+        Some(HostSymbol {
+            addr: ExecutorAddr(addr),
+            is_function,
+            // No size: copy relocations would read executor memory, which
+            // the protocol cannot.
+            size: 0,
+            tls: is_tls.then_some(crate::graph::HostTls {
+                module_id,
+                offset,
+                tp_offset: is_static.then_some(tp_offset),
+            }),
+        })
     }
 }
 
