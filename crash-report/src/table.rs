@@ -246,22 +246,18 @@ impl Table {
         Ok(table)
     }
 
-    /// What a lookup relies on: sorted ranges, indices in bounds.
+    /// What a lookup relies on: ranges sorted by start (empty ones are
+    /// allowed: a unit may have empty code blocks), indices in bounds (an
+    /// index out of bounds would panic in the signal handler).
     fn check(&self) -> Result<(), String> {
         let strings = self.strings.len();
-        let mut last_end = 0;
-        let sorted = self.code.iter().all(|&(s, e)| {
-            let ok = s >= last_end && e > s;
-            last_end = e;
-            ok
-        });
-        if !sorted {
-            return Err("code ranges are not sorted, disjoint and non-empty".into());
+        if !self.code.windows(2).all(|w| w[0].0 <= w[1].0) || self.code.iter().any(|c| c.1 < c.0) {
+            return Err("code ranges are not sorted by start, or end before they start".into());
         }
-        if !self.symbols.windows(2).all(|w| w[0].0 < w[1].0)
-            || self.symbols.iter().any(|s| s.1 <= s.0)
+        if !self.symbols.windows(2).all(|w| w[0].0 <= w[1].0)
+            || self.symbols.iter().any(|s| s.1 < s.0)
         {
-            return Err("symbols are not sorted by start with non-empty ranges".into());
+            return Err("symbols are not sorted by start, or end before they start".into());
         }
         if let Some(s) = self.symbols.iter().find(|s| s.2 as usize >= strings) {
             return Err(format!(
@@ -270,9 +266,9 @@ impl Table {
             ));
         }
         if !self.segments.windows(2).all(|w| w[0].start <= w[1].start)
-            || self.segments.iter().any(|s| s.end <= s.start)
+            || self.segments.iter().any(|s| s.end < s.start)
         {
-            return Err("segments are not sorted by start with non-empty ranges".into());
+            return Err("segments are not sorted by start, or end before they start".into());
         }
         if let Some(s) = self.segments.iter().find(|s| {
             (s.first as usize)
@@ -434,6 +430,10 @@ mod tests {
         let mut t = sample();
         t.code.reverse();
         assert!(Table::decode(&t.encode()).unwrap_err().contains("sorted"));
+        // Empty code blocks are fine.
+        let mut t = sample();
+        t.code.insert(1, (0x2800, 0x2800));
+        assert!(Table::decode(&t.encode()).is_ok());
         let mut t = sample();
         t.symbols[0].2 = 3;
         assert!(Table::decode(&t.encode())
