@@ -187,14 +187,17 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
     } else if found && !info.dli_sname.is_null() {
         // SAFETY: dladdr's strings are NUL-terminated and stay loaded.
         let name = unsafe { std::ffi::CStr::from_ptr(info.dli_sname) };
-        let _ = write!(line, "{}", name.to_string_lossy());
+        // `to_str`, not `to_string_lossy`: no allocation in a signal handler.
+        let _ = write!(line, "{}", name.to_str().unwrap_or("??"));
     } else {
         let _ = write!(line, "??");
     }
     if found && !info.dli_fname.is_null() {
         // SAFETY: as above.
-        let object = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }.to_string_lossy();
-        let base = object.rsplit('/').next().unwrap_or(&object);
+        let object = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }
+            .to_str()
+            .unwrap_or("??");
+        let base = object.rsplit('/').next().unwrap_or(object);
         let _ = write!(line, " ({base})");
     }
     if heuristic {
