@@ -455,7 +455,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
         });
         let mut argv = vec![argv0];
         argv.extend(args.args.iter().cloned());
-        return crate::oop::run(&args.common, target, &argv);
+        return crate::oop::run(&args.common, target, &argv, !args.no_crash_handler);
     }
     let executor = Arc::new(args.common.executor());
     let debug_object = match args.debug_registration {

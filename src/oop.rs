@@ -1,10 +1,10 @@
 //! `lantern run --oop`, `--executor PATH`, `--connect HOST:PORT`: the
 //! program runs in an executor process driven over LLVM 19's SimpleRemoteEPC
 //! protocol (core/src/executor/remote/). The controller links as usual;
-//! the plugins whose allocation actions call into this process (debugger
-//! registration, eh-frame registration, the crash handler's symbolizer,
-//! perf maps) are off: their work does not cross the wire yet
-//! (docs/out-of-process.md).
+//! eh-frame registration, debug objects and the crash report's symbol
+//! tables are built here and registered in the executor by allocation
+//! actions calling its wrappers; perf maps and jitdump do not cross the
+//! wire yet (docs/out-of-process.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -14,8 +14,10 @@ use lantern_core::executor::{ExecutorControl, RemoteExecutor};
 use lantern_core::executor_types::{ExecutorAddr, MemLifetime, MemProt};
 use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, AllocRequest, Placement, SegmentRequest, WrapperCall};
-use lantern_orc_wire::names::REGISTER_JIT_LOADER_GDB_WRAPPER;
-use lantern_orc_wire::sps::to_bytes;
+use lantern_orc_wire::names::{
+    LANTERN_DEREGISTER_SYMBOL_TABLE, LANTERN_REGISTER_SYMBOL_TABLE, REGISTER_JIT_LOADER_GDB_WRAPPER,
+};
+use lantern_orc_wire::sps::{to_bytes, Bytes};
 use lantern_orc_wire::types::AddrRange;
 use lantern_plugins::debug_object::merge::{merge, MAX_MERGED_SECTIONS};
 use lantern_plugins::debug_object::{build_part, DebugPart};
@@ -55,8 +57,16 @@ pub(crate) fn target(
 }
 
 /// Links the files and runs `main` in the executor; returns main's status
-/// after the executor has exited (so its output is complete).
-pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Result<u8, String> {
+/// after the executor has exited (so its output is complete). With
+/// `crash_report`, each unit's symbol table goes to the executor, whose
+/// crash handler prints the report (lantern-executor only: other executors
+/// have no such wrapper, and run without).
+pub(crate) fn run(
+    common: &CommonArgs,
+    target: Target,
+    argv: &[String],
+    crash_report: bool,
+) -> Result<u8, String> {
     let executor = match target {
         Target::Spawn(path, auth) => RemoteExecutor::spawn(&path.display().to_string(), auth),
         Target::Connect(addr) => {
@@ -69,14 +79,27 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
     let eh_frame = RemoteEhFrameRegistration::new(&executor).map_err(|e| e.to_string())?;
     let dynamic: Arc<dyn ExecutorControl> = executor.clone();
     let debugger_support = !common.no_debugger_support;
+    let symbol_tables = match (
+        executor.bootstrap_symbol(LANTERN_REGISTER_SYMBOL_TABLE),
+        executor.bootstrap_symbol(LANTERN_DEREGISTER_SYMBOL_TABLE),
+    ) {
+        (Some(register), Some(deregister)) if crash_report => Some(RemoteSymbolTables {
+            register,
+            deregister,
+        }),
+        _ => None,
+    };
     let prepared = prepare(
         common,
         dynamic.as_ref(),
         std::slice::from_ref(&common.entry),
-        debugger_support,
+        debugger_support || symbol_tables.is_some(),
     )?;
     let mut session = new_session(dynamic, prepared.options.clone(), &Plugins::default());
     session.add_plugin(Arc::new(eh_frame));
+    if let Some(tables) = symbol_tables {
+        session.add_plugin(Arc::new(tables));
+    }
     if debugger_support {
         let register = executor
             .lookup(REGISTER_JIT_LOADER_GDB_WRAPPER)
@@ -141,6 +164,46 @@ pub(crate) fn run(common: &CommonArgs, target: Target, argv: &[String]) -> Resul
     std::mem::forget(linked);
     executor.hang_up();
     Ok(status as u8)
+}
+
+/// Each unit's crash-report symbol table (function ranges, inlined chains,
+/// file:line:column: what the in-process symbolizer holds), built from the
+/// unit's relocated DWARF after its fixups and registered in lantern-executor
+/// by a finalize action calling its
+/// `__lantern_executor_register_symbol_table(key, bytes)`; the dealloc
+/// action drops it when the unit is removed. The table is built on the
+/// link's path (in process it is read in the background).
+struct RemoteSymbolTables {
+    register: u64,
+    deregister: u64,
+}
+
+static NEXT_TABLE_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl Plugin for RemoteSymbolTables {
+    fn name(&self) -> &str {
+        "remote-symbol-tables"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        config.debug_info_in_pipeline = true;
+        let (register, deregister) = (self.register, self.deregister);
+        config.post_fixup.push(Box::new(move |graph| {
+            let key = NEXT_TABLE_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let table = lantern_plugins::symbolize::encoded_unit_table(graph);
+            graph.alloc_actions.push(AllocAction {
+                finalize: Some(WrapperCall {
+                    function: ExecutorAddr(register),
+                    arg: to_bytes(&(key, Bytes(table))),
+                }),
+                dealloc: Some(WrapperCall {
+                    function: ExecutorAddr(deregister),
+                    arg: to_bytes(&key),
+                }),
+            });
+            Ok(())
+        }));
+    }
 }
 
 /// Each unit's debug object (plugins/src/debug_object), built in the

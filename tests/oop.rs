@@ -30,10 +30,12 @@ fn executor() -> PathBuf {
 }
 
 /// Compiles a test program's sources (`-g -O1 -pthread`) and links the
-/// native oracle. Returns the objects and the binary.
-fn build(dir: &Path, name: &str, compiler: &str, ext: &str) -> (Vec<PathBuf>, PathBuf) {
+/// native oracle. Returns the objects and the binary. `tag` keeps the
+/// scratch directories of tests that build the same program in parallel
+/// apart.
+fn build(dir: &Path, name: &str, compiler: &str, ext: &str, tag: &str) -> (Vec<PathBuf>, PathBuf) {
     let src_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
-    let out = scratch(&format!("oop-{name}"));
+    let out = scratch(&format!("oop-{name}-{tag}"));
     let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -85,7 +87,12 @@ fn run_lantern(how: &[&str], objects: &[PathBuf]) -> Outcome {
 fn compare(how: &[&str], dir: &str, names: &[&str], compiler: &str, ext: &str) -> Vec<String> {
     let mut failures = Vec::new();
     for name in names {
-        let (objects, native) = build(Path::new(dir), name, compiler, ext);
+        let tag: String = how
+            .iter()
+            .flat_map(|h| h.chars())
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let (objects, native) = build(Path::new(dir), name, compiler, ext, &tag);
         let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
         let ours = run_lantern(how, &objects);
         if (&ours.stdout, &ours.status) != (&oracle.stdout, &oracle.status) {
@@ -102,9 +109,8 @@ fn compare(how: &[&str], dir: &str, names: &[&str], compiler: &str, ext: &str) -
 }
 
 /// C programs of tests/programs that run out of process like natively.
-/// Not here: decimal_float (libgcc's decimal floating point uses TLS, not
-/// served out of process yet), nested_functions (an executable stack),
-/// archive_semantics, common_symbols and static_archive (special link lines).
+/// Not here: nested_functions (an executable stack), archive_semantics,
+/// common_symbols and static_archive (special link lines).
 const C_PROGRAMS: &[&str] = &[
     "abort_after_flush",
     "alloca_vla",
@@ -113,6 +119,7 @@ const C_PROGRAMS: &[&str] = &[
     "comdat_groups",
     "ctors_dtors",
     "data_relocations",
+    "decimal_float",
     "env_errno",
     "exit_from_nested_call",
     "floating_point",
@@ -169,6 +176,7 @@ const CXX_PROGRAMS: &[&str] = &[
     "library_exceptions",
     "static_objects",
     "std_threads",
+    "thread_local_objects",
     "virtual_inheritance",
 ];
 
@@ -208,11 +216,13 @@ fn cxx_programs_in_both_executors() {
     executor();
     let mut failures = compare(&["--oop"], "tests/cxx-programs", CXX_PROGRAMS, "g++", "cpp");
     if Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)") {
-        // static_objects registers atexit handlers: not in LLVM's executor.
+        // static_objects registers atexit handlers: not in LLVM's executor;
+        // thread_local_objects needs TLS, which Lantern serves only with
+        // lantern-executor.
         let names: Vec<&str> = CXX_PROGRAMS
             .iter()
             .copied()
-            .filter(|n| *n != "static_objects")
+            .filter(|n| !matches!(*n, "static_objects" | "thread_local_objects"))
             .collect();
         failures.extend(compare(
             &["--executor", LLVM_EXECUTOR],
@@ -657,4 +667,255 @@ fn lldb_attached_to_the_executor_sees_lanterns_debug_objects() {
         );
     }
     assert_eq!(controller.status, "exit 0", "{}", controller.stderr);
+}
+
+/// The JIT'd frames of a crash report: (function, file name, line, column)
+/// of each `#N 0xADDR in FUNC at FILE:LINE:COL` line.
+fn report_frames(stderr: &str) -> Vec<(String, String, u32, u32)> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(|l| {
+            let rest = l.split_once(" in ")?.1;
+            let (function, location) = rest.rsplit_once(" at ")?;
+            let mut parts = location.rsplitn(3, ':');
+            let column = parts.next()?.parse().ok()?;
+            let line = parts.next()?.parse().ok()?;
+            let file = parts.next()?.rsplit('/').next()?.to_string();
+            Some((function.to_string(), file, line, column))
+        })
+        .collect()
+}
+
+/// The report's first line: `lantern: SIGSEGV (invalid memory reference) at ...`.
+fn report_signal(stderr: &str) -> Option<&str> {
+    stderr
+        .lines()
+        .find(|l| l.starts_with("lantern: SIG"))
+        .and_then(|l| l.split_whitespace().nth(1))
+}
+
+/// A crash in the executor prints the report the in-process `lantern run`
+/// prints (the executor symbolizes JIT'd frames from the tables the
+/// controller sent), and ends like the native program (death by the signal).
+/// With `--no-crash-handler` no tables are sent and no report is printed.
+#[test]
+fn crash_reports_from_the_executor_match_in_process() {
+    if !have_gcc() {
+        return;
+    }
+    executor();
+    let mut failures = Vec::new();
+    // deep_null: a null dereference three calls deep, over three objects;
+    // inlined: inlined frames; divide_by_zero: SIGFPE; assert_abort:
+    // SIGABRT from libc.
+    for (name, min_frames) in [
+        ("deep_null", 4),
+        ("inlined", 3),
+        ("divide_by_zero", 2),
+        ("assert_abort", 2),
+    ] {
+        let (objects, native) = build(Path::new("tests/crash-programs"), name, "gcc", "c", "crash");
+        let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
+        let in_process = run_lantern(&[], &objects);
+        let oop = run_lantern(&["--oop"], &objects);
+        let (want, got) = (
+            report_frames(&in_process.stderr),
+            report_frames(&oop.stderr),
+        );
+        if want.len() < min_frames
+            || got != want
+            || report_signal(&oop.stderr) != report_signal(&in_process.stderr)
+            || report_signal(&oop.stderr).is_none()
+            || oop.status != oracle.status
+            || in_process.status != oracle.status
+        {
+            failures.push(format!(
+                "{name}: native {}, in process {}, --oop {}\nin-process report:\n{}\n--oop report:\n{}",
+                oracle.status, in_process.status, oop.status, in_process.stderr, oop.stderr
+            ));
+        }
+        let quiet = run_lantern(&["--oop", "--no-crash-handler"], &objects);
+        if quiet.status != oracle.status
+            || report_signal(&quiet.stderr).is_some()
+            || !report_frames(&quiet.stderr).is_empty()
+        {
+            failures.push(format!(
+                "{name} --oop --no-crash-handler: {} vs native {}
+{}",
+                quiet.status, oracle.status, quiet.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Compiles a program of tests/tls-programs (C with gcc, C++ with g++,
+/// `-g -O1 -pthread` and `flags`) and links the native oracle (with g++ if
+/// any source is C++).
+fn build_tls(name: &str, flags: &[&str], tag: &str) -> (Vec<PathBuf>, PathBuf) {
+    build_with_flags("tests/tls-programs", name, flags, tag)
+}
+
+/// [`build_tls`] for a program of any directory.
+fn build_with_flags(dir: &str, name: &str, flags: &[&str], tag: &str) -> (Vec<PathBuf>, PathBuf) {
+    let src_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
+    let out = scratch(&format!("oop-tls-{name}-{tag}"));
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "c" || e == "cpp"))
+        .collect();
+    sources.sort();
+    let cxx = sources
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "cpp"));
+    let objects: Vec<PathBuf> = sources
+        .iter()
+        .map(|src| {
+            let is_cxx = src.extension().is_some_and(|e| e == "cpp");
+            let obj = out.join(src.file_name().unwrap()).with_extension("o");
+            check(
+                Command::new(if is_cxx { "g++" } else { "gcc" })
+                    .args(["-c", "-g", "-O1", "-pthread"])
+                    .args(flags)
+                    .arg(src)
+                    .arg("-o")
+                    .arg(&obj),
+            )
+            .unwrap();
+            obj
+        })
+        .collect();
+    let native = out.join("native");
+    check(
+        Command::new(if cxx { "g++" } else { "gcc" })
+            .arg("-pthread")
+            .args(&objects)
+            .arg("-lm")
+            .arg("-o")
+            .arg(&native),
+    )
+    .unwrap();
+    (objects, native)
+}
+
+/// Thread-local storage in lantern-executor: the programs of
+/// tests/tls-programs in the models gcc and g++ emit for objects linked into
+/// an executable (initial-exec and local-exec), and with `-fPIC`
+/// (general- and local-dynamic) and `-fPIC -mtls-dialect=gnu2` (TLS
+/// descriptors) on those that use every model, give the native stdout and
+/// status (exit handlers and the main thread's `thread_local` destructors
+/// see the main thread's values: the executor exits on its main thread).
+#[test]
+fn tls_programs_in_lantern_executor() {
+    if !have(&[(&["gcc"], "gcc"), (&["g++"], "g++")]) {
+        return;
+    }
+    executor();
+    let all = [
+        "address_passing",
+        "cxx_dynamic_init",
+        "cxx_thread_local_mixed",
+        "extern_across_objects",
+        "large_tbss",
+        "many_threads",
+        "models_and_ctors",
+        "pthread_copies",
+        "qsort_callback",
+        "static_local_tls",
+        "tdata_tbss",
+    ];
+    let some = [
+        "cxx_thread_local_mixed",
+        "extern_across_objects",
+        "models_and_ctors",
+    ];
+    let configurations: [(&str, &[&str], &[&str]); 3] = [
+        ("default", &[], &all),
+        ("pic", &["-fPIC"], &some),
+        ("desc", &["-fPIC", "-mtls-dialect=gnu2"], &some),
+    ];
+    let mut failures = Vec::new();
+    for (tag, flags, names) in configurations {
+        for name in names {
+            let (objects, native) = build_tls(name, flags, tag);
+            let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
+            let ours = run_lantern(&["--oop"], &objects);
+            if (&ours.stdout, &ours.status) != (&oracle.stdout, &oracle.status) {
+                failures.push(format!(
+                    "{name} ({tag}) under --oop: {} vs native {}\nstdout:\n{}\nnative:\n{}\nstderr: {}",
+                    ours.status, oracle.status, ours.stdout, oracle.stdout, ours.stderr
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What cannot be: static TLS aligned above 64 bytes is the in-process
+/// error out of process too; LLVM's executor, which has no TLS wrapper, is
+/// a clear error naming what is missing.
+#[test]
+fn tls_errors_out_of_process_name_the_cause() {
+    if !have_gcc() {
+        return;
+    }
+    executor();
+    let (objects, _) = build_tls("overaligned_tls", &[], "default");
+    let in_process = run_lantern(&[], &objects);
+    let oop = run_lantern(&["--oop"], &objects);
+    assert_eq!(oop.status, "exit 1", "{}", oop.stderr);
+    assert_eq!(in_process.status, "exit 1", "{}", in_process.stderr);
+    let error = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("lantern: error"))
+            .map(str::to_string)
+    };
+    assert!(error(&oop.stderr).is_some(), "{}", oop.stderr);
+    assert_eq!(error(&oop.stderr), error(&in_process.stderr));
+    assert!(oop.stderr.contains("64-byte alignment"), "{}", oop.stderr);
+    if Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)") {
+        let (objects, _) = build_tls("tdata_tbss", &[], "llvm");
+        let out = run_lantern(&["--executor", LLVM_EXECUTOR], &objects);
+        assert_eq!(out.status, "exit 1", "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("thread-local storage out of process needs lantern-executor"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+/// A thread-local variable of a library in the executor (libstdc++'s
+/// `std::call_once` state): with `-fPIC` (general dynamic: module id and
+/// offset, from lantern-executor's lookup) the native output; with the
+/// default initial-exec model the library's TLS would have to be static,
+/// which is not done out of process: a clear error naming the fix.
+#[test]
+fn library_thread_locals_in_lantern_executor() {
+    if !have(&[(&["g++"], "g++")]) {
+        return;
+    }
+    executor();
+    let (objects, native) =
+        build_with_flags("tests/cxx-programs", "futures_call_once", &["-fPIC"], "pic");
+    let oracle = run_with_timeout(&mut Command::new(&native), TIMEOUT).unwrap();
+    let ours = run_lantern(&["--oop"], &objects);
+    assert_eq!(
+        (&ours.stdout, &ours.status),
+        (&oracle.stdout, &oracle.status),
+        "{}",
+        ours.stderr
+    );
+    let (objects, _) = build_with_flags("tests/cxx-programs", "futures_call_once", &[], "default");
+    let ours = run_lantern(&["--oop"], &objects);
+    assert_eq!(ours.status, "exit 1", "{}", ours.stderr);
+    assert!(
+        ours.stderr.contains("_ZSt15__once_callable")
+            && ours.stderr.contains("recompile with -fPIC"),
+        "{}",
+        ours.stderr
+    );
 }

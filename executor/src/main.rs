@@ -13,8 +13,10 @@
 //! error (status 1, the error on stderr).
 
 mod auth;
+mod crash;
 mod eh_frame;
 mod gdb_jit;
+mod host_tls;
 mod memory;
 mod runtime;
 mod session;
@@ -85,7 +87,7 @@ fn serve(
     if let auth::Policy::Secret(s) = policy {
         auth::authenticate(s, &mut input)?;
     }
-    Err(session::Session::new().serve(input, output))
+    session::Session::new().serve(input, output)
 }
 
 fn main() {
@@ -100,6 +102,9 @@ fn main() {
         libc::signal(libc::SIGSEGV, libc::SIG_DFL);
         libc::signal(libc::SIGBUS, libc::SIG_DFL);
     }
+    // The crash handler (installed when a controller sends symbol tables)
+    // runs on it when JIT'd code on this thread crashes.
+    crash::set_alt_stack();
     let status = match run() {
         Ok(()) => 0,
         Err(e) => {

@@ -61,3 +61,29 @@ pub const REGISTER_JIT_LOADER_GDB_ALLOC_ACTION: &str = "llvm_orc_registerJITLoad
 /// its exit handlers (LLVM's executor frees it first), so finalizers and
 /// `atexit` handlers may live in JIT'd code.
 pub const LANTERN_EXECUTOR: &str = "__lantern_executor";
+
+/// lantern-executor's wrapper registering a unit's crash-report symbol
+/// table (`lantern-crash-report`'s encoding): SPS `(u64 key, bytes)` ->
+/// `Error`. Its crash handler, installed at the first registration, prints
+/// the report from these tables. Not an LLVM name.
+pub const LANTERN_REGISTER_SYMBOL_TABLE: &str = "__lantern_executor_register_symbol_table";
+/// Drops the table registered under a key: SPS `(u64 key)` -> `Error`.
+pub const LANTERN_DEREGISTER_SYMBOL_TABLE: &str = "__lantern_executor_deregister_symbol_table";
+/// lantern-executor's wrapper loading a unit's TLS image: SPS `(bytes
+/// object, bool static_tls)` -> `Expected<(u64 module_id, u64 handle, bool
+/// has_tp_offset, i64 tp_offset)>`. The object is the minimal shared object
+/// with a PT_TLS segment that the in-process executor `dlopen`s
+/// (core/src/executor/tls_image.rs); the executor `dlopen`s it from a memfd,
+/// so its thread library gives every thread its copy. Not an LLVM name.
+pub const LANTERN_LOAD_TLS_IMAGE: &str = "__lantern_executor_load_tls_image";
+/// Closes a TLS image by the handle [`LANTERN_LOAD_TLS_IMAGE`] returned:
+/// SPS `(u64 handle)` -> `Error`.
+pub const LANTERN_RELEASE_TLS_IMAGE: &str = "__lantern_executor_release_tls_image";
+/// lantern-executor's lookup of one symbol with what LLVM's lookup does not
+/// say: SPS `(u64 dylib instance, u64 handle, string name)` ->
+/// `Expected<(u64 addr, bool is_function, u64 size, (bool is_tls, u64
+/// module_id, u64 offset, (bool static, i64 tp_offset)))>`, `addr` 0 when
+/// not found. For a thread-local variable of a library, where its block is
+/// (module id, offset; its offset from the thread pointer when the block is
+/// in static TLS). Not an LLVM name.
+pub const LANTERN_LOOKUP: &str = "__lantern_executor_lookup";

@@ -54,29 +54,9 @@ impl Session {
             }
             let mut defs = Vec::with_capacity(set.len());
             for (name, required) in set {
-                let addr = if let Some(a) = crate::runtime::lookup(&name) {
-                    a
-                } else if let Some(h) = LOOKUP_BUILTINS
-                    .iter()
-                    .find(|&&n| n == name)
-                    .and_then(|n| handler_table().into_iter().find(|(m, _)| m == n))
-                {
-                    addr_of(h.1)
-                } else {
-                    match CString::new(name.clone()) {
-                        // SAFETY: a handle from our dlopen and a
-                        // NUL-terminated name; dlsym only reads.
-                        Ok(c) if !name.is_empty() => unsafe {
-                            libc::dlsym(handle as *mut libc::c_void, c.as_ptr()) as u64
-                        },
-                        _ => 0,
-                    }
-                };
+                let addr = self.lookup_name(handle, &name);
                 if addr == 0 && required {
                     return Err(format!("Missing definition for {name}"));
-                }
-                if addr != 0 {
-                    self.looked_up.insert(addr);
                 }
                 defs.push(ExecutorSymbolDef {
                     addr,
@@ -85,6 +65,64 @@ impl Session {
                 });
             }
             Ok(defs)
+        })();
+        Ok(to_bytes(&SpsExpected(r)))
+    }
+
+    /// The address of `name` in the library `handle` (checked by the
+    /// caller), or 0; a found address joins those the controller may run.
+    fn lookup_name(&mut self, handle: u64, name: &str) -> u64 {
+        let addr = if let Some(a) = crate::runtime::lookup(name) {
+            a
+        } else if let Some(h) = LOOKUP_BUILTINS
+            .iter()
+            .find(|&&n| n == name)
+            .and_then(|n| handler_table().into_iter().find(|(m, _)| m == n))
+        {
+            addr_of(h.1)
+        } else {
+            match CString::new(name) {
+                // SAFETY: a handle from our dlopen and a NUL-terminated
+                // name; dlsym only reads.
+                Ok(c) if !name.is_empty() => unsafe {
+                    libc::dlsym(handle as *mut libc::c_void, c.as_ptr()) as u64
+                },
+                _ => 0,
+            }
+        };
+        if addr != 0 {
+            self.looked_up.insert(addr);
+        }
+        addr
+    }
+
+    /// Lantern's lookup: one symbol, with its kind and size, and where a
+    /// thread-local variable of a library lives (see `names::LANTERN_LOOKUP`).
+    pub(super) fn lantern_lookup(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
+        let r = (|| -> Result<Found, String> {
+            let (instance, handle, name): (u64, u64, String) = decode(args, "Lantern lookup")?;
+            Self::check_instance(instance, &DYLIB_MANAGER_INSTANCE, "Lantern lookup")?;
+            if !self.dylibs.contains(&handle) {
+                return Err(format!("Lantern lookup: unknown handle {handle:#x}"));
+            }
+            let addr = self.lookup_name(handle, &name);
+            if addr == 0 {
+                return Ok((0, false, 0, (false, 0, 0, (false, 0))));
+            }
+            let symbol = crate::host_tls::symbol_info(addr);
+            let tls = match symbol {
+                None => crate::host_tls::host_tls(addr),
+                Some(_) => None,
+            };
+            let (is_function, size) = symbol.unwrap_or((false, 0));
+            let tls = match tls {
+                Some((module, offset, tp)) => {
+                    (true, module, offset, (tp.is_some(), tp.unwrap_or(0)))
+                }
+                None => (false, 0, 0, (false, 0)),
+            };
+            Ok((addr, is_function, size, tls))
         })();
         Ok(to_bytes(&SpsExpected(r)))
     }

@@ -30,6 +30,7 @@ mod dylib;
 mod memory_calls;
 mod registration;
 mod run;
+mod tls;
 mod writes;
 
 /// An error that ends the session: the connection closes, the executor
@@ -59,6 +60,14 @@ static DYLIB_MANAGER_INSTANCE: u8 = 2;
 static DISPATCH_CTX: u8 = 3;
 static LANTERN_EXECUTOR: u8 = 4;
 
+/// Whether the main thread runs JIT'd code, and how the reader ended.
+#[derive(Default)]
+struct MainThread {
+    busy: bool,
+    closed: bool,
+    outcome: Option<Result<(), Fatal>>,
+}
+
 /// The executor's state for one controller.
 pub struct Session {
     memory: Memory,
@@ -67,6 +76,8 @@ pub struct Session {
     eh_frames: HashSet<u64>,
     /// Handles returned by the dylib manager's open.
     dylibs: HashSet<u64>,
+    /// Loaded TLS images: `dlopen` handle -> the memfd holding the object.
+    tls_images: HashMap<u64, i32>,
     /// Addresses returned by lookups: functions the controller may run.
     looked_up: HashSet<u64>,
     handlers: HashMap<u64, Handler>,
@@ -98,6 +109,17 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
             names::REGISTER_JIT_LOADER_GDB_ALLOC_ACTION,
             Session::register_gdb,
         ),
+        (
+            names::LANTERN_REGISTER_SYMBOL_TABLE,
+            Session::register_symbol_table,
+        ),
+        (
+            names::LANTERN_DEREGISTER_SYMBOL_TABLE,
+            Session::deregister_symbol_table,
+        ),
+        (names::LANTERN_LOAD_TLS_IMAGE, Session::load_tls_image),
+        (names::LANTERN_LOOKUP, Session::lantern_lookup),
+        (names::LANTERN_RELEASE_TLS_IMAGE, Session::release_tls_image),
     ]
 }
 
@@ -248,6 +270,7 @@ impl Session {
             gdb: GdbJit::default(),
             eh_frames: HashSet::new(),
             dylibs: HashSet::new(),
+            tls_images: HashMap::new(),
             looked_up: HashSet::new(),
             handlers,
             page_size,
@@ -299,8 +322,13 @@ impl Session {
     /// `main` runs on the process's main thread, as natively, while the
     /// controller goes on finalizing other allocations (LLVM's controller
     /// sends `run as main` without waiting for every finalize to answer).
-    /// The process exits when the controller hangs up or goes away.
-    pub fn serve<R, W>(self, mut input: R, output: W) -> Fatal
+    ///
+    /// When the controller hangs up or goes away while no JIT'd code runs,
+    /// this returns (the caller exits on this thread: the program's exit
+    /// handlers and the main thread's `thread_local` destructors then run
+    /// on its main thread, with its thread-local values, as natively); while
+    /// JIT'd code runs, the reader thread ends the process itself.
+    pub fn serve<R, W>(self, mut input: R, output: W) -> Result<(), Fatal>
     where
         R: Read + Send + 'static,
         W: Write + Send + 'static,
@@ -312,33 +340,49 @@ impl Session {
             tag_addr: 0,
             payload: to_bytes(&self.setup_info()),
         };
-        if let Err(e) = send(&output, &setup) {
-            return e;
-        }
+        send(&output, &setup)?;
         let trace = self.trace;
         let session = Arc::new(Mutex::new(self));
         let (jobs, queue) = mpsc::channel::<(u64, Job)>();
         let reader_output = Arc::clone(&output);
+        let state = Arc::new(Mutex::new(MainThread::default()));
+        let reader_state = Arc::clone(&state);
         let reader = std::thread::Builder::new()
             .name("lantern-executor-reader".into())
             .spawn(move || {
                 block_async_signals();
-                let status = match read_loop(&session, &mut input, &reader_output, &jobs) {
-                    Ok(()) => 0,
-                    Err(e) => {
-                        eprintln!("lantern-executor: error: {e}");
-                        1
-                    }
-                };
-                // The controller is gone: so is the executor, even with a
-                // JIT'd `main` still running on the main thread.
-                std::process::exit(status)
+                let outcome = read_loop(&session, &mut input, &reader_output, &jobs);
+                let mut state = reader_state.lock().unwrap_or_else(|e| e.into_inner());
+                state.closed = true;
+                if state.busy {
+                    // The controller is gone: so is the executor, even with
+                    // a JIT'd `main` still running on the main thread.
+                    let status = match outcome {
+                        Ok(()) => 0,
+                        Err(e) => {
+                            eprintln!("lantern-executor: error: {e}");
+                            1
+                        }
+                    };
+                    std::process::exit(status)
+                }
+                state.outcome = Some(outcome);
+                // Dropping the queue's sender wakes the main thread.
+                drop(jobs);
             });
         if let Err(e) = reader {
-            return format!("cannot start the reader thread: {e}");
+            return Err(format!("cannot start the reader thread: {e}"));
         }
         for (seq_no, job) in queue {
+            {
+                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                if s.closed {
+                    break;
+                }
+                s.busy = true;
+            }
             let payload = job();
+            state.lock().unwrap_or_else(|e| e.into_inner()).busy = false;
             if trace {
                 eprintln!("lantern-executor: #{seq_no} returned {payload:02x?}");
             }
@@ -348,11 +392,14 @@ impl Session {
                 tag_addr: 0,
                 payload,
             };
-            if let Err(e) = send(&output, &reply) {
-                return e;
-            }
+            send(&output, &reply)?;
         }
-        "the reader thread ended".into()
+        let outcome = state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .outcome
+            .take();
+        outcome.unwrap_or_else(|| Err("the reader thread ended".into()))
     }
 
     /// Runs the wrapper function at `tag` on `args`, or returns the job

@@ -1,4 +1,5 @@
-//! Registration wrappers: eh-frame sections with the unwinder, debug objects with the GDB JIT interface.
+//! Registration wrappers: eh-frame sections with the unwinder, debug objects
+//! with the GDB JIT interface, symbol tables with the crash handler.
 
 use super::*;
 
@@ -63,6 +64,18 @@ impl Session {
             self.gdb.register(range.start, len, notify);
             Ok(())
         })();
+        Ok(sps_error(r))
+    }
+
+    pub(super) fn register_symbol_table(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = decode::<(u64, Bytes)>(args, "symbol table registration")
+            .and_then(|(key, bytes)| crate::crash::register(key, &bytes.0));
+        Ok(sps_error(r))
+    }
+
+    pub(super) fn deregister_symbol_table(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r =
+            decode::<u64>(args, "symbol table deregistration").and_then(crate::crash::deregister);
         Ok(sps_error(r))
     }
 }

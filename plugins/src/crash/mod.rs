@@ -28,57 +28,13 @@ use lantern_core::link::background;
 
 use crate::symbolize;
 
-pub mod chain;
-mod unwind;
+pub use lantern_crash_report::chain;
 
-const SIGNALS: [(c_int, &str, &str); 5] = [
-    (libc::SIGSEGV, "SIGSEGV", "invalid memory reference"),
-    (libc::SIGBUS, "SIGBUS", "bus error"),
-    (libc::SIGILL, "SIGILL", "illegal instruction"),
-    (libc::SIGFPE, "SIGFPE", "arithmetic exception"),
-    (libc::SIGABRT, "SIGABRT", "aborted"),
-];
+pub(crate) use lantern_crash_report::SIGNALS;
+use lantern_crash_report::{unwind, Line};
+pub use lantern_crash_report::{write_frame, HEURISTIC};
+
 const ALT_STACK_SIZE: usize = 256 * 1024;
-
-/// A fixed buffer that formats without allocating; what does not fit is cut.
-struct Line {
-    bytes: [u8; 1024],
-    len: usize,
-}
-
-impl Line {
-    fn new() -> Self {
-        Line {
-            bytes: [0; 1024],
-            len: 0,
-        }
-    }
-
-    fn flush(&mut self) {
-        let mut written = 0;
-        while written < self.len {
-            // SAFETY: writing initialized bytes of our buffer to stderr.
-            let n = unsafe {
-                libc::write(2, self.bytes[written..].as_ptr().cast(), self.len - written)
-            };
-            if n <= 0 {
-                break;
-            }
-            written += n as usize;
-        }
-        self.len = 0;
-    }
-}
-
-impl std::fmt::Write for Line {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let room = self.bytes.len() - self.len;
-        let n = s.len().min(room);
-        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        Ok(())
-    }
-}
 
 /// The executable's own symbol table (`dladdr` only knows exported symbols),
 /// mapped when the handler is installed and searched only at a crash: a
@@ -181,25 +137,6 @@ pub fn install() -> std::io::Result<()> {
 
 static FRAME_NUMBER: AtomicUsize = AtomicUsize::new(0);
 
-/// Ends the line of a frame that no CFI describes (see `unwind`).
-pub const HEURISTIC: &str = " [found by a heuristic]";
-
-/// One JIT'd frame in the report's format, without the newline:
-/// `#N 0xADDR in FUNC at FILE:LINE:COL`, or `#N 0xADDR in FUNC (no line
-/// information)` for code no line table describes.
-pub fn write_frame(
-    out: &mut impl std::fmt::Write,
-    n: usize,
-    pc: u64,
-    frame: symbolize::FrameRef<'_>,
-) -> std::fmt::Result {
-    write!(out, "#{n} {pc:#018x} in {}", frame.function)?;
-    match frame.file {
-        Some(file) => write!(out, " at {file}:{}:{}", frame.line, frame.column),
-        None => write!(out, " (no line information)"),
-    }
-}
-
 /// Set once the report has waited for the background worker to complete the
 /// symbolizer's tables: one wait a crash.
 static WAITED: AtomicBool = AtomicBool::new(false);
@@ -250,14 +187,17 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
     } else if found && !info.dli_sname.is_null() {
         // SAFETY: dladdr's strings are NUL-terminated and stay loaded.
         let name = unsafe { std::ffi::CStr::from_ptr(info.dli_sname) };
-        let _ = write!(line, "{}", name.to_string_lossy());
+        // `to_str`, not `to_string_lossy`: no allocation in a signal handler.
+        let _ = write!(line, "{}", name.to_str().unwrap_or("??"));
     } else {
         let _ = write!(line, "??");
     }
     if found && !info.dli_fname.is_null() {
         // SAFETY: as above.
-        let object = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }.to_string_lossy();
-        let base = object.rsplit('/').next().unwrap_or(&object);
+        let object = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }
+            .to_str()
+            .unwrap_or("??");
+        let base = object.rsplit('/').next().unwrap_or(object);
         let _ = write!(line, " ({base})");
     }
     if heuristic {
@@ -268,18 +208,15 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
 }
 
 extern "C" fn handler(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
-    let (name, what) = SIGNALS
-        .iter()
-        .find(|(s, _, _)| *s == signal)
-        .map_or(("signal", ""), |(_, n, w)| (*n, *w));
     let mut line = Line::new();
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
     let addr = unsafe { (*info).si_addr() } as usize;
-    let _ = writeln!(line, "lantern: {name} ({what}) at address {addr:#x}");
+    let _ = lantern_crash_report::write_header(&mut line, signal, addr);
+    let _ = writeln!(line);
     line.flush();
     // SAFETY: the kernel passes a ucontext_t to an SA_SIGINFO handler.
     let registers = unsafe { unwind::Registers::from_context(context) };
-    let walk = unwind::walk(registers);
+    let walk = unwind::walk(registers, symbolize::jit_code_at);
     FRAME_NUMBER.store(0, Ordering::Relaxed);
     WAITED.store(false, Ordering::Relaxed);
     for frame in &walk.frames[..walk.len] {

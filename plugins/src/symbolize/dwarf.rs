@@ -14,19 +14,13 @@ use std::borrow::Cow;
 
 use gimli::{AttributeValue, DwLang, EndianSlice, LittleEndian, UnitOffset};
 
-use super::table::{CompactFrame, Strings, NO_FILE, NO_NAME};
+pub(super) use lantern_crash_report::table::Segment;
+use lantern_crash_report::table::{CompactFrame, NO_FILE, NO_NAME};
+
+use super::table::Strings;
 
 type Reader<'a> = EndianSlice<'a, LittleEndian>;
 type Unit<'a> = gimli::Unit<Reader<'a>>;
-
-/// `[start, end)` with the chain `frames[first..first + count]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Segment {
-    pub start: u64,
-    pub end: u64,
-    pub first: u32,
-    pub count: u32,
-}
 
 /// Where one line-table row holds: `[start, end)`.
 #[derive(Clone, Copy)]

@@ -23,45 +23,7 @@ use lantern_core::memory::{AllocAction, WrapperCall};
 
 use table::{Found, UnitTable};
 
-/// One frame of a symbolized address: innermost (inlined) frames first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
-    pub function: String,
-    pub file: Option<String>,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl Frame {
-    pub fn as_ref(&self) -> FrameRef<'_> {
-        FrameRef {
-            function: &self.function,
-            file: self.file.as_deref(),
-            line: self.line,
-            column: self.column,
-        }
-    }
-}
-
-/// A frame borrowed from a prepared table (what the crash handler prints).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FrameRef<'a> {
-    pub function: &'a str,
-    pub file: Option<&'a str>,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl FrameRef<'_> {
-    pub fn to_owned(self) -> Frame {
-        Frame {
-            function: self.function.to_string(),
-            file: self.file.map(String::from),
-            line: self.line,
-            column: self.column,
-        }
-    }
-}
+pub use lantern_crash_report::{Frame, FrameRef};
 
 /// The tables of the units linked now, by key and by code address: a
 /// lookup or a removal costs O(log n) of the live units, not O(n).
@@ -284,4 +246,14 @@ impl Plugin for Symbolizer {
             Ok(())
         }));
     }
+}
+
+/// A fixed-up unit's whole symbol table (code ranges, demangled symbols,
+/// the frames its relocated DWARF describes), encoded for another process:
+/// `lantern-executor` decodes it with [`lantern_crash_report::table::Table::decode`]
+/// and prints its crash report from it. The graph's DWARF must be relocated
+/// (`noalloc_outputs`, [`PassConfig::debug_info_in_pipeline`] from
+/// `post_fixup` on).
+pub fn encoded_unit_table(graph: &lantern_core::graph::LinkGraph) -> Vec<u8> {
+    UnitTable::full(graph, 0).table.encode()
 }

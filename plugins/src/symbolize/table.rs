@@ -6,52 +6,25 @@ use std::borrow::Cow;
 
 use lantern_core::graph::{LinkGraph, MemProt, SymbolDef};
 
-use super::dwarf::{self, Segment};
-use super::FrameRef;
+use super::dwarf;
 
-/// "No file" in a [`CompactFrame`].
-pub(super) const NO_FILE: u32 = u32::MAX;
-/// "No name" in a [`CompactFrame`]: the symbol table names the frame.
-pub(super) const NO_NAME: u32 = u32::MAX;
+pub(super) use lantern_crash_report::table::Found;
+use lantern_crash_report::table::Table;
 
-/// A frame with its strings interned in the unit's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct CompactFrame {
-    pub function: u32,
-    pub file: u32,
-    pub line: u32,
-    pub column: u32,
-}
-
-/// What one lookup in a unit's table found.
-pub(super) enum Found {
-    /// The address is not in the unit.
-    NotHere,
-    /// The frames were passed on.
-    Frames,
-    /// The address is in the unit, whose DWARF is not read yet.
-    Pending,
-}
-
-/// What a unit's addresses symbolize to.
+/// What a unit's addresses symbolize to (the shared [`Table`]), under the
+/// key its dealloc action names.
 #[derive(Debug, Default)]
 pub(super) struct UnitTable {
     pub key: u64,
-    /// Code ranges of the unit, sorted.
-    code: Vec<(u64, u64)>,
-    /// Function names and file paths, each once.
-    strings: Vec<Box<str>>,
-    /// The code's symbols (functions, and untyped or zero-size labels of
-    /// assembly), as (start, end, name) sorted by start: a symbol without a
-    /// size reaches the next symbol or the end of its block, as gdb and
-    /// addr2line name such code.
-    pub symbols: Vec<(u64, u64, u32)>,
-    /// What the DWARF describes, sorted by start (see [`dwarf`]).
-    segments: Vec<Segment>,
-    frames: Vec<CompactFrame>,
-    /// The DWARF is read (or there is none): `segments` is final and the
-    /// symbols' names are demangled.
-    pub complete: bool,
+    pub table: Table,
+}
+
+impl std::ops::Deref for UnitTable {
+    type Target = Table;
+
+    fn deref(&self) -> &Table {
+        &self.table
+    }
 }
 
 impl UnitTable {
@@ -64,12 +37,14 @@ impl UnitTable {
         let symbols = code_symbols(graph, &mut strings, &mut |name| Cow::Borrowed(name));
         UnitTable {
             key,
-            code,
-            strings: strings.list,
-            symbols,
-            segments: Vec::new(),
-            frames: Vec::new(),
-            complete: false,
+            table: Table {
+                code,
+                strings: strings.list,
+                symbols,
+                segments: Vec::new(),
+                frames: Vec::new(),
+                complete: false,
+            },
         }
     }
 
@@ -87,82 +62,15 @@ impl UnitTable {
         }
         UnitTable {
             key,
-            code,
-            strings: strings.list,
-            symbols,
-            segments,
-            frames,
-            complete: true,
+            table: Table {
+                code,
+                strings: strings.list,
+                symbols,
+                segments,
+                frames,
+                complete: true,
+            },
         }
-    }
-
-    /// The unit's code ranges, sorted.
-    pub fn code_ranges(&self) -> &[(u64, u64)] {
-        &self.code
-    }
-
-    pub fn contains(&self, addr: u64) -> bool {
-        let i = self.code.partition_point(|&(start, _)| start <= addr);
-        i > 0 && addr < self.code[i - 1].1
-    }
-
-    /// The symbol whose range holds `addr`.
-    pub fn symbol_at(&self, addr: u64) -> Option<&str> {
-        let i = self.symbols.partition_point(|s| s.0 <= addr);
-        let &(_, end, name) = self.symbols.get(i.checked_sub(1)?)?;
-        (addr < end).then(|| &*self.strings[name as usize])
-    }
-
-    /// Where the symbol whose range holds `addr` starts.
-    pub fn symbol_start(&self, addr: u64) -> Option<u64> {
-        let i = self.symbols.partition_point(|s| s.0 <= addr);
-        let &(start, end, _) = self.symbols.get(i.checked_sub(1)?)?;
-        (addr < end).then_some(start)
-    }
-
-    /// Where the symbol `name` starts.
-    pub fn symbol_address(&self, name: &str) -> Option<u64> {
-        self.symbols
-            .iter()
-            .find(|s| *self.strings[s.2 as usize] == *name)
-            .map(|s| s.0)
-    }
-
-    /// Calls `out` with each frame at `addr`, innermost first. Neither
-    /// allocates nor parses.
-    pub fn lookup(&self, addr: u64, out: &mut dyn FnMut(FrameRef<'_>)) -> Found {
-        if !self.contains(addr) {
-            return Found::NotHere;
-        }
-        let i = self.segments.partition_point(|s| s.start <= addr);
-        if let Some(segment) = i.checked_sub(1).map(|i| self.segments[i]) {
-            if addr < segment.end {
-                let frames = &self.frames[segment.first as usize..][..segment.count as usize];
-                for frame in frames {
-                    let function = match frame.function {
-                        NO_NAME => self.symbol_at(addr).unwrap_or("??"),
-                        name => &self.strings[name as usize],
-                    };
-                    out(FrameRef {
-                        function,
-                        file: (frame.file != NO_FILE).then(|| &*self.strings[frame.file as usize]),
-                        line: frame.line,
-                        column: frame.column,
-                    });
-                }
-                return Found::Frames;
-            }
-        }
-        if !self.complete {
-            return Found::Pending;
-        }
-        out(FrameRef {
-            function: self.symbol_at(addr).unwrap_or("??"),
-            file: None,
-            line: 0,
-            column: 0,
-        });
-        Found::Frames
     }
 }
 
@@ -276,12 +184,14 @@ mod tests {
             .collect();
         UnitTable {
             key: 1,
-            code: vec![(0x1000, 0x2000)],
-            strings: strings.list,
-            symbols,
-            segments: Vec::new(),
-            frames: Vec::new(),
-            complete: true,
+            table: Table {
+                code: vec![(0x1000, 0x2000)],
+                strings: strings.list,
+                symbols,
+                segments: Vec::new(),
+                frames: Vec::new(),
+                complete: true,
+            },
         }
     }
 
@@ -308,7 +218,7 @@ mod tests {
     #[test]
     fn an_incomplete_table_says_so_outside_its_segments() {
         let mut t = table(&[(0x1000, 0x1010, "f")]);
-        t.complete = false;
+        t.table.complete = false;
         assert!(matches!(t.lookup(0x1004, &mut |_| {}), Found::Pending));
         assert!(matches!(t.lookup(0x5000, &mut |_| {}), Found::NotHere));
     }

@@ -101,6 +101,13 @@ impl RemoteExecutor {
         self.shared.conn.wait_exit()
     }
 
+    /// The address of the bootstrap symbol `name` the executor's setup
+    /// message lists, if it does (lantern-executor's own wrappers, such as
+    /// its symbol-table registration, are found this way).
+    pub fn bootstrap_symbol(&self, name: &str) -> Option<u64> {
+        self.shared.conn.info.symbol(name)
+    }
+
     /// The executor's target triple, as its setup message says.
     pub fn target_triple(&self) -> &str {
         &self.shared.conn.info.target_triple
@@ -144,6 +151,9 @@ impl RemoteExecutor {
     /// A symbol of the executor process, through the dylib manager.
     fn remote_lookup(&self, name: &str) -> Option<HostSymbol> {
         let conn = &self.shared.conn;
+        if let Some(tag) = conn.info.symbol(names::LANTERN_LOOKUP) {
+            return self.lantern_lookup(tag, name);
+        }
         let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE).ok()?;
         let tag = conn.symbol(names::DYLIB_MANAGER_LOOKUP).ok()?;
         let set = vec![(name.to_string(), false)];
@@ -226,6 +236,58 @@ fn open_dylib(conn: &connection::Connection, path: &str) -> Result<u64> {
     }
 }
 
+impl RemoteExecutor {
+    /// lantern-executor's lookup (`names::LANTERN_LOOKUP`): one call, which
+    /// also says a symbol's kind and size and where a library's
+    /// thread-local variable lives, as the in-process lookup does.
+    fn lantern_lookup(&self, tag: u64, name: &str) -> Option<HostSymbol> {
+        let conn = &self.shared.conn;
+        let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE).ok()?;
+        let what = format!("looking up {name}");
+        let args = to_bytes(&(dm, self.shared.process, name.to_string()));
+        let result = match conn.call(tag, args, &what, false) {
+            Ok(r) => r,
+            Err(e) => {
+                log::error!("{e}");
+                return None;
+            }
+        };
+        type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
+        let (addr, is_function, _size, (is_tls, module_id, offset, (is_static, tp_offset))) =
+            match from_bytes::<SpsExpected<Found>>(&result) {
+                Ok(SpsExpected(Ok(found))) => found,
+                Ok(SpsExpected(Err(e))) => {
+                    log::error!("executor {}: {what}: {e}", conn.name);
+                    return None;
+                }
+                Err(e) => {
+                    log::error!("executor {}: {what}: malformed result: {e}", conn.name);
+                    return None;
+                }
+            };
+        if addr == 0 {
+            return None;
+        }
+        self.shared
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(addr);
+        Some(HostSymbol {
+            addr: ExecutorAddr(addr),
+            is_function,
+            // No size: copy relocations would read executor memory, which
+            // the protocol cannot.
+            size: 0,
+            tls: is_tls.then_some(crate::graph::HostTls {
+                module_id,
+                offset,
+                tp_offset: is_static.then_some(tp_offset),
+            }),
+        })
+    }
+}
+
 impl ExecutorControl for RemoteExecutor {
     fn lookup(&self, name: &str) -> Option<HostSymbol> {
         self.remote_lookup(name)
@@ -242,14 +304,74 @@ impl ExecutorControl for RemoteExecutor {
         )))
     }
 
-    fn load_tls_image(&self, _image: &TlsImage<'_>, _static_tls: bool) -> Result<TlsModule> {
-        Err(Error::Other(format!(
-            "executor {}: thread-local storage is not supported out of process yet",
-            self.shared.conn.name
-        )))
+    /// lantern-executor's TLS wrapper: the image, built here as the
+    /// in-process executor builds it (a minimal shared object with a PT_TLS
+    /// segment), is `dlopen`ed in the executor, which answers with the module
+    /// id and, for a static image, the block's offset from the thread
+    /// pointer. LLVM's executor has no such wrapper (ORC serves ELF TLS
+    /// through its runtime, which llvm-jitlink-executor does not load).
+    fn load_tls_image(&self, image: &TlsImage<'_>, static_tls: bool) -> Result<TlsModule> {
+        let conn = &self.shared.conn;
+        let (Some(load), Some(release)) = (
+            conn.info.symbol(names::LANTERN_LOAD_TLS_IMAGE),
+            conn.info.symbol(names::LANTERN_RELEASE_TLS_IMAGE),
+        ) else {
+            return Err(Error::Other(format!(
+                "executor {}: thread-local storage out of process needs lantern-executor \
+                 (this executor has no {})",
+                conn.name,
+                names::LANTERN_LOAD_TLS_IMAGE
+            )));
+        };
+        // glibc refuses static TLS to a dlopen'ed module aligned more strictly
+        // than the static TLS block itself (the TCB's 64 bytes on x86-64).
+        const STATIC_TLS_ALIGN: u64 = 64;
+        if static_tls && image.align > STATIC_TLS_ALIGN {
+            return Err(Error::StaticTlsOverAligned {
+                align: image.align,
+                limit: STATIC_TLS_ALIGN,
+            });
+        }
+        let object = super::tls_image::build(image, static_tls);
+        let what = format!("loading a TLS image of {} bytes", image.mem_size);
+        let result = conn.call(
+            load,
+            to_bytes(&(lantern_orc_wire::sps::Bytes(object), static_tls)),
+            &what,
+            false,
+        )?;
+        let (module_id, handle, has_offset, tp_offset) =
+            match from_bytes::<SpsExpected<(u64, u64, bool, i64)>>(&result) {
+                Ok(SpsExpected(Ok(v))) => v,
+                Ok(SpsExpected(Err(e))) if static_tls && e.contains("static TLS") => {
+                    return Err(Error::StaticTlsExhausted {
+                        size: image.mem_size,
+                        reason: format!("in executor {}: {e}", conn.name),
+                    })
+                }
+                Ok(SpsExpected(Err(e))) => {
+                    return Err(Error::Other(format!("executor {}: {what}: {e}", conn.name)))
+                }
+                Err(e) => {
+                    return Err(Error::Other(format!(
+                        "executor {}: {what}: malformed result: {e}",
+                        conn.name
+                    )))
+                }
+            };
+        Ok(TlsModule {
+            module_id,
+            tp_offset: has_offset.then_some(tp_offset),
+            release: WrapperCall {
+                function: ExecutorAddr(release),
+                arg: to_bytes(&handle),
+            },
+        })
     }
 
-    fn unload_tls_image(&self, _module: &TlsModule) {}
+    fn unload_tls_image(&self, module: &TlsModule) {
+        let _ = self.run_wrapper(&module.release);
+    }
 
     fn load_library(&self, path: &str) -> Result<()> {
         open_dylib(&self.shared.conn, path).map(|_| ())

@@ -11,20 +11,18 @@
 //!   holding a return address into known code) gives the caller.
 //!
 //! The walk then goes on with the CFI from that caller, through
-//! [`unwind_from`], an assembly frame whose CFI says "my caller is there".
+//! `lantern_unwind_from`, an assembly frame whose CFI says "my caller is there".
 //! Frames found this way are marked as found by a heuristic. Everything
 //! here is async-signal-safe: memory is read with `process_vm_readv`, which
 //! fails instead of faulting.
 
 use std::ffi::{c_int, c_void};
 
-use crate::symbolize;
-
-pub(super) const MAX_FRAMES: usize = 64;
+pub const MAX_FRAMES: usize = 64;
 
 /// One frame of the walk.
 #[derive(Clone, Copy, Default)]
-pub(super) struct Frame {
+pub struct Frame {
     pub pc: usize,
     /// `pc` is where the program was interrupted, not a return address.
     pub exact: bool,
@@ -33,14 +31,14 @@ pub(super) struct Frame {
 }
 
 /// The frames of a crash, innermost first.
-pub(super) struct Walk {
+pub struct Walk {
     pub frames: [Frame; MAX_FRAMES],
     pub len: usize,
 }
 
 /// The interrupted registers (from the signal's context).
 #[derive(Clone, Copy)]
-pub(super) struct Registers {
+pub struct Registers {
     pub rip: usize,
     pub rsp: usize,
     pub rbp: usize,
@@ -199,8 +197,14 @@ extern "C" fn collect(context: *mut UnwindContext, arg: *mut c_void) -> c_int {
     0
 }
 
+/// Whether an address is JIT'd code, and if so where the symbol that holds
+/// it starts (`None` when the tables cannot tell without blocking).
+pub type JitCodeAt = fn(u64) -> Option<Option<u64>>;
+
 /// Walks the crashed thread's stack, from inside its signal handler.
-pub(super) fn walk(interrupted: Option<Registers>) -> Walk {
+/// `jit_code_at` tells JIT'd code (for the heuristics) without allocating
+/// or blocking.
+pub fn walk(interrupted: Option<Registers>, jit_code_at: JitCodeAt) -> Walk {
     let mut walk = Walk {
         frames: [Frame::default(); MAX_FRAMES],
         len: 0,
@@ -233,7 +237,7 @@ pub(super) fn walk(interrupted: Option<Registers>) -> Walk {
         if has_cfi(regs.rip, exact) {
             break;
         }
-        let Some(caller) = step(regs, exact) else {
+        let Some(caller) = step(regs, exact, jit_code_at) else {
             break;
         };
         walk.frames[walk.len] = Frame {
@@ -290,17 +294,17 @@ fn has_cfi(pc: usize, exact: bool) -> bool {
 }
 
 /// The caller of a frame without CFI, if a check finds it.
-fn step(regs: Registers, exact: bool) -> Option<Registers> {
-    let jit = symbolize::jit_code_at(regs.rip as u64);
+fn step(regs: Registers, exact: bool, jit_code_at: JitCodeAt) -> Option<Registers> {
+    let jit = jit_code_at(regs.rip as u64);
     let at_entry = match jit {
         Some(Some(start)) => exact && start == regs.rip as u64,
         Some(None) => false,
         // No code known there: a call through a bad pointer.
-        None => exact && !is_code(regs.rip),
+        None => exact && !is_code(regs.rip, jit_code_at),
     };
     if at_entry {
         let ra = read_word(regs.rsp)?;
-        if is_code(ra) {
+        if is_code(ra, jit_code_at) {
             return Some(Registers {
                 rip: ra,
                 rsp: regs.rsp + 8,
@@ -316,7 +320,7 @@ fn step(regs: Registers, exact: bool) -> Option<Registers> {
     }
     let caller_rbp = read_word(rbp)?;
     let ra = read_word(rbp + 8)?;
-    if !is_code(ra) || ra == regs.rip {
+    if !is_code(ra, jit_code_at) || ra == regs.rip {
         return None;
     }
     Some(Registers {
@@ -327,11 +331,11 @@ fn step(regs: Registers, exact: bool) -> Option<Registers> {
 }
 
 /// Whether `addr` is in JIT'd code or in an object the loader knows.
-fn is_code(addr: usize) -> bool {
+fn is_code(addr: usize, jit_code_at: JitCodeAt) -> bool {
     if addr < 4096 {
         return false;
     }
-    if symbolize::jit_code_at(addr as u64).is_some() {
+    if jit_code_at(addr as u64).is_some() {
         return true;
     }
     let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };

@@ -5,7 +5,8 @@
 //! natively that handler prints the program's own message. Installed over
 //! Lantern's, it would hide the crash report (and name JIT'd frames `???`).
 //! So, as sanitizers do, the `lantern` binary interposes `sigaction` and
-//! `signal` (src/signals.rs) and asks [`program_sigaction`] first: while the
+//! `signal` (src/signals.rs; lantern-executor answers JIT'd code's lookups
+//! of both with its own) and asks [`program_sigaction`] first: while the
 //! crash handler is installed, a program's action for one of its signals is
 //! recorded here instead of installed. At a crash, Lantern prints its report,
 //! then installs the program's action and runs its handler as the kernel
@@ -16,7 +17,7 @@ use std::cell::UnsafeCell;
 use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::SIGNALS;
+use crate::SIGNALS;
 
 /// `sigaction(2)`'s signature.
 pub type SigactionFn =
@@ -76,7 +77,7 @@ pub fn real_sigaction() -> Option<SigactionFn> {
 
 /// Starts recording programs' actions for the crash signals (the crash
 /// handler calls it once installed).
-pub(super) fn activate() {
+pub fn activate() {
     let _ = real_sigaction();
     ACTIVE.store(true, Ordering::SeqCst);
 }
@@ -122,7 +123,7 @@ fn default_action() -> libc::sigaction {
 ///
 /// # Safety
 /// Called from the crash handler with the signal's `info` and `context`.
-pub(super) unsafe fn run_program_handler(
+pub unsafe fn run_program_handler(
     signal: c_int,
     info: *mut libc::siginfo_t,
     context: *mut c_void,
