@@ -202,13 +202,17 @@ fn ten_thousand_live_units_with_exceptions_then_nothing_left() {
     let live = line(stdout, " live units (");
     let (added_mappings, added_kib) = (before(live, "mappings")[0], before(live, "KiB")[0]);
     assert!(added_mappings <= 8, "{stdout}");
-    // After: within 4 mappings (slabs stay reserved) and 5% of the resident
-    // memory the live units added.
+    // After: within 4 mappings (slabs stay reserved), and 2 MiB plus 2% of
+    // the resident memory the live units added: what stays is mostly fixed
+    // (each zone's first 128 KiB stay resident when free, the allocator
+    // keeps part of its heap) plus the capacity of tables that grew with
+    // the units (the FDE index): 1.6 MiB after 10,000 units, 2.0 MiB after
+    // 40,000 (release build).
     let after = line(stdout, "churn: after removing them");
     let (mappings_change, kib_change) = (before(after, "mappings")[1], before(after, "KiB")[1]);
     assert!(mappings_change <= 4, "{stdout}");
     assert!(
-        kib_change <= added_kib / 20,
+        kib_change <= 2048 + added_kib / 50,
         "{kib_change} KiB left of {added_kib} KiB:\n{stdout}"
     );
 }
