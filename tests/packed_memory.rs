@@ -150,11 +150,11 @@ fn before(line: &str, unit: &str) -> Vec<i64> {
         .collect()
 }
 
-/// 10,000 live units of a C++ function that throws and catches through a
-/// second JIT'd frame; 1,000 sampled calls; then all removed. 100,000 takes
-/// about 14 s in a release build (docs/benchmarks.md), too long for the suite.
+/// 100,000 live units of a C++ function that throws and catches through a
+/// second JIT'd frame; 1,000 sampled calls; then all removed (about 30 s in
+/// a debug build, 3 s in a release build).
 #[test]
-fn ten_thousand_live_units_with_exceptions_then_nothing_left() {
+fn a_hundred_thousand_live_units_with_exceptions_then_nothing_left() {
     if require_tool(&["g++"], "C++ units").is_none() {
         return;
     }
@@ -181,7 +181,7 @@ fn ten_thousand_live_units_with_exceptions_then_nothing_left() {
             .arg(&obj),
     )
     .unwrap();
-    let (keep, calls) = (10_000u64, 1_000usize);
+    let (keep, calls) = (100_000u64, 1_000usize);
     let mut cmd = Command::new(lantern());
     cmd.args(["churn", "--no-debugger-support", "--entry", "work"])
         .args(["--cycles", "10", "--keep", &keep.to_string()])
@@ -201,8 +201,9 @@ fn ten_thousand_live_units_with_exceptions_then_nothing_left() {
     // Live: a handful of slab mappings, not one per unit.
     let live = line(stdout, " live units (");
     let (added_mappings, added_kib) = (before(live, "mappings")[0], before(live, "KiB")[0]);
-    assert!(added_mappings <= 8, "{stdout}");
-    // After: within 4 mappings (slabs stay reserved), and 2 MiB plus 2% of
+    assert!(added_mappings <= 16, "{stdout}");
+    // After: no more mappings than the live units added (their slabs stay
+    // reserved: code may outlive a handle), and 2 MiB plus 2% of
     // the resident memory the live units added: what stays is mostly fixed
     // (each zone's first 128 KiB stay resident when free, the allocator
     // keeps part of its heap) plus the capacity of tables that grew with
@@ -210,7 +211,7 @@ fn ten_thousand_live_units_with_exceptions_then_nothing_left() {
     // 40,000 (release build).
     let after = line(stdout, "churn: after removing them");
     let (mappings_change, kib_change) = (before(after, "mappings")[1], before(after, "KiB")[1]);
-    assert!(mappings_change <= 4, "{stdout}");
+    assert!(mappings_change <= added_mappings, "{stdout}");
     assert!(
         kib_change <= 2048 + added_kib / 50,
         "{kib_change} KiB left of {added_kib} KiB:\n{stdout}"

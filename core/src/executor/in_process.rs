@@ -96,6 +96,13 @@ pub struct InProcessExecutor {
     memory: Box<dyn MemoryManager>,
     /// Handles of libraries loaded for the JIT'd code; kept open for the process's life.
     libraries: Mutex<Vec<usize>>,
+    /// Host symbols found so far. `dladdr1`, which says a symbol's type and
+    /// size, scans the library's whole symbol table (about 15 us in libc):
+    /// a runtime linking many units asks for the same names again and
+    /// again. Only found, non-thread-local symbols are kept: a library
+    /// loaded later comes after them in the global scope, so it never
+    /// changes what a found name resolves to (Lantern never unloads one).
+    found: Mutex<std::collections::HashMap<Box<str>, HostSymbol>>,
 }
 
 impl Default for InProcessExecutor {
@@ -119,6 +126,7 @@ impl InProcessExecutor {
         InProcessExecutor {
             memory,
             libraries: Mutex::new(Vec::new()),
+            found: Mutex::new(std::collections::HashMap::new()),
         }
     }
 }
@@ -146,6 +154,14 @@ impl ExecutorControl for InProcessExecutor {
                 tls: None,
             });
         }
+        if let Some(&found) = self
+            .found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            return Some(found);
+        }
         let cname = CString::new(name).ok()?;
         // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only reads.
         let addr = unsafe { libc::dlsym(libc::RTLD_DEFAULT, cname.as_ptr()) };
@@ -167,12 +183,19 @@ impl ExecutorControl for InProcessExecutor {
         };
         // An address in no library's image: a thread-local variable's copy.
         let tls = if found == 0 { host_tls(addr) } else { None };
-        Some(HostSymbol {
+        let symbol = HostSymbol {
             addr: ExecutorAddr(addr as u64),
             is_function,
             size,
             tls,
-        })
+        };
+        if found != 0 {
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(name.into(), symbol);
+        }
+        Some(symbol)
     }
 
     fn memory_manager(&self) -> &dyn MemoryManager {
