@@ -173,12 +173,21 @@ pub fn registered_objects() -> Vec<(u64, u64)> {
     objects
 }
 
+/// Tests that register objects or count them take this, one at a time (the
+/// list is the process's).
+#[cfg(test)]
+pub(crate) fn test_serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn registered_bytes_are_listed_until_unregistered() {
+        let _serial = test_serial();
         let bytes = b"\x7fELF-not-really".to_vec();
         // SAFETY: `bytes` outlives the registration.
         let handle = unsafe { register(&bytes) };

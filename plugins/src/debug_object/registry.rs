@@ -534,6 +534,11 @@ mod tests {
         }
     }
 
+    /// The tests count the process's registered objects: one at a time.
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        crate::gdb_jit::test_serial()
+    }
+
     fn call(wrapper: unsafe extern "C" fn(*const u8, usize) -> u64, arg: &[u8]) -> u64 {
         // SAFETY: `arg` is a live buffer of the given length.
         unsafe { wrapper(arg.as_ptr(), arg.len()) }
@@ -541,6 +546,7 @@ mod tests {
 
     #[test]
     fn add_and_remove_keep_the_list_consistent() {
+        let _serial = serial();
         let start = registered_objects().len();
         let keys: Vec<u64> = (0xfeed_0000u64..0xfeed_0004).collect();
         for &key in &keys {
@@ -567,6 +573,7 @@ mod tests {
 
     #[test]
     fn a_reserved_unit_removed_before_its_object_comes_is_never_registered() {
+        let _serial = serial();
         let start = registered_objects().len();
         let key = 0xfeed_1000u64;
         assert_eq!(call(reserve_wrapper, &key.to_le_bytes()), 0);
