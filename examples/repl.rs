@@ -57,6 +57,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("the last FILE does not define main")?;
     let status = session
         .executor()
-        .run_main(main, &last.initializers, &["repl".into()])?;
+        .run_main(main, last.initializers(), &["repl".into()])?;
     std::process::exit(status);
 }

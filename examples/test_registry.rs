@@ -172,11 +172,11 @@ impl Plugin for TestRegistry {
             graph.alloc_actions.push(AllocAction {
                 finalize: Some(WrapperCall {
                     function: ExecutorAddr(register_tests as *const () as u64),
-                    arg: encode(key, &tests),
+                    arg: encode(key, &tests).into(),
                 }),
                 dealloc: Some(WrapperCall {
                     function: ExecutorAddr(unregister_tests as *const () as u64),
-                    arg: key.to_le_bytes().to_vec(),
+                    arg: key.to_le_bytes().to_vec().into(),
                 }),
             });
             Ok(())

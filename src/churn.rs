@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use lantern_plugins::{gdb_jit, symbolize, DebugObjectPlugin, EhFrameRegistration};
 
-use crate::cli::{link_one, new_session, prepare, CommonArgs, Plugins};
+use crate::cli::{explain_link_error, link_one, new_session, prepare, CommonArgs, Plugins};
 use lantern_core::executor::InProcessExecutor;
 use lantern_core::memory::packed_stats;
 use lantern_core::session::{LinkUnit, SessionOptions};
@@ -209,13 +209,15 @@ fn keep<'a>(
     let before = footprint();
     let jit_before = packed_stats();
     let start = Instant::now();
-    // A session per unit: every copy defines the same symbols.
+    // One session, private units: every copy defines the same symbols,
+    // as a runtime's compiled queries would (a session per unit costs
+    // about 600 bytes more each).
+    let session = new_session(executor.clone(), options.clone(), &plugins());
     let mut kept = Vec::with_capacity(args.keep);
     for i in 0..args.keep {
-        let session = new_session(executor.clone(), options.clone(), &plugins());
-        let linked =
-            link_one(&session, unit.clone()).map_err(|e| format!("live unit {}: {e}", i + 1))?;
-        kept.push((session, linked));
+        let linked = explain_link_error(session.link_private(unit.clone()))
+            .map_err(|e| format!("live unit {}: {e}", i + 1))?;
+        kept.push(linked);
     }
     let added = start.elapsed();
     if args.call_sample > 0 {
@@ -223,7 +225,7 @@ fn keep<'a>(
         let mut checksum = 0i64;
         // The argument is the call's ordinal: unit i of the sample gets call j.
         for (j, i) in sample(kept.len(), args.call_sample).enumerate() {
-            checksum += i64::from(call_entry(&kept[i].1, &args.common.entry, j as i32)?);
+            checksum += i64::from(call_entry(&kept[i], &args.common.entry, j as i32)?);
         }
         println!(
             "churn: called {} sampled live units among {}: {:.1} us per call, checksum {checksum}",
@@ -234,7 +236,7 @@ fn keep<'a>(
     }
     if args.symbolize_sample > 0 {
         let addrs: Vec<u64> = sample(kept.len(), args.symbolize_sample)
-            .map(|i| kept[i].1.lookup(&args.common.entry).map_or(0, |a| a.0))
+            .map(|i| kept[i].lookup(&args.common.entry).map_or(0, |a| a.0))
             .collect();
         let start = Instant::now();
         let mut found = 0;
@@ -280,7 +282,7 @@ fn keep<'a>(
         .map(|(_, size)| size)
         .sum();
     let start = Instant::now();
-    for (session, linked) in kept {
+    for linked in kept {
         session.remove(linked).map_err(|e| e.to_string())?;
     }
     let removed = start.elapsed();
@@ -306,7 +308,7 @@ fn keep<'a>(
     let jit_resident = jit_live.resident.saturating_sub(jit_before.resident);
     println!(
         "churn: per live unit: {:.0} bytes resident without its debug object: packed JIT memory {:.0} bytes \
-         allocated, {:.0} bytes resident ({} slab(s)); the rest is heap (its session, symbols, link result); \
+         allocated, {:.0} bytes resident ({} slab(s)); the rest is heap (its symbols, memory record, unwind and debugger registrations); \
          debug object {:.0} bytes ({} registered)",
         (rss_bytes.saturating_sub(debug_bytes)) as f64 / k,
         jit_bytes as f64 / k,

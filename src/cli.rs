@@ -294,11 +294,11 @@ impl Linked {
     pub(crate) fn initializers(&self) -> Initializers {
         let mut all = Initializers::default();
         for unit in &self.units {
-            all.preinit.extend(&unit.initializers.preinit);
-            all.init.extend(&unit.initializers.init);
+            all.preinit.extend(&unit.initializers().preinit);
+            all.init.extend(&unit.initializers().init);
         }
         for unit in self.units.iter().rev() {
-            all.fini.extend(&unit.initializers.fini);
+            all.fini.extend(&unit.initializers().fini);
         }
         all
     }
@@ -404,7 +404,14 @@ pub(crate) fn new_session(
 /// Links a unit; a unit whose static TLS does not fit glibc's reserve makes
 /// `lantern` start itself again with a larger one.
 pub(crate) fn link_one(session: &Session, unit: LinkUnit) -> Result<LinkedUnit, String> {
-    match session.link(unit) {
+    explain_link_error(session.link(unit))
+}
+
+/// A link's error as the CLI says it (with what to do when static TLS ran out).
+pub(crate) fn explain_link_error(
+    result: lantern_core::Result<LinkedUnit>,
+) -> Result<LinkedUnit, String> {
+    match result {
         Ok(unit) => Ok(unit),
         Err(e @ lantern_core::Error::StaticTlsExhausted { size, .. }) => {
             let why = crate::static_tls::reexec_with_reserve(size);
@@ -430,9 +437,9 @@ pub(crate) fn link_units(
     let mut linked = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
         let unit = link_one(&session, unit)?;
-        log::info!("placed JIT memory: {}", unit.layout.placement);
+        log::info!("placed JIT memory: {}", unit.layout().placement);
         if common.timings {
-            report::print_timings(&unit.timings);
+            report::print_timings(unit.timings());
         }
         linked.push(unit);
     }
@@ -484,7 +491,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
     let stack_requests: Vec<&str> = linked
         .units
         .iter()
-        .flat_map(|u| u.executable_stack_requested_by.iter().map(String::as_str))
+        .flat_map(|u| u.executable_stack_requested_by().iter().map(String::as_str))
         .collect();
     if !stack_requests.is_empty() && args.common.verbose {
         eprintln!(
@@ -553,11 +560,11 @@ fn link(args: LinkArgs) -> Result<(), String> {
     )?;
     if args.print_layout {
         for unit in &linked.units {
-            report::print_layout(&unit.layout);
+            report::print_layout(unit.layout());
         }
     }
     for name in &args.print_section {
-        let layouts: Vec<_> = linked.units.iter().map(|u| &u.layout).collect();
+        let layouts: Vec<_> = linked.units.iter().map(|u| u.layout()).collect();
         report::print_section(&layouts, name, executor.as_ref())?;
     }
     if let Some(stats) = stats {

@@ -64,7 +64,7 @@ pub(crate) fn link_lazy(
     };
     let unit = link_one(&session, eager)?;
     if common.timings {
-        crate::report::print_timings(&unit.timings);
+        crate::report::print_timings(unit.timings());
     }
     Ok(Linked {
         session,

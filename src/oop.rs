@@ -194,11 +194,11 @@ impl Plugin for RemoteSymbolTables {
             graph.alloc_actions.push(AllocAction {
                 finalize: Some(WrapperCall {
                     function: ExecutorAddr(register),
-                    arg: to_bytes(&(key, Bytes(table))),
+                    arg: to_bytes(&(key, Bytes(table))).into(),
                 }),
                 dealloc: Some(WrapperCall {
                     function: ExecutorAddr(deregister),
-                    arg: to_bytes(&key),
+                    arg: to_bytes(&key).into(),
                 }),
             });
             Ok(())
@@ -242,7 +242,7 @@ impl RemoteDebugObjects {
         let action = AllocAction {
             finalize: Some(WrapperCall {
                 function: self.register,
-                arg: to_bytes(&(range, true)),
+                arg: to_bytes(&(range, true)).into(),
             }),
             dealloc: None,
         };

@@ -406,7 +406,7 @@ pub unsafe extern "C" fn lantern_run_initializers(linked: *mut LinkedHandle) -> 
         // SAFETY: the caller's promise, checked for null.
         let linked = unsafe { handle(linked, "linked") }?;
         linked.session.prepare_to_run()?;
-        let init = &linked.unit.initializers;
+        let init = &linked.unit.initializers();
         for &addr in init.preinit.iter().chain(&init.init) {
             call_initializer(addr);
         }
@@ -424,7 +424,7 @@ pub unsafe extern "C" fn lantern_run_finalizers(linked: *mut LinkedHandle) -> St
     entry("lantern_run_finalizers", || {
         // SAFETY: the caller's promise, checked for null.
         let linked = unsafe { handle(linked, "linked") }?;
-        for &addr in &linked.unit.initializers.fini {
+        for &addr in &linked.unit.initializers().fini {
             type Fini = unsafe extern "C" fn();
             // SAFETY: a finalizer of the linked, finalized unit: `void (void)`.
             unsafe { std::mem::transmute::<usize, Fini>(addr.0 as usize)() };

@@ -59,7 +59,79 @@ pub enum MemLifetime {
 #[derive(Debug, Clone)]
 pub struct WrapperCall {
     pub function: ExecutorAddr,
-    pub arg: Vec<u8>,
+    pub arg: WrapperArg,
+}
+
+/// Argument bytes kept inline up to this length.
+const INLINE_ARG: usize = 22;
+
+/// A [`WrapperCall`]'s argument bytes. Most are an address or two: up to 22
+/// bytes are kept inline, so a kept unit's dealloc actions cost no
+/// allocation each (a million units keep a million of them); longer ones
+/// are on the heap. 24 bytes, as a `Vec<u8>`.
+#[derive(Clone)]
+pub struct WrapperArg(ArgBytes);
+
+#[derive(Clone)]
+enum ArgBytes {
+    Inline { len: u8, bytes: [u8; INLINE_ARG] },
+    Heap(Box<[u8]>),
+}
+
+impl std::ops::Deref for WrapperArg {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            ArgBytes::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            ArgBytes::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl From<&[u8]> for WrapperArg {
+    fn from(bytes: &[u8]) -> Self {
+        if bytes.len() <= INLINE_ARG {
+            let mut inline = [0; INLINE_ARG];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            WrapperArg(ArgBytes::Inline {
+                len: bytes.len() as u8,
+                bytes: inline,
+            })
+        } else {
+            WrapperArg(ArgBytes::Heap(bytes.into()))
+        }
+    }
+}
+
+impl From<Vec<u8>> for WrapperArg {
+    fn from(bytes: Vec<u8>) -> Self {
+        if bytes.len() <= INLINE_ARG {
+            WrapperArg::from(&bytes[..])
+        } else {
+            WrapperArg(ArgBytes::Heap(bytes.into_boxed_slice()))
+        }
+    }
+}
+
+impl Default for WrapperArg {
+    fn default() -> Self {
+        WrapperArg::from(&[][..])
+    }
+}
+
+impl PartialEq for WrapperArg {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for WrapperArg {}
+
+impl std::fmt::Debug for WrapperArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
 }
 
 /// The signature of a [`WrapperCall`]'s function in the executor.

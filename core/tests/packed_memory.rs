@@ -176,6 +176,23 @@ fn patch_rewrites_live_code_and_refuses_other_addresses() {
     assert!(line.contains(" r-xp "), "{line}");
     let err = memory.patch(ExecutorAddr(8), &[0x90]).unwrap_err();
     assert!(err.to_string().contains("not inside"), "{err}");
+    // Code of an allocation not finalized yet is no live unit's either.
+    let in_flight = memory
+        .allocate(&lantern_core::memory::AllocRequest {
+            segments: vec![lantern_core::memory::SegmentRequest {
+                prot: lantern_core::graph::MemProt::ReadExec,
+                lifetime: lantern_core::graph::MemLifetime::Standard,
+                size: 64,
+                align: 16,
+            }],
+            placement: Default::default(),
+        })
+        .unwrap();
+    let err = memory
+        .patch(in_flight.segment_addr(0), &[0x90])
+        .unwrap_err();
+    assert!(err.to_string().contains("not inside"), "{err}");
+    in_flight.abandon();
     session.remove(linked).unwrap();
     let err = memory.patch(addr, &[0x90]).unwrap_err();
     assert!(err.to_string().contains("not inside"), "{err}");

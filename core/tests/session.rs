@@ -211,7 +211,7 @@ impl Plugin for ActionsPlugin {
             for n in 1..=2 {
                 let call = |what: &str| WrapperCall {
                     function: ExecutorAddr(record as *const () as u64),
-                    arg: format!("{what} {n}").into_bytes(),
+                    arg: format!("{what} {n}").into_bytes().into(),
                 };
                 graph.alloc_actions.push(AllocAction {
                     finalize: Some(call("finalize")),
@@ -354,4 +354,54 @@ fn units_linked_at_once_cannot_both_export_one_strong_symbol() {
         }
         assert_eq!(session.lookup("shared_name"), None);
     }
+}
+
+#[test]
+fn private_units_keep_their_symbols_to_themselves() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !gcc_available() {
+        return;
+    }
+    let three = compile(
+        "private_three",
+        "int query(int n){ return n * 3; }",
+        &["-O1"],
+    );
+    let five = compile(
+        "private_five",
+        "int query(int n){ return n * 5; }",
+        &["-O1"],
+    );
+    let caller = compile(
+        "private_caller",
+        "int query(int); int ask(void){ return query(2); }",
+        &["-O1"],
+    );
+    let session = session();
+    // Two private units define the same name: no duplicate.
+    let a = session.link_private(unit(&[&three])).unwrap();
+    let b = session.link_private(unit(&[&five])).unwrap();
+    let call = |unit: &lantern_core::session::LinkedUnit| {
+        let f = unit.lookup("query").expect("the unit's own symbol");
+        // SAFETY: `query` is a finalized JIT'd function `int (int)`.
+        unsafe { std::mem::transmute::<usize, extern "C" fn(i32) -> i32>(f.0 as usize)(7) }
+    };
+    assert_eq!((call(&a), call(&b)), (21, 35));
+    // Later units do not see them ...
+    assert!(session.lookup("query").is_none());
+    let err = session.link(unit(&[&caller])).unwrap_err();
+    assert!(err.to_string().contains("query"), "{err}");
+    // ... and may export the name themselves.
+    let public = session.link(unit(&[&five])).unwrap();
+    let ask = session.link(unit(&[&caller])).unwrap();
+    let f = ask.lookup("ask").unwrap();
+    // SAFETY: `ask` is a finalized JIT'd function `int (void)`.
+    assert_eq!(
+        unsafe { std::mem::transmute::<usize, extern "C" fn() -> i32>(f.0 as usize)() },
+        10
+    );
+    for unit in [ask, public, a, b] {
+        session.remove(unit).unwrap();
+    }
+    assert!(session.lookup("query").is_none());
 }

@@ -341,11 +341,11 @@ impl Plugin for EhFrameRegistration {
             graph.alloc_actions.push(AllocAction {
                 finalize: Some(WrapperCall {
                     function: ExecutorAddr(register_wrapper as *const () as u64),
-                    arg: arg.clone(),
+                    arg: arg.clone().into(),
                 }),
                 dealloc: Some(WrapperCall {
                     function: ExecutorAddr(deregister_wrapper as *const () as u64),
-                    arg,
+                    arg: arg.into(),
                 }),
             });
             Ok(())

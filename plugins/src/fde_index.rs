@@ -26,17 +26,17 @@ struct Entry {
     fde: u64,
 }
 
-/// FDEs by first covered address, and each registered section's FDE starts.
+/// FDEs by first covered address. A section's FDEs are found again in the
+/// section itself when it is removed (a list per section cost a kept unit
+/// some 70 bytes).
 #[derive(Default)]
 struct Index {
     by_pc: BTreeMap<u64, Entry>,
-    sections: BTreeMap<u64, Vec<u64>>,
 }
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static INDEX: RwLock<Index> = RwLock::new(Index {
     by_pc: BTreeMap::new(),
-    sections: BTreeMap::new(),
 });
 
 /// Routes registrations here if `lookup`, the host's `_Unwind_Find_FDE`, is
@@ -73,12 +73,11 @@ unsafe fn section_len(addr: u64) -> usize {
     }
 }
 
-/// Adds the FDEs of the terminated `.eh_frame` at `addr`; returns how many.
+/// The FDEs of the terminated `.eh_frame` at `addr`, by first covered address.
 ///
 /// # Safety
-/// `addr` must hold a checked, terminated `.eh_frame` that stays mapped
-/// until [`remove`] is called with the same address.
-pub unsafe fn add(addr: u64) -> usize {
+/// `addr` must hold a checked, terminated `.eh_frame` section.
+unsafe fn fdes(addr: u64) -> Vec<(u64, Entry)> {
     // SAFETY: per the caller's promise, the section and its length are readable.
     let bytes = unsafe { std::slice::from_raw_parts(addr as *const u8, section_len(addr)) };
     let eh_frame = EhFrame::new(bytes, LittleEndian);
@@ -106,20 +105,36 @@ pub unsafe fn add(addr: u64) -> usize {
             },
         ));
     }
+    found
+}
+
+/// Adds the FDEs of the terminated `.eh_frame` at `addr`; returns how many.
+///
+/// # Safety
+/// `addr` must hold a checked, terminated `.eh_frame` that stays mapped and
+/// unchanged until [`remove`] is called with the same address.
+pub unsafe fn add(addr: u64) -> usize {
+    // SAFETY: as the caller promised.
+    let found = unsafe { fdes(addr) };
     let mut index = INDEX.write().unwrap_or_else(|e| e.into_inner());
-    let starts = found.iter().map(|(lo, _)| *lo).collect();
     for (lo, entry) in &found {
         index.by_pc.insert(*lo, *entry);
     }
-    index.sections.insert(addr, starts);
     found.len()
 }
 
 /// Removes the FDEs [`add`] took from the section at `addr`.
-pub fn remove(addr: u64) {
+///
+/// # Safety
+/// `addr` must be a section given to [`add`], still mapped and unchanged.
+pub unsafe fn remove(addr: u64) {
+    // SAFETY: as the caller promised.
+    let found = unsafe { fdes(addr) };
     let mut index = INDEX.write().unwrap_or_else(|e| e.into_inner());
-    if let Some(starts) = index.sections.remove(&addr) {
-        for lo in starts {
+    for (lo, entry) in found {
+        // Only this section's entry: another section's FDE for the same
+        // code (registered later) stays.
+        if index.by_pc.get(&lo).is_some_and(|e| e.fde == entry.fde) {
             index.by_pc.remove(&lo);
         }
     }

@@ -132,11 +132,11 @@ impl Plugin for PerfMap {
             graph.alloc_actions.push(AllocAction {
                 finalize: Some(WrapperCall {
                     function: ExecutorAddr(add_wrapper as *const () as u64),
-                    arg: encode(key, &entries),
+                    arg: encode(key, &entries).into(),
                 }),
                 dealloc: Some(WrapperCall {
                     function: ExecutorAddr(remove_wrapper as *const () as u64),
-                    arg: key.to_le_bytes().to_vec(),
+                    arg: key.to_le_bytes().to_vec().into(),
                 }),
             });
             Ok(())

@@ -54,7 +54,7 @@ fn functions_are_named_while_linked() {
     let two = link(&second);
     let lines = map();
     for (unit, name) in [(&one, "alpha"), (&one, "beta"), (&two, "gamma")] {
-        let symbol = unit.symbols[name];
+        let symbol = unit.symbols.get(name).expect("linked");
         assert!(
             lines.contains(&(symbol.addr.0, symbol.size, name.to_string())),
             "{name} at {} ({} bytes) is not in the map: {lines:?}",

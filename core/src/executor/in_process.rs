@@ -313,7 +313,9 @@ impl ExecutorControl for InProcessExecutor {
             tp_offset,
             release: crate::memory::WrapperCall {
                 function: ExecutorAddr(release_tls_image as *const () as u64),
-                arg: [(handle as u64).to_le_bytes(), (fd as u64).to_le_bytes()].concat(),
+                arg: [(handle as u64).to_le_bytes(), (fd as u64).to_le_bytes()]
+                    .concat()
+                    .into(),
             },
         })
     }

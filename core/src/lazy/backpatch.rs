@@ -293,11 +293,11 @@ impl Inner {
         graph.alloc_actions.push(AllocAction {
             finalize: Some(WrapperCall {
                 function: ExecutorAddr(activate_wrapper as *const () as u64),
-                arg: arg.clone(),
+                arg: arg.clone().into(),
             }),
             dealloc: Some(WrapperCall {
                 function: ExecutorAddr(forget_wrapper as *const () as u64),
-                arg,
+                arg: arg.into(),
             }),
         });
         Ok(())

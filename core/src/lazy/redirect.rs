@@ -157,7 +157,7 @@ impl RedirectableSymbols {
         log::debug!(
             "stubs of {} symbols linked: {:?}",
             symbols.len(),
-            unit.timings
+            unit.timings()
         );
         let mut made = Vec::with_capacity(symbols.len());
         for (name, target) in symbols {

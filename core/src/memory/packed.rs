@@ -360,9 +360,10 @@ impl Slab {
 struct Pool {
     slabs: Vec<Slab>,
     pagemap: Option<File>,
-    /// Finalized code and read-only data pieces by executor address (start ->
-    /// end, slab): what [`MemoryManager::patch`] may rewrite.
-    live: BTreeMap<u64, (u64, usize)>,
+    /// Pieces handed out to allocations not finalized yet (slab, piece): a
+    /// patch must not reach them. Whatever else a code or read-only data zone
+    /// has outside its free list is finalized, live units' bytes.
+    in_flight: Vec<(usize, Piece)>,
     /// Bytes handed out to units, per zone.
     allocated: [u64; 3],
 }
@@ -416,7 +417,7 @@ fn pool() -> &'static Mutex<Pool> {
         Mutex::new(Pool {
             slabs: Vec::new(),
             pagemap: File::open("/proc/self/pagemap").ok(),
-            live: BTreeMap::new(),
+            in_flight: Vec::new(),
             allocated: [0; 3],
         })
     })
@@ -508,6 +509,48 @@ impl Pool {
         Some(pieces)
     }
 
+    /// Forgets that `pieces` of `slab` are in flight (finalized or given back).
+    fn land(&mut self, slab: usize, pieces: &[Piece]) {
+        self.in_flight.retain(|(s, q)| {
+            !(*s == slab && pieces.iter().any(|p| p.zone == q.zone && p.off == q.off))
+        });
+    }
+
+    /// Which slab and zone hold `[start, end)` if it lies in the code or
+    /// read-only data of finalized units: allocated (outside its zone's free
+    /// list) and not in flight.
+    fn finalized_at(&self, start: u64, end: u64) -> Option<(usize, Zone)> {
+        for (s, slab) in self.slabs.iter().enumerate() {
+            for zone in [Zone::Code, Zone::Rodata] {
+                let base = slab.zone_base(zone);
+                if start < base || end > base + slab.zone {
+                    continue;
+                }
+                let (off, off_end) = (start - base, end - base);
+                let overlaps = |o: u64, l: u64| o < off_end && off < o + l;
+                // Free ranges are disjoint: only the last one starting
+                // below the end can reach into the range.
+                let free = &slab.free[zone as usize].ranges;
+                if free
+                    .range(..off_end)
+                    .next_back()
+                    .is_some_and(|(&o, &l)| overlaps(o, l))
+                {
+                    return None;
+                }
+                if self
+                    .in_flight
+                    .iter()
+                    .any(|(f, p)| *f == s && p.zone == zone && overlaps(p.off, p.len))
+                {
+                    return None;
+                }
+                return Some((s, zone));
+            }
+        }
+        None
+    }
+
     /// Gives a piece back to its slab (and its empty pages to the kernel).
     fn release(&mut self, slab: usize, p: &Piece) {
         self.allocated[p.zone as usize] -= p.len;
@@ -597,10 +640,23 @@ impl MemoryManager for PackedMemoryManager {
                 "NoAlloc segments are never allocated in the executor".into(),
             ));
         }
+        // A finalized unit keeps one standard piece per zone (see
+        // `PackedFinalized`): a request with more goes to the per-page manager
+        // (the linker asks for one segment per protection and lifetime).
+        let standard_per_zone = |zone: Zone| {
+            request
+                .segments
+                .iter()
+                .filter(|s| s.lifetime != MemLifetime::Finalize && Zone::of(s.prot) == zone)
+                .count()
+        };
         if request
             .segments
             .iter()
             .any(|s| s.size > LARGEST_PACKED || s.align > page_size())
+            || [Zone::Code, Zone::Rodata, Zone::Data]
+                .into_iter()
+                .any(|z| standard_per_zone(z) > 1)
         {
             return self.fallback.allocate(request);
         }
@@ -625,6 +681,7 @@ impl MemoryManager for PackedMemoryManager {
                 (s, pieces)
             }
         };
+        pool.in_flight.extend(pieces.iter().map(|p| (slab, *p)));
         let sl = &pool.slabs[slab];
         let addrs: Vec<u64> = pieces
             .iter()
@@ -652,12 +709,9 @@ impl MemoryManager for PackedMemoryManager {
         let pool = lock();
         let start = addr.0;
         let end = start + bytes.len() as u64;
-        let Some((&lo, &(hi, slab))) = pool.live.range(..=start).next_back() else {
+        let Some((slab, zone)) = pool.finalized_at(start, end) else {
             return Err(not_patchable(addr, bytes.len()));
         };
-        if end > hi || lo > start {
-            return Err(not_patchable(addr, bytes.len()));
-        }
         if let Some(page) = pool.copied_pages(start, bytes.len() as u64).first() {
             return Err(Error::Memory(format!(
                 "cannot patch {} bytes at {addr}: a debugger has written into the page at {page:#x} \
@@ -666,11 +720,6 @@ impl MemoryManager for PackedMemoryManager {
             )));
         }
         let sl = &pool.slabs[slab];
-        let zone = if start < sl.zone_base(Zone::Rodata) {
-            Zone::Code
-        } else {
-            Zone::Rodata
-        };
         let target = sl.write_addr(zone, start - sl.zone_base(zone));
         if let (8, true) = (bytes.len(), target.is_multiple_of(8)) {
             let word = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
@@ -682,8 +731,8 @@ impl MemoryManager for PackedMemoryManager {
             };
             return Ok(());
         }
-        // SAFETY: `[start, end)` lies inside one live finalized piece (checked
-        // against `live` under the pool lock), and `target` is the same bytes
+        // SAFETY: `[start, end)` lies inside live finalized pieces (checked
+        // against the free list and the pieces in flight under the pool lock), and `target` is the same bytes
         // in the slab's writable view, which is never unmapped. The caller
         // owns the code it patches (what runs meanwhile is its business, as in
         // any back-patching JIT).
@@ -714,6 +763,7 @@ struct PackedInFlight {
 impl PackedInFlight {
     fn free(&self, keep: impl Fn(&Piece) -> bool) {
         let mut pool = lock();
+        pool.land(self.slab, &self.pieces);
         for p in self.pieces.iter().filter(|p| !keep(p)) {
             pool.release(self.slab, p);
         }
@@ -768,30 +818,22 @@ impl InFlightAlloc for PackedInFlight {
             ran.push(action);
         }
         self.free(|p| p.lifetime != MemLifetime::Finalize);
-        let standard: Vec<(Piece, u64)> = self
+        let mut pieces = [(0, 0); 3];
+        for p in self
             .pieces
             .iter()
-            .zip(&self.addrs)
-            .filter(|(p, _)| p.lifetime != MemLifetime::Finalize)
-            .map(|(p, &a)| (*p, a))
-            .collect();
+            .filter(|p| p.lifetime != MemLifetime::Finalize)
         {
-            let mut pool = lock();
-            for (p, a) in standard.iter().filter(|(p, _)| p.zone.dual_mapped()) {
-                pool.live.insert(*a, (a + p.len, self.slab));
-            }
+            // Zones are at most ZONE bytes and at most one standard piece
+            // is in each (checked in `allocate`).
+            pieces[p.zone as usize] = (p.off as u32, p.len as u32);
         }
-        let lo = standard.iter().map(|(_, a)| *a).min().unwrap_or(0);
-        let hi = standard.iter().map(|(p, a)| a + p.len).max().unwrap_or(0);
         Ok(FinalizedAlloc::new(Box::new(PackedFinalized {
-            slab: self.slab,
-            pieces: standard.into_iter().map(|(p, _)| p).collect(),
-            range: (lo, hi - lo),
-            dealloc_actions: ran
-                .into_iter()
-                .filter_map(|a| a.dealloc)
-                .collect::<Vec<_>>()
-                .into_boxed_slice(),
+            slab: self.slab as u32,
+            pieces,
+            dealloc_actions: DeallocActions::new(
+                ran.into_iter().filter_map(|a| a.dealloc).collect(),
+            ),
         })))
     }
 
@@ -800,36 +842,83 @@ impl InFlightAlloc for PackedInFlight {
     }
 }
 
-/// What a live unit keeps: boxed slices, not vectors (no spare capacity),
-/// since a million of them are alive at once.
+/// What a live unit keeps (72 bytes, one allocation when it has one
+/// dealloc action: a million of them are alive at once).
 struct PackedFinalized {
-    slab: usize,
-    pieces: Box<[Piece]>,
-    range: (u64, u64),
-    dealloc_actions: Box<[WrapperCall]>,
+    slab: u32,
+    /// Per zone, the offset and length of the unit's piece (length 0: none).
+    pieces: [(u32, u32); 3],
+    dealloc_actions: DeallocActions,
+}
+
+/// A unit's dealloc actions, the usual single one inline.
+enum DeallocActions {
+    One(WrapperCall),
+    Many(Box<[WrapperCall]>),
+}
+
+impl DeallocActions {
+    fn new(mut calls: Vec<WrapperCall>) -> Self {
+        if calls.len() == 1 {
+            DeallocActions::One(calls.pop().expect("one"))
+        } else {
+            DeallocActions::Many(calls.into_boxed_slice())
+        }
+    }
+
+    fn as_slice(&self) -> &[WrapperCall] {
+        match self {
+            DeallocActions::One(call) => std::slice::from_ref(call),
+            DeallocActions::Many(calls) => calls,
+        }
+    }
+}
+
+impl PackedFinalized {
+    fn pieces(&self) -> impl Iterator<Item = Piece> + '_ {
+        [Zone::Code, Zone::Rodata, Zone::Data]
+            .into_iter()
+            .zip(self.pieces)
+            .filter(|(_, (_, len))| *len > 0)
+            .map(|(zone, (off, len))| Piece {
+                zone,
+                off: u64::from(off),
+                len: u64::from(len),
+                lifetime: MemLifetime::Standard,
+            })
+    }
 }
 
 impl FinalizedMemory for PackedFinalized {
     fn deallocate(self: Box<Self>) -> Result<()> {
         let mut first_error = None;
-        for call in self.dealloc_actions.iter().rev() {
+        for call in self.dealloc_actions.as_slice().iter().rev() {
             if let Err(e) = run_wrapper_call(call) {
                 first_error.get_or_insert(e);
             }
         }
         let mut pool = lock();
-        for p in &self.pieces {
-            let addr = pool.slabs[self.slab].zone_base(p.zone) + p.off;
-            pool.live.remove(&addr);
-            pool.release(self.slab, p);
+        for p in self.pieces() {
+            pool.release(self.slab as usize, &p);
         }
         first_error.map_or(Ok(()), Err)
     }
 
-    /// The span from the lowest to the highest standard segment (other units'
-    /// bytes may lie between them).
+    /// The span from the lowest to the highest segment (other units' bytes
+    /// may lie between them).
     fn range(&self) -> (ExecutorAddr, u64) {
-        (ExecutorAddr(self.range.0), self.range.1)
+        let pool = lock();
+        let slab = &pool.slabs[self.slab as usize];
+        let spans = self.pieces().map(|p| {
+            let start = slab.zone_base(p.zone) + p.off;
+            (start, start + p.len)
+        });
+        let (lo, hi) = spans.fold((u64::MAX, 0), |(lo, hi), (s, e)| (lo.min(s), hi.max(e)));
+        if lo > hi {
+            (ExecutorAddr(0), 0)
+        } else {
+            (ExecutorAddr(lo), hi - lo)
+        }
     }
 }
 

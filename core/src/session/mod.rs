@@ -19,7 +19,7 @@ use crate::graph::{ExecutorAddr, InputFile, LinkGraph, Linkage, Scope, SymbolDef
 use crate::link::{
     background, run_pipeline, DeadStrip, Initializers, LayoutReport, PassConfig, Plugin, Timings,
 };
-use crate::memory::FinalizedAlloc;
+use crate::memory::{FinalizedAlloc, Placement};
 
 pub use toolchain::find_libgcc;
 pub use unit_symbols::UnitSymbols;
@@ -172,21 +172,69 @@ pub struct ExportedSymbol {
 }
 
 /// A unit once linked: its memory, symbols and initializers.
+///
+/// Kept small (40 bytes, and a few allocations of its own): a runtime keeps
+/// a million of these. What few units have (initializers, an executable
+/// stack, a layout report, timings) lives in one box, allocated only when
+/// there is something in it.
 pub struct LinkedUnit {
     pub alloc: FinalizedAlloc,
-    /// Every named symbol the unit defines (local ones too), for lookup and reports.
+    /// Every named symbol the unit defines (local ones too), for lookup and
+    /// reports; those it put in the dylib are marked exported.
     pub symbols: UnitSymbols,
-    pub initializers: Initializers,
-    pub layout: LayoutReport,
-    pub timings: Timings,
-    /// Objects that asked for an executable stack.
-    pub executable_stack_requested_by: Vec<String>,
-    /// What the unit put in the dylib: indices into `symbols`.
-    exported: Box<[u32]>,
-    /// Cleared when the unit is removed: its deferred passes, if they have
-    /// not run yet, are skipped.
-    alive: Arc<AtomicBool>,
+    extras: Option<Box<UnitExtras>>,
 }
+
+/// The parts of a [`LinkedUnit`] most units leave empty.
+#[derive(Default)]
+struct UnitExtras {
+    initializers: Initializers,
+    layout: LayoutReport,
+    timings: Timings,
+    executable_stack_requested_by: Vec<String>,
+    /// Cleared when the unit is removed, so its deferred passes, if they
+    /// have not run yet, are skipped. Only units with passes in the
+    /// background have one.
+    alive: Option<Arc<AtomicBool>>,
+}
+
+impl UnitExtras {
+    /// `None` when every part is empty.
+    fn boxed(self) -> Option<Box<Self>> {
+        let empty = self.initializers.preinit.is_empty()
+            && self.initializers.init.is_empty()
+            && self.initializers.fini.is_empty()
+            && self.layout.placement == Placement::Anywhere
+            && self.layout.segments.is_empty()
+            && self.layout.sections.is_empty()
+            && self.layout.symbols.is_empty()
+            && self.layout.got_entries == 0
+            && self.layout.stubs == 0
+            && self.timings.phases.is_empty()
+            && self.executable_stack_requested_by.is_empty()
+            && self.alive.is_none();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
+static NO_EXTRAS: UnitExtras = UnitExtras {
+    initializers: Initializers {
+        preinit: Vec::new(),
+        init: Vec::new(),
+        fini: Vec::new(),
+    },
+    layout: LayoutReport {
+        placement: Placement::Anywhere,
+        segments: Vec::new(),
+        sections: Vec::new(),
+        symbols: Vec::new(),
+        got_entries: 0,
+        stubs: 0,
+    },
+    timings: Timings { phases: Vec::new() },
+    executable_stack_requested_by: Vec::new(),
+    alive: None,
+};
 
 impl std::fmt::Debug for LinkedUnit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -200,6 +248,31 @@ impl std::fmt::Debug for LinkedUnit {
 impl LinkedUnit {
     pub fn lookup(&self, name: &str) -> Option<ExecutorAddr> {
         self.symbols.get(name).map(|s| s.addr)
+    }
+
+    fn extras(&self) -> &UnitExtras {
+        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
+    }
+
+    /// The functions to call before the entry point and at exit.
+    pub fn initializers(&self) -> &Initializers {
+        &self.extras().initializers
+    }
+
+    /// Where the unit was placed and, with
+    /// [`SessionOptions::layout_report`], every segment, section and symbol.
+    pub fn layout(&self) -> &LayoutReport {
+        &self.extras().layout
+    }
+
+    /// Each phase's wall time, with [`SessionOptions::timings`].
+    pub fn timings(&self) -> &Timings {
+        &self.extras().timings
+    }
+
+    /// Objects that asked for an executable stack.
+    pub fn executable_stack_requested_by(&self) -> &[String] {
+        &self.extras().executable_stack_requested_by
     }
 }
 
@@ -287,6 +360,20 @@ impl Session {
 
     /// Parses, resolves, links and finalizes a unit.
     pub fn link(&self, unit: LinkUnit) -> Result<LinkedUnit> {
+        self.link_unit(unit, true)
+    }
+
+    /// Links a private unit: like [`Session::link`], but its symbols go to
+    /// its [`LinkedUnit`] only, not to the session's dylib, so later units
+    /// do not see them and private units may define the same names (a
+    /// runtime that compiles every query to a function `query`, say, and
+    /// keeps thousands of them). Its own undefined symbols resolve as
+    /// usual. One session for many units costs far less than a session each.
+    pub fn link_private(&self, unit: LinkUnit) -> Result<LinkedUnit> {
+        self.link_unit(unit, false)
+    }
+
+    fn link_unit(&self, unit: LinkUnit, export: bool) -> Result<LinkedUnit> {
         let mut timings = Timings::default();
         let graphs = timings.record("parse", || self.parse_objects(&unit.objects))?;
         let mut graph = LinkGraph::new();
@@ -298,7 +385,7 @@ impl Session {
             .iter()
             .map(|a| Archive::parse(&a.name, a.data.clone()))
             .collect::<Result<Vec<_>>>()?;
-        self.link_merged(graph, archives, timings)
+        self.link_merged(graph, archives, timings, export)
     }
 
     /// Resolves, links and finalizes a graph built by hand (stubs,
@@ -306,7 +393,7 @@ impl Session {
     /// its own: the same passes as for objects, so W^X, `.eh_frame`
     /// registration and debug objects apply to it too.
     pub fn link_graph(&self, graph: LinkGraph) -> Result<LinkedUnit> {
-        self.link_merged(graph, Vec::new(), Timings::default())
+        self.link_merged(graph, Vec::new(), Timings::default(), true)
     }
 
     /// Makes `name` a redirectable symbol whose stub is at `stub`: later
@@ -347,6 +434,7 @@ impl Session {
         mut graph: LinkGraph,
         archives: Vec<Archive>,
         mut timings: Timings,
+        export: bool,
     ) -> Result<LinkedUnit> {
         let libgcc = if self.options.use_libgcc {
             self.libgcc()
@@ -361,7 +449,10 @@ impl Session {
                     archives,
                     libgcc,
                     self.options.cxx_runtime.as_deref(),
-                    &dylib,
+                    resolve::EarlierUnits {
+                        dylib: &dylib,
+                        exporting: export,
+                    },
                     self.executor.as_ref(),
                     &self.builder_options(),
                 )
@@ -370,7 +461,7 @@ impl Session {
 
         {
             let dylib = self.lock_dylib();
-            if !dylib.redirectable.is_empty() {
+            if export && !dylib.redirectable.is_empty() {
                 redirectable::use_stubs_for_addresses(&mut graph, &dylib);
             }
         }
@@ -422,13 +513,12 @@ impl Session {
             );
         }
 
-        let mut symbols = HashMap::new();
-        let mut exported = Vec::new();
+        let mut symbols: HashMap<String, (ExportedSymbol, bool)> = HashMap::new();
         let mut dylib = self.lock_dylib();
         // Resolution checked this unit's strong names against the dylib as it
         // was then; a unit linked at the same time may have exported one since.
         if let Some((name, file)) = strong_exports(&graph).find(|(name, _)| {
-            dylib.symbols.contains_key(*name) && !dylib.redirectable.contains(*name)
+            export && dylib.symbols.contains_key(*name) && !dylib.redirectable.contains(*name)
         }) {
             let error = Error::DuplicateSymbol {
                 name: name.to_string(),
@@ -451,7 +541,7 @@ impl Session {
             let Some(addr) = graph.symbol_addr(id) else {
                 continue;
             };
-            let export = ExportedSymbol {
+            let symbol = ExportedSymbol {
                 addr: ExecutorAddr(addr),
                 is_function: sym.is_function,
                 size: sym.size,
@@ -459,23 +549,24 @@ impl Session {
             if sym.scope == Scope::Default {
                 // The first unit to export a name keeps it (a later weak definition stays private).
                 // A redirectable symbol's name stays with its stub.
-                if !dylib.symbols.contains_key(&**name) {
-                    dylib.symbols.insert(name.to_string(), export);
-                    exported.push(name.to_string());
+                let exported = export && !dylib.symbols.contains_key(&**name);
+                if exported {
+                    dylib.symbols.insert(name.to_string(), symbol);
                 }
-                symbols.insert(name.to_string(), export);
+                symbols.insert(name.to_string(), (symbol, exported));
             } else {
-                symbols.entry(name.to_string()).or_insert(export);
+                symbols.entry(name.to_string()).or_insert((symbol, false));
             }
         }
         drop(dylib);
-        let symbols = UnitSymbols::from_map(symbols);
-        let exported: Box<[u32]> = exported
-            .iter()
-            .filter_map(|name| symbols.index_of(name))
-            .map(|i| i as u32)
-            .collect();
-        let alive = Arc::new(AtomicBool::new(true));
+        let symbols = UnitSymbols::build(
+            symbols
+                .into_iter()
+                .map(|(name, (symbol, exported))| (name, symbol, exported))
+                .collect(),
+        );
+        let alive =
+            (in_background && !deferred.is_empty()).then(|| Arc::new(AtomicBool::new(true)));
         if in_background && !deferred.is_empty() {
             log::info!(
                 "reading the debug information of {} in the background",
@@ -487,7 +578,7 @@ impl Session {
                     .join(", ")
             );
             let executor = self.executor.clone();
-            let still_alive = alive.clone();
+            let still_alive = alive.clone().expect("made for deferred passes");
             background::submit(Box::new(move || {
                 // A unit removed before its turn needs nothing more.
                 if !still_alive.load(Ordering::SeqCst) {
@@ -505,26 +596,30 @@ impl Session {
         Ok(LinkedUnit {
             alloc: linked.alloc,
             symbols,
-            initializers: linked.initializers,
-            layout: linked.layout,
-            timings: if self.options.timings {
-                timings
-            } else {
-                Timings::default()
-            },
-            executable_stack_requested_by,
-            exported,
-            alive,
+            extras: UnitExtras {
+                initializers: linked.initializers,
+                layout: linked.layout,
+                timings: if self.options.timings {
+                    timings
+                } else {
+                    Timings::default()
+                },
+                executable_stack_requested_by,
+                alive,
+            }
+            .boxed(),
         })
     }
 
     /// Removes a unit: its symbols leave the dylib, dealloc actions run, memory goes.
     pub fn remove(&self, unit: LinkedUnit) -> Result<()> {
-        unit.alive.store(false, Ordering::SeqCst);
+        if let Some(alive) = &unit.extras().alive {
+            alive.store(false, Ordering::SeqCst);
+        }
         {
             let mut dylib = self.lock_dylib();
-            for &i in unit.exported.iter() {
-                dylib.symbols.remove(unit.symbols.name_at(i as usize));
+            for name in unit.symbols.exported() {
+                dylib.symbols.remove(name);
             }
         }
         unit.alloc.deallocate()

@@ -27,15 +27,24 @@ struct Resolver<'a> {
     symbols_done: usize,
 }
 
+/// The units linked before the one being resolved, as it sees them.
+pub(crate) struct EarlierUnits<'a> {
+    pub dylib: &'a JitDylib,
+    /// Whether the unit's names go to the dylib (so must not clash with it);
+    /// a private unit's names are its own.
+    pub exporting: bool,
+}
+
 pub(crate) fn resolve(
     graph: &mut LinkGraph,
     mut archives: Vec<Archive>,
     libgcc: Option<InputFile>,
     cxx_runtime: Option<&str>,
-    dylib: &JitDylib,
+    earlier: EarlierUnits<'_>,
     executor: &dyn ExecutorControl,
     builder_options: &GraphBuilderOptions,
 ) -> Result<()> {
+    let dylib = earlier.dylib;
     let mut r = Resolver {
         graph,
         builder_options,
@@ -103,7 +112,9 @@ pub(crate) fn resolve(
         r.define_commons();
         r.define_linker_symbols();
     }
-    r.check_against_earlier_units(dylib)?;
+    if earlier.exporting {
+        r.check_against_earlier_units(dylib)?;
+    }
     r.finish()
 }
 

@@ -656,11 +656,11 @@ impl Plugin for DebugObjectPlugin {
                 graph.alloc_actions.push(AllocAction {
                     finalize: Some(WrapperCall {
                         function: ExecutorAddr(registry::reserve_wrapper as *const () as u64),
-                        arg: key.to_le_bytes().to_vec(),
+                        arg: key.to_le_bytes().to_vec().into(),
                     }),
                     dealloc: Some(WrapperCall {
                         function: ExecutorAddr(registry::remove_wrapper as *const () as u64),
-                        arg: key.to_le_bytes().to_vec(),
+                        arg: key.to_le_bytes().to_vec().into(),
                     }),
                 });
                 Ok(())
@@ -680,7 +680,7 @@ impl Plugin for DebugObjectPlugin {
             }
             executor.run_wrapper(&WrapperCall {
                 function: ExecutorAddr(registry::add_wrapper as *const () as u64),
-                arg: registry::add_arg(key, this.registration, true, &part),
+                arg: registry::add_arg(key, this.registration, true, &part).into(),
             })?;
             // On the background worker, no `before_run` comes after this
             // unit: the last job in the queue registers what is waiting.
@@ -705,6 +705,6 @@ impl Plugin for DebugObjectPlugin {
 fn flush_call() -> WrapperCall {
     WrapperCall {
         function: ExecutorAddr(registry::flush_wrapper as *const () as u64),
-        arg: Vec::new(),
+        arg: Vec::new().into(),
     }
 }

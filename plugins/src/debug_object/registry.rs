@@ -415,6 +415,12 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
     };
     let key = u64::from_le_bytes(key.try_into().expect("8 bytes"));
     let flags = u64::from_le_bytes(flags.try_into().expect("8 bytes"));
+    let mut part = part;
+    if flags & BATCHED == 0 {
+        // Registered alone and never merged: where its DWARF points is of no
+        // use (160 bytes a unit with one function).
+        part.sites = None;
+    }
     let unit = Unit {
         key,
         sections: part.allocated_sections(),

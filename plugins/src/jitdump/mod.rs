@@ -354,7 +354,7 @@ impl Plugin for JitDump {
                 graph.alloc_actions.push(AllocAction {
                     finalize: Some(WrapperCall {
                         function: ExecutorAddr(load_wrapper as *const () as u64),
-                        arg: encode(&functions),
+                        arg: encode(&functions).into(),
                     }),
                     dealloc: None,
                 });

@@ -225,7 +225,7 @@ impl Plugin for Symbolizer {
                 finalize: None,
                 dealloc: Some(WrapperCall {
                     function: ExecutorAddr(remove_wrapper as *const () as u64),
-                    arg: key.to_le_bytes().to_vec(),
+                    arg: key.to_le_bytes().to_vec().into(),
                 }),
             });
             Ok(())

@@ -74,7 +74,7 @@ impl Plugin for FailingFinalize {
             graph.alloc_actions.push(AllocAction {
                 finalize: Some(WrapperCall {
                     function: ExecutorAddr(fail as *const () as u64),
-                    arg: Vec::new(),
+                    arg: Vec::new().into(),
                 }),
                 dealloc: None,
             });

@@ -94,11 +94,11 @@ impl Plugin for RemoteEhFrameRegistration {
             graph.alloc_actions.push(AllocAction {
                 finalize: Some(WrapperCall {
                     function: ExecutorAddr(register),
-                    arg: arg.clone(),
+                    arg: arg.clone().into(),
                 }),
                 dealloc: Some(WrapperCall {
                     function: ExecutorAddr(deregister),
-                    arg,
+                    arg: arg.into(),
                 }),
             });
             Ok(())

@@ -68,7 +68,7 @@ impl RemoteShared {
         }
         Ok(WrapperFunctionCall {
             fn_addr: call.function.0,
-            args: Bytes(call.arg.clone()),
+            args: Bytes(call.arg.to_vec()),
         })
     }
 

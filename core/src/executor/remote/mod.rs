@@ -364,7 +364,7 @@ impl ExecutorControl for RemoteExecutor {
             tp_offset: has_offset.then_some(tp_offset),
             release: WrapperCall {
                 function: ExecutorAddr(release),
-                arg: to_bytes(&handle),
+                arg: to_bytes(&handle).into(),
             },
         })
     }
