@@ -56,8 +56,15 @@ impl Group {
 /// groups a removal registers again take the removed group's place.
 type Place = (u64, u64);
 
+/// A unit registered on its own, never merged: its object and its entry.
+struct Single {
+    object: Box<[u8]>,
+    registered: Registered,
+}
+
 /// Units whose registration waits for the next flush, registered groups
-/// (oldest first), and units whose debug object is still to come.
+/// (oldest first), units registered on their own, and units whose debug
+/// object is still to come.
 ///
 /// Groups are found by unit key and compactable groups by age in
 /// O(log n): a process with a million live units removes one without
@@ -72,6 +79,10 @@ struct Registry {
     /// The next place at the end of the order.
     next: u64,
     reserved: Option<HashSet<u64>>,
+    /// Units registered unbatched, by key: they are never merged or
+    /// registered again, so they need no place in the order (a group, its
+    /// place and its owner entry cost a kept unit some 200 bytes).
+    singles: Option<HashMap<u64, Single>>,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
@@ -81,6 +92,7 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     compactable: BTreeSet::new(),
     next: 0,
     reserved: None,
+    singles: None,
 });
 
 impl Registry {
@@ -397,7 +409,7 @@ pub unsafe extern "C" fn reserve_wrapper(arg: *const u8, len: usize) -> u64 {
 
 /// Adds a unit's debug object (the argument made by [`add_arg`]): registers
 /// it now, or queues it for the next flush. A reserved unit removed
-/// meanwhile is not added (3).
+/// meanwhile is not added (3), nor a second unit under a key in use (4).
 ///
 /// # Safety
 /// `arg` must point to `len` readable bytes.
@@ -436,8 +448,16 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
     if flags & BATCHED != 0 {
         registry.pending.push(unit);
     } else {
-        let at = registry.end();
-        register_at(&mut registry, at, vec![unit], false);
+        let singles = registry.singles.get_or_insert_with(HashMap::new);
+        if singles.contains_key(&key) {
+            // Keys are unique per unit: a second add is the caller's mistake.
+            return 4;
+        }
+        let object = unit.part.object;
+        // SAFETY: the object is boxed and kept in `singles` (moving the box
+        // does not move its bytes) until its entry is unregistered.
+        let registered = unsafe { gdb_jit::register(&object) };
+        singles.insert(key, Single { object, registered });
     }
     0
 }
@@ -482,6 +502,21 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
     if let Some(position) = registry.pending.iter().position(|u| u.key == key) {
         registry.pending.remove(position);
         return 0;
+    }
+    if let Some(singles) = registry.singles.as_mut() {
+        if let Some(single) = singles.remove(&key) {
+            // A million units gone should not leave their table behind.
+            if singles.capacity() > 1024 && singles.len() < singles.capacity() / 4 {
+                singles.shrink_to_fit();
+            }
+            // As below: the object goes, then gdb re-sets its breakpoints.
+            gdb_jit::unregister(single.registered);
+            drop(single.object);
+            if !traced_by_lldb() {
+                resync_breakpoints();
+            }
+            return 0;
+        }
     }
     let Some(position) = registry.owner.as_ref().and_then(|o| o.get(&key).copied()) else {
         return 2;
@@ -564,6 +599,15 @@ mod tests {
                 0
             );
         }
+        assert_eq!(registered_objects().len(), start + 4);
+        assert_eq!(
+            call(
+                add_wrapper,
+                &add_arg(keys[2], Registration::PerUnit, false, &part())
+            ),
+            4,
+            "a key in use"
+        );
         assert_eq!(registered_objects().len(), start + 4);
         for key in [keys[1], keys[3], keys[0], keys[2]] {
             assert_eq!(call(remove_wrapper, &key.to_le_bytes()), 0);
