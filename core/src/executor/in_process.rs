@@ -3,7 +3,9 @@
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Mutex;
 
-use super::{runtime, static_tls, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule};
+use super::{
+    dynsym, runtime, static_tls, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule,
+};
 use crate::error::{Error, Result};
 use crate::executor_types::{ExecutorAddr, Initializers};
 use crate::memory::{InProcessMemoryManager, MemoryKind, MemoryManager, PackedMemoryManager};
@@ -96,10 +98,9 @@ pub struct InProcessExecutor {
     memory: Box<dyn MemoryManager>,
     /// Handles of libraries loaded for the JIT'd code; kept open for the process's life.
     libraries: Mutex<Vec<usize>>,
-    /// Host symbols found so far. `dladdr1`, which says a symbol's type and
-    /// size, scans the library's whole symbol table (about 15 us in libc):
-    /// a runtime linking many units asks for the same names again and
-    /// again. Only found, non-thread-local symbols are kept: a library
+    /// Host symbols found so far: a runtime linking many units asks for
+    /// the same names again and again (each costs a `dlsym` and a hash
+    /// lookup, and `dladdr1` for objects without a GNU hash table). Only found, non-thread-local symbols are kept: a library
     /// loaded later comes after them in the global scope, so it never
     /// changes what a found name resolves to (Lantern never unloads one).
     found: Mutex<std::collections::HashMap<Box<str>, HostSymbol>>,
@@ -168,18 +169,25 @@ impl ExecutorControl for InProcessExecutor {
         if addr.is_null() {
             return None;
         }
-        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-        let mut sym: *mut c_void = std::ptr::null_mut();
-        // SAFETY: dladdr1 fills `info` and `sym` (a pointer into the library's
-        // dynamic symbol table, which stays mapped while the library is loaded).
-        let found = unsafe { dladdr1(addr, &mut info, &mut sym, RTLD_DL_SYMENT) };
-        let (is_function, size) = if found != 0 && !sym.is_null() {
-            // SAFETY: RTLD_DL_SYMENT makes `sym` point at an Elf64_Sym.
-            let sym = unsafe { &*(sym as *const libc::Elf64_Sym) };
-            let st_type = sym.st_info & 0xf;
-            (st_type == 2 || st_type == 10, sym.st_size)
-        } else {
-            (false, 0)
+        // The hash table first; `dladdr1` scans the whole symbol table.
+        let (found, is_function, size) = match dynsym::lookup(addr as u64, name.as_bytes()) {
+            Some(sym) => (1, sym.is_function, sym.size),
+            None => {
+                // SAFETY: a zeroed Dl_info is a valid out-parameter.
+                let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+                let mut sym: *mut c_void = std::ptr::null_mut();
+                // SAFETY: dladdr1 fills `info` and `sym` (a pointer into the library's
+                // dynamic symbol table, which stays mapped while the library is loaded).
+                let found = unsafe { dladdr1(addr, &mut info, &mut sym, RTLD_DL_SYMENT) };
+                if found != 0 && !sym.is_null() {
+                    // SAFETY: RTLD_DL_SYMENT makes `sym` point at an Elf64_Sym.
+                    let sym = unsafe { &*(sym as *const libc::Elf64_Sym) };
+                    let st_type = sym.st_info & 0xf;
+                    (found, st_type == 2 || st_type == 10, sym.st_size)
+                } else {
+                    (found, false, 0)
+                }
+            }
         };
         // An address in no library's image: a thread-local variable's copy.
         let tls = if found == 0 { host_tls(addr) } else { None };
