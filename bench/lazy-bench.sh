@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # lazy-bench.sh: what lazy linking costs and saves (docs/lazy.md, "Figures").
 #
-#  1. calls: a call into another object through a redirectable symbol's stub
-#     (`lantern run --lazy`) against the same call linked directly (native,
-#     `lantern run`), 100 M calls timed inside the program (bench/lazy/main.c).
+#  1. calls: 100 M calls timed inside the program (bench/lazy/main.c), three
+#     loops of the same instructions: a direct call within the object, and
+#     two calls into another object, one back-patchable and one whose rel32
+#     field straddles an 8-byte word (never patched). Natively and under
+#     `lantern run` all three are direct; under `lantern run --lazy` both
+#     calls into the other object go through the stub; under `run --lazy
+#     --back-patch` the first is rewritten to a direct call and the second
+#     still goes through the stub: direct, back-patched and stub calls in
+#     the same process.
 #  2. first calls: 200 one-function lazy units called once each in turn; the
 #     mean first-call latency (link + redirect + debugger registration),
 #     with and without debugger support.
@@ -33,6 +39,8 @@ gcc main.o lazy.o first.o -o calls
 echo "-- native";             ./calls | tail -3
 echo "-- lantern run";        "$LANTERN" run main.o lazy.o first.o | tail -3
 echo "-- lantern run --lazy"; "$LANTERN" run --lazy main.o lazy.o first.o | tail -3
+echo "-- lantern run --lazy --back-patch"
+"$LANTERN" run --lazy --back-patch -v main.o lazy.o first.o 2>&1 | grep -E "^round|^lantern: --back-patch"
 
 echo "== 2. first-call latency (200 one-function units)"
 mkdir -p first && cd first
