@@ -4,7 +4,12 @@
 //! (through the stub), and once the replaced unit is removed its debug
 //! object is gone: the debugger no longer knows version 1's function, file
 //! or module. The frames at each stop are compared with the natively linked
-//! program built with the version that runs at that call.
+//! program built with the version that runs at that call. After `relazify`
+//! (the implementing unit removed at once), the next call links the unit
+//! again through the trampoline: `break answer` stops there with the native
+//! frames, the old unit's debug object is gone (one location, no symbol at
+//! the old address, as many JIT objects as before), and gdb's `step` enters
+//! the re-linked function.
 
 mod support;
 
@@ -75,6 +80,46 @@ int main(void)
 }
 ";
 
+/// Calls `answer` (linked at its first call), re-lazifies it (its unit is
+/// removed), and calls it twice more: the first of those links it again,
+/// through the trampoline; the second goes through the stub.
+const RELAZIFY_DRIVER: &str = "\
+struct hooks {
+    void (*replace)(void);
+    void (*remove_old)(void);
+    void (*relazify)(void);
+};
+
+int answer(int x);
+
+int drive(const struct hooks *hooks)
+{
+    int sum = answer(1);
+    hooks->relazify();
+    sum += answer(2);
+    sum += answer(3);
+    return sum;
+}
+";
+
+/// The native `main` for [`RELAZIFY_DRIVER`]: its hooks do nothing.
+const NATIVE_RELAZIFY_MAIN: &str = "\
+#include <stdio.h>
+struct hooks {
+    void (*replace)(void);
+    void (*remove_old)(void);
+    void (*relazify)(void);
+};
+int drive(const struct hooks *hooks);
+static void nothing(void) {}
+int main(void)
+{
+    struct hooks hooks = { nothing, nothing, nothing };
+    printf(\"drive returned %d\\n\", drive(&hooks));
+    return 0;
+}
+";
+
 /// The example's binary (built by `cargo test` with the other examples).
 fn example() -> PathBuf {
     let path = lantern()
@@ -107,12 +152,16 @@ struct Programs {
 }
 
 fn build(name: &str) -> Programs {
+    build_with(name, DRIVER, NATIVE_MAIN)
+}
+
+fn build_with(name: &str, driver: &str, native_main: &str) -> Programs {
     let dir = scratch(name);
     let flags = ["-g", "-O0"];
-    let driver = compile_c(&dir, "driver", DRIVER, &flags);
+    let driver = compile_c(&dir, "driver", driver, &flags);
     let v1 = compile_c(&dir, "v1", V1, &flags);
     let v2 = compile_c(&dir, "v2", V2, &flags);
-    let main = compile_c(&dir, "main", NATIVE_MAIN, &flags);
+    let main = compile_c(&dir, "main", native_main, &flags);
     let native_v1 = dir.join("native_v1");
     let native_v2 = dir.join("native_v2");
     link_native(&[&main, &driver, &v1], &native_v1).expect("native link");
@@ -363,5 +412,254 @@ fn lldb_break_after_replace() {
         !jit[2].contains("v1.c") && !jit[2].contains(&module_v1),
         "version 1 is still loaded after its removal:\n{all}"
     );
+    assert!(jit[3].contains("exited with status = 0"), "{all}");
+}
+
+/// gdb: a breakpoint in a relazified function hits again when its next
+/// call links it again, with the native frames, and the removed unit's
+/// debug object is gone.
+#[test]
+fn gdb_break_after_relazify() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let programs = build_with("lazy-relazify-gdb", RELAZIFY_DRIVER, NATIVE_RELAZIFY_MAIN);
+    let script = programs.dir.join("t.gdb");
+    let stop = "echo ====\\n\n";
+    // `info symbol $old`: what is at the address where the first stop was
+    // (version 1 as first linked); the JIT objects gdb holds after `++++`.
+    let inspect = "bt 2\necho ----\\n\ninfo breakpoints\ninfo symbol $old\n\
+                   echo ++++\\n\nmaint print objfiles\n";
+    std::fs::write(
+        &script,
+        format!(
+            "set pagination off\nset breakpoint pending on\nbreak answer\n\
+             {stop}run\nset $old = $pc\n{inspect}{stop}continue\n{inspect}\
+             {stop}continue\nbt 2\n{stop}continue\n"
+        ),
+    )
+    .unwrap();
+    let gdb = |program: &Path, args: &[PathBuf]| {
+        debugger(
+            Command::new("gdb")
+                .args(["-batch", "-nx", "-x"])
+                .arg(&script)
+                .arg("--args")
+                .arg(program)
+                .args(args),
+        )
+    };
+    let (native_text, _) = gdb(&programs.native_v1, &[]);
+    let (jit_text, jit_err) = gdb(&example(), &programs.objects);
+    let all = format!("{jit_text}\n--- stderr:\n{jit_err}");
+    let (native, jit) = (sections(&native_text, "===="), sections(&jit_text, "===="));
+    assert_eq!(jit.len(), 5, "{all}");
+    assert!(jit_err.contains("`answer` relazified"), "{all}");
+    // Every stop: the native frames, version 1 at each call's line.
+    for (i, line) in [(1, 11), (2, 13), (3, 14)] {
+        let got = frames(&jit[i]);
+        assert_eq!(
+            got,
+            frames(&native[i]),
+            "stop {i} differs from native:\n{all}"
+        );
+        assert!(
+            got.len() == 2
+                && got[0].starts_with(&format!("#0  answer (x={i}) at "))
+                && got[0].ends_with("v1.c:4")
+                && got[1].ends_with(&format!("driver.c:{line}")),
+            "stop {i}:\n{all}"
+        );
+    }
+    // The part of a stop before the objfile listing, and the JIT objfiles.
+    let split = |section: &str| -> (String, Vec<String>) {
+        let (before, objfiles) = section.split_once("++++\n").expect("marker");
+        let jit_objfiles = objfiles
+            .lines()
+            .filter(|l| l.starts_with("Object file <in-memory@"))
+            .map(|l| l.split(':').next().unwrap_or(l).to_string())
+            .collect();
+        (before.to_string(), jit_objfiles)
+    };
+    let (first, objfiles_1) = split(&jit[1]);
+    let (second, objfiles_2) = split(&jit[2]);
+    // Stop 1 reads as native; at stop 2 `break answer` has one location
+    // (the re-linked code), as natively, but nothing is left at the old
+    // address, where natively `answer` still is.
+    let (native_first, _) = split(&native[1]);
+    let (native_second, _) = split(&native[2]);
+    let old_symbol = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("No symbol matches") || l.contains(" in section "))
+            .unwrap_or_else(|| panic!("no `info symbol` answer:\n{all}"))
+            .to_string()
+    };
+    assert!(
+        old_symbol(&native_second).starts_with("answer + ")
+            && old_symbol(&second).starts_with("No symbol matches"),
+        "the removed unit's symbols are still known at stop 2:\n{all}"
+    );
+    let without_symbol = |text: &str| {
+        let answer = old_symbol(text);
+        without_addresses(&text.replace(&answer, ""))
+    };
+    // (`info symbol` names the module: `<in-memory@...>` or the binary.)
+    assert!(old_symbol(&first).starts_with("answer + "), "{all}");
+    assert_eq!(
+        without_symbol(&first),
+        without_symbol(&native_first),
+        "stop 1 differs from native:\n{all}"
+    );
+    assert_eq!(
+        without_symbol(&second),
+        without_symbol(&native_second),
+        "stop 2 differs from native:\n{all}"
+    );
+    // The removed unit's object left gdb; the new one came: as many JIT
+    // objects as before, not the same ones.
+    assert!(!objfiles_1.is_empty(), "{all}");
+    assert_eq!(objfiles_1.len(), objfiles_2.len(), "{all}");
+    assert_ne!(objfiles_1, objfiles_2, "{all}");
+    assert!(jit[4].contains("exited normally"), "{all}");
+    assert!(!all.contains("??"), "{all}");
+}
+
+/// gdb: `step` at the first call after `relazify` goes through the
+/// trampoline again (the unit is linked meanwhile) and stops at the
+/// function's first line, as `step` does natively.
+#[test]
+fn gdb_step_into_relazified_function() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let programs = build_with("lazy-relazify-step", RELAZIFY_DRIVER, NATIVE_RELAZIFY_MAIN);
+    let script = programs.dir.join("t.gdb");
+    // Stop in drive, step over the first call and the relazify hook, then
+    // step into `answer(2)`.
+    std::fs::write(
+        &script,
+        "set pagination off\nset breakpoint pending on\nbreak drive\nrun\nnext\nnext\n\
+         echo ====\\n\nstep\nbt 2\necho ====\\n\nfinish\n",
+    )
+    .unwrap();
+    let gdb = |program: &Path, args: &[PathBuf]| {
+        debugger(
+            Command::new("gdb")
+                .args(["-batch", "-nx", "-x"])
+                .arg(&script)
+                .arg("--args")
+                .arg(program)
+                .args(args),
+        )
+    };
+    let (native_text, _) = gdb(&programs.native_v1, &[]);
+    let (jit_text, jit_err) = gdb(&example(), &programs.objects);
+    let all = format!("{jit_text}\n--- stderr:\n{jit_err}");
+    let (native, jit) = (sections(&native_text, "===="), sections(&jit_text, "===="));
+    assert_eq!(jit.len(), 3, "{all}");
+    assert!(jit_err.contains("`answer` relazified"), "{all}");
+    let stepped = frames(&jit[1]);
+    assert_eq!(
+        stepped,
+        frames(&native[1]),
+        "step differs from native:\n{all}"
+    );
+    assert!(
+        stepped.len() == 2
+            && stepped[0].starts_with("#0  answer (x=2) at ")
+            && stepped[0].ends_with("v1.c:4")
+            && stepped[1].ends_with("driver.c:13"),
+        "step did not stop in answer:\n{all}"
+    );
+    // `finish` returns to the call's line with the value.
+    assert!(jit[2].contains("Value returned is $1 = 102"), "{all}");
+    assert!(!all.contains("??"), "{all}");
+}
+
+/// lldb: the same as [`gdb_break_after_relazify`]: the breakpoint stops in
+/// the re-linked code with the native frames, `image lookup` finds one
+/// `answer`, the removed unit's module is gone and a new one is loaded.
+#[test]
+fn lldb_break_after_relazify() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let programs = build_with("lazy-relazify-lldb", RELAZIFY_DRIVER, NATIVE_RELAZIFY_MAIN);
+    let script = programs.dir.join("t.lldb");
+    let inspect = "bt 2\nimage lookup -n answer\nimage list\n";
+    std::fs::write(
+        &script,
+        format!(
+            "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set -n answer\n\
+             run\n{inspect}continue\n{inspect}continue\nbt 2\ncontinue\n"
+        ),
+    )
+    .unwrap();
+    let lldb = |program: &Path, args: &[PathBuf]| {
+        let (out, err) = debugger(
+            Command::new("lldb-19")
+                .args(["-b", "-s"])
+                .arg(&script)
+                .arg("--")
+                .arg(program)
+                .args(args),
+        );
+        format!("{out}\n--- stderr:\n{err}")
+    };
+    let native_text = lldb(&programs.native_v1, &[]);
+    let all = lldb(&example(), &programs.objects);
+    let (native, jit) = (
+        sections(&native_text, "(lldb) continue"),
+        sections(&all, "(lldb) continue"),
+    );
+    assert_eq!(jit.len(), 4, "{all}");
+    assert!(all.contains("`answer` relazified"), "{all}");
+    for (i, line) in [(0, 11), (1, 13), (2, 14)] {
+        let got = frames(&jit[i]);
+        assert_eq!(
+            got,
+            frames(&native[i]),
+            "stop {} differs from native:\n{all}",
+            i + 1
+        );
+        assert!(
+            got.len() == 2
+                && got[0].starts_with(&format!("#0 answer(x={}) at ", i + 1))
+                && got[0].ends_with("v1.c:4:14")
+                && got[1].contains(&format!("drive(hooks=0x_) at driver.c:{line}")),
+            "stop {}:\n{all}",
+            i + 1
+        );
+    }
+    // `image list`'s JIT modules (UUID and name) at a stop.
+    let modules = |section: &str| -> Vec<String> {
+        section
+            .lines()
+            .filter(|l| l.contains(" JIT(0x") && l.trim_start().starts_with('['))
+            .map(|l| {
+                l.split_once(']')
+                    .map_or(l, |(_, m)| m)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    let (before, after) = (modules(&jit[0]), modules(&jit[1]));
+    assert!(!before.is_empty(), "{all}");
+    assert_eq!(before.len(), after.len(), "{all}");
+    let gone: Vec<&String> = before.iter().filter(|m| !after.contains(m)).collect();
+    assert_eq!(
+        gone.len(),
+        1,
+        "one module (the removed unit's) should be gone:\n{all}"
+    );
+    for (i, section) in jit[..2].iter().enumerate() {
+        assert!(
+            section.contains("1 match found in JIT(") && !section.contains("matches found"),
+            "stop {}: `image lookup -n answer` should find one answer:\n{all}",
+            i + 1
+        );
+    }
     assert!(jit[3].contains("exited with status = 0"), "{all}");
 }
