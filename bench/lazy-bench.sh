@@ -18,10 +18,13 @@
 #     to the program's end (its first and only output; hyperfine), peak RSS
 #     (/usr/bin/time), units linked.
 #
-# Needs: gcc, hyperfine, /usr/bin/time, liblua5.4-dev, a release build
-# (cargo build --release). llvm-jitlink-19 has no -lazy mode (LLVM 20 added
-# it) and fails on liblua5.4.a ("Unrecognized symbol visibility 1"), so it is
-# not compared here.
+# Usage: bench/lazy-bench.sh [SECTION...]   (default: 1 2 3 4)
+#
+# Needs: gcc, a release build (cargo build --release); sections 3 and 4
+# also hyperfine and /usr/bin/time, section 3 liblua5.4-dev.
+# llvm-jitlink-19 has no -lazy mode (LLVM 20 added it) and fails on
+# liblua5.4.a ("Unrecognized symbol visibility 1"), so it is not compared
+# here.
 set -euo pipefail
 export LC_ALL=C
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,19 +32,26 @@ LANTERN=$REPO/target/release/lantern
 WORK=$REPO/target/bench/lazy
 LIBLUA=/usr/lib/x86_64-linux-gnu/liblua5.4.a
 RUNS=${RUNS:-20}
+SECTIONS=${*:-1 2 3 4}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 [ -x "$LANTERN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
-[ -f "$LIBLUA" ] || { echo "needs liblua5.4-dev (apt-get install liblua5.4-dev)" >&2; exit 1; }
+if want 3; then
+    [ -f "$LIBLUA" ] || { echo "section 3 needs liblua5.4-dev (apt-get install liblua5.4-dev)" >&2; exit 1; }
+fi
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 
-echo "== 1. call cost (ns per call, 3 rounds)"
+if want 1; then
+echo "== 1. call cost (ns per call, fastest of 10 rounds of 100 M calls)"
 for f in main lazy first; do gcc -O2 -g -c "$REPO/bench/lazy/$f.c" -o $f.o; done
 gcc main.o lazy.o first.o -o calls
-echo "-- native";             ./calls | tail -3
-echo "-- lantern run";        "$LANTERN" run main.o lazy.o first.o | tail -3
-echo "-- lantern run --lazy"; "$LANTERN" run --lazy main.o lazy.o first.o | tail -3
+echo "-- native";             ./calls | tail -1
+echo "-- lantern run";        "$LANTERN" run main.o lazy.o first.o | tail -1
+echo "-- lantern run --lazy"; "$LANTERN" run --lazy main.o lazy.o first.o | tail -1
 echo "-- lantern run --lazy --back-patch"
-"$LANTERN" run --lazy --back-patch -v main.o lazy.o first.o 2>&1 | grep -E "^round|^lantern: --back-patch"
+"$LANTERN" run --lazy --back-patch -v main.o lazy.o first.o 2>&1 | grep -E "^fastest|^lantern: --back-patch"
+fi
 
+if want 2; then
 echo "== 2. first-call latency (200 one-function units)"
 mkdir -p first && cd first
 N=200
@@ -61,7 +71,9 @@ for i in 1 2 3; do
     echo "-- --no-debugger-support:    $("$LANTERN" run --lazy --no-debugger-support main.o g*.o)"
 done
 cd ..
+fi
 
+if want 3; then
 echo "== 3. Lua 5.4, print('hello')"
 gcc -O2 -g -c "$REPO/bench/lazy/lua_main.c" -o lua_main.o
 gcc lua_main.o "$LIBLUA" -lm -o lua_native
@@ -76,6 +88,9 @@ for cmd in "./lua_native" "$LANTERN run $LUA" "$LANTERN run --lazy $LUA"; do
     echo "peak RSS ${rss} KiB: ${cmd#$REPO/}"
 done
 
+fi
+
+if want 4; then
 echo "== 4. a program that calls into 5 of its 100 objects (50 functions each, -O2 -g)"
 mkdir -p few && cd few
 {
@@ -105,3 +120,4 @@ for flag in "" "--lazy"; do
     rss=$( { /usr/bin/time -f %M "$LANTERN" run $flag main.o u*.o > /dev/null; } 2>&1 | tail -1)
     echo "peak RSS ${rss} KiB: lantern run $flag"
 done
+fi

@@ -61,6 +61,7 @@ static double now_ns(void)
 }
 
 #define CALLS 100000000
+#define ROUNDS 10
 
 int main(void)
 {
@@ -70,17 +71,25 @@ int main(void)
     r += first_once(2);
     double t2 = now_ns();
     printf("first call: %.1f us, second call: %.3f us\n", (t1 - t0) / 1e3, (t2 - t1) / 1e3);
-    for (int round = 0; round < 3; round++) {
-        double a = now_ns();
-        int s = loop_direct(CALLS);
-        double b = now_ns();
+    /* The loops alternate; the fastest round of each is the least
+       disturbed by other load on the machine. */
+    double best[3] = {1e30, 1e30, 1e30};
+    int s = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        double t[4];
+        t[0] = now_ns();
+        s += loop_direct(CALLS);
+        t[1] = now_ns();
         s += loop_patchable(CALLS);
-        double c = now_ns();
+        t[2] = now_ns();
         s += loop_unaligned(CALLS);
-        double d = now_ns();
-        printf("round %d: direct %.3f ns/call, other object %.3f (back-patchable), %.3f "
-               "(never patched) (%d)\n",
-               round, (b - a) / CALLS, (c - b) / CALLS, (d - c) / CALLS, s + r);
+        t[3] = now_ns();
+        for (int i = 0; i < 3; i++)
+            if ((t[i + 1] - t[i]) / CALLS < best[i])
+                best[i] = (t[i + 1] - t[i]) / CALLS;
     }
+    printf("fastest of %d rounds: direct %.3f ns/call, other object %.3f (back-patchable), "
+           "%.3f (never patched) (%d)\n",
+           ROUNDS, best[0], best[1], best[2], s + r);
     return 0;
 }
