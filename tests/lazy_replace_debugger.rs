@@ -576,6 +576,67 @@ fn gdb_step_into_relazified_function() {
     assert!(!all.contains("??"), "{all}");
 }
 
+/// lldb: `step` at the first call after `relazify` enters the re-linked
+/// function (through the trampoline's line-0 rows, out of the hop while the
+/// link runs), as `step` does natively.
+#[test]
+fn lldb_step_into_relazified_function() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let programs = build_with(
+        "lazy-relazify-lldb-step",
+        RELAZIFY_DRIVER,
+        NATIVE_RELAZIFY_MAIN,
+    );
+    let script = programs.dir.join("t.lldb");
+    std::fs::write(
+        &script,
+        "settings set plugin.jit-loader.gdb.enable on
+breakpoint set -n drive
+run
+         next
+next
+step
+bt 2
+finish
+",
+    )
+    .unwrap();
+    let lldb = |program: &Path, args: &[PathBuf]| {
+        let (out, err) = debugger(
+            Command::new("lldb-19")
+                .args(["-b", "-s"])
+                .arg(&script)
+                .arg("--")
+                .arg(program)
+                .args(args),
+        );
+        format!("{out}\n--- stderr:\n{err}")
+    };
+    let native_text = lldb(&programs.native_v1, &[]);
+    let all = lldb(&example(), &programs.objects);
+    assert!(all.contains("`answer` relazified"), "{all}");
+    let section = |text: &str| -> Vec<String> {
+        let (_, after) = text.split_once("(lldb) bt 2").expect("bt");
+        frames(after)
+    };
+    let stepped = section(&all);
+    assert_eq!(
+        stepped,
+        section(&native_text),
+        "step differs from native:\n{all}"
+    );
+    assert!(
+        stepped.len() >= 2
+            && stepped[0].starts_with("#0 answer(x=2) at ")
+            && stepped[0].ends_with("v1.c:4:14")
+            && stepped[1].contains("driver.c:13"),
+        "step did not stop in answer:\n{all}"
+    );
+    assert!(all.contains("Return value: (int) $0 = 102"), "{all}");
+}
+
 /// lldb: the same as [`gdb_break_after_relazify`]: the breakpoint stops in
 /// the re-linked code with the native frames, `image lookup` finds one
 /// `answer`, the removed unit's module is gone and a new one is loaded.
