@@ -120,6 +120,81 @@ int main(void)
 }
 ";
 
+/// A worker thread enters version 1's `wait_in_old` and spins there while
+/// the main thread replaces the unit and calls `answer` (version 2); then
+/// the worker is let go, joined, and the old unit removed.
+const THREADED_DRIVER: &str = "\
+#include <pthread.h>
+#include <stdatomic.h>
+struct hooks {
+    void (*replace)(void);
+    void (*remove_old)(void);
+    void (*relazify)(void);
+};
+
+int answer(int x);
+int wait_in_old(atomic_int *entered, atomic_int *go);
+
+static atomic_int entered, go;
+static int worker_result;
+
+static void *worker(void *arg)
+{
+    worker_result = wait_in_old(&entered, &go);
+    return arg;
+}
+
+int drive(const struct hooks *hooks)
+{
+    pthread_t thread;
+    int sum = answer(1);
+    pthread_create(&thread, 0, worker, 0);
+    while (!atomic_load(&entered)) {}
+    hooks->replace();
+    sum += answer(2);
+    atomic_store(&go, 1);
+    pthread_join(thread, 0);
+    hooks->remove_old();
+    sum += answer(3);
+    return sum + worker_result;
+}
+";
+
+/// Version 1 with the function the worker waits in (its loop on one line).
+const THREADED_V1: &str = "\
+#include <stdatomic.h>
+int answer(int x)
+{
+    return x + 100;
+}
+
+int wait_in_old(atomic_int *entered, atomic_int *go)
+{
+    atomic_store(entered, 1);
+    while (!atomic_load(go)) {}
+    return 1;
+}
+";
+
+/// Version 2: `answer`'s first line is 6, as in [`V2`].
+const THREADED_V2: &str = "\
+#include <stdatomic.h>
+/* Version 2 of answer. */
+
+int answer(int x)
+{
+    int doubled = 2 * x;
+    return doubled + 200;
+}
+
+int wait_in_old(atomic_int *entered, atomic_int *go)
+{
+    atomic_store(entered, 1);
+    while (!atomic_load(go)) {}
+    return 2;
+}
+";
+
 /// The example's binary (built by `cargo test` with the other examples).
 fn example() -> PathBuf {
     let path = lantern()
@@ -156,11 +231,15 @@ fn build(name: &str) -> Programs {
 }
 
 fn build_with(name: &str, driver: &str, native_main: &str) -> Programs {
+    build_sources(name, driver, V1, V2, native_main)
+}
+
+fn build_sources(name: &str, driver: &str, v1: &str, v2: &str, native_main: &str) -> Programs {
     let dir = scratch(name);
     let flags = ["-g", "-O0"];
     let driver = compile_c(&dir, "driver", driver, &flags);
-    let v1 = compile_c(&dir, "v1", V1, &flags);
-    let v2 = compile_c(&dir, "v2", V2, &flags);
+    let v1 = compile_c(&dir, "v1", v1, &flags);
+    let v2 = compile_c(&dir, "v2", v2, &flags);
     let main = compile_c(&dir, "main", native_main, &flags);
     let native_v1 = dir.join("native_v1");
     let native_v2 = dir.join("native_v2");
@@ -723,4 +802,136 @@ fn lldb_break_after_relazify() {
         );
     }
     assert!(jit[3].contains("exited with status = 0"), "{all}");
+}
+
+/// gdb on a replacement made while another thread runs the old version:
+/// the worker thread spins in version 1's `wait_in_old` while the main
+/// thread replaces the unit. At the stop in `answer(2)` the main thread is
+/// in version 2 (frames of the native v2 program), the worker still in
+/// version 1 (frames of the native v1 program's worker), and `break
+/// answer` has a location in each version; once the worker has left and
+/// the old unit is removed, the stop in `answer(3)` reads as on the native
+/// v2 program.
+#[test]
+fn gdb_replace_while_another_thread_runs_the_old_version() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let programs = build_sources(
+        "lazy-replace-threads-gdb",
+        THREADED_DRIVER,
+        THREADED_V1,
+        THREADED_V2,
+        NATIVE_RELAZIFY_MAIN,
+    );
+    let script = programs.dir.join("t.gdb");
+    let stop = "echo ====\\n\n";
+    // At each stop: the main thread's frames, then every thread's.
+    let inspect = "bt 2\necho ----\\n\nthread apply all bt 2\necho ----\\n\ninfo breakpoints\n";
+    std::fs::write(
+        &script,
+        format!(
+            "set pagination off\nset breakpoint pending on\nbreak answer\n\
+             {stop}run\n{inspect}{stop}continue\n{inspect}{stop}continue\n{inspect}{stop}continue\n"
+        ),
+    )
+    .unwrap();
+    let gdb = |program: &Path, args: &[PathBuf]| {
+        debugger(
+            Command::new("gdb")
+                .args(["-batch", "-nx", "-x"])
+                .arg(&script)
+                .arg("--args")
+                .arg(program)
+                .args(args),
+        )
+    };
+    let (v1_text, _) = gdb(&programs.native_v1, &[]);
+    let (v2_text, _) = gdb(&programs.native_v2, &[]);
+    let (jit_text, jit_err) = gdb(&example(), &programs.objects);
+    let all = format!("{jit_text}\n--- stderr:\n{jit_err}");
+    let (v1, v2, jit) = (
+        sections(&v1_text, "===="),
+        sections(&v2_text, "===="),
+        sections(&jit_text, "===="),
+    );
+    assert_eq!(jit.len(), 5, "{all}");
+    assert!(
+        jit_err.contains("`answer` replaced by")
+            && jit_err.contains("the replaced unit is removed"),
+        "{all}"
+    );
+    // A stop's parts: the main thread's `bt 2`, the worker's frames (the
+    // thread in `wait_in_old`, if any), `info breakpoints`.
+    let parts = |section: &str| -> (Vec<String>, Vec<String>, String) {
+        let mut pieces = section.split("----\n");
+        let main = frames(pieces.next().unwrap_or(""));
+        let threads = pieces.next().unwrap_or("");
+        let worker = threads
+            .split("\nThread ")
+            .find(|t| t.contains("wait_in_old"))
+            .map(frames)
+            .unwrap_or_default();
+        (main, worker, pieces.next().unwrap_or("").to_string())
+    };
+    // Stop 1: before the worker starts, version 1.
+    let (main_1, worker_1, _) = parts(&jit[1]);
+    assert_eq!(
+        main_1,
+        parts(&v1[1]).0,
+        "stop 1 differs from native v1:\n{all}"
+    );
+    assert!(
+        main_1[0].ends_with("v1.c:4") && worker_1.is_empty(),
+        "stop 1:\n{all}"
+    );
+    // Stop 2: the main thread in version 2 ...
+    let (main_2, worker_2, breakpoints_2) = parts(&jit[2]);
+    assert_eq!(
+        main_2,
+        parts(&v2[2]).0,
+        "stop 2 (main thread) differs from native v2:\n{all}"
+    );
+    assert!(
+        main_2[0].starts_with("#0  answer (x=2) at ")
+            && main_2[0].ends_with("v2.c:6")
+            && main_2[1].ends_with("driver.c:28"),
+        "stop 2:\n{all}"
+    );
+    // ... the worker in version 1, as in the native v1 program.
+    let native_worker = parts(&v1[2]).1;
+    assert_eq!(
+        worker_2, native_worker,
+        "stop 2 (worker) differs from native v1:\n{all}"
+    );
+    assert!(
+        worker_2.len() == 2
+            && worker_2[0].starts_with("#0  ")
+            && worker_2[0].contains("wait_in_old (entered=0x_ <entered>, go=0x_ <go>) at ")
+            && worker_2[0].ends_with("v1.c:10")
+            && worker_2[1].contains("worker (arg=0x_) at ")
+            && worker_2[1].ends_with("driver.c:17"),
+        "stop 2 (worker):\n{all}"
+    );
+    // Both versions are registered: the breakpoint has two locations.
+    assert!(
+        breakpoints_2.contains("/v1.c:4\n") && breakpoints_2.contains("/v2.c:6\n"),
+        "stop 2 breakpoints:\n{all}"
+    );
+    // Stop 3: the worker has left and version 1 is removed: the whole stop
+    // reads as on the native v2 program (no worker thread any more).
+    let (main_3, worker_3, _) = parts(&jit[3]);
+    assert!(
+        main_3[0].ends_with("v2.c:6") && main_3[1].ends_with("driver.c:32") && worker_3.is_empty(),
+        "stop 3:\n{all}"
+    );
+    let (_, _, native_breakpoints_3) = parts(&v2[3]);
+    assert_eq!(
+        without_addresses(&parts(&jit[3]).2),
+        without_addresses(&native_breakpoints_3),
+        "stop 3's breakpoints differ from native v2:\n{all}"
+    );
+    assert!(!jit[3].contains("v1.c"), "version 1 is still known:\n{all}");
+    assert!(jit[4].contains("exited normally"), "{all}");
+    assert!(!all.contains("??"), "{all}");
 }
