@@ -481,13 +481,16 @@ fn run(args: RunArgs) -> Result<u8, String> {
         ..Plugins::default()
     };
     if args.back_patch && args.common.memory_kind() != MemoryKind::Packed {
-        <Cli as clap::CommandFactory>::command()
-            .error(
-                clap::error::ErrorKind::ArgumentConflict,
-                "--back-patch needs packed memory (--memory packed, the default): \
-                 call sites are rewritten through its writable view",
-            )
-            .exit();
+        // A usage error (status 2), with `lantern run`'s usage line.
+        let mut cli = <Cli as clap::CommandFactory>::command();
+        cli.build();
+        let message = "--back-patch needs packed memory (--memory packed, the default): \
+                       call sites are rewritten through its writable view";
+        let kind = clap::error::ErrorKind::ArgumentConflict;
+        match cli.find_subcommand_mut("run") {
+            Some(run) => run.error(kind, message).exit(),
+            None => cli.error(kind, message).exit(),
+        }
     }
     let linked = if args.lazy {
         crate::lazy::link_lazy(&args.common, executor.clone(), plugins, args.back_patch)?
