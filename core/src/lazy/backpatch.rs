@@ -490,3 +490,24 @@ unsafe extern "C" fn forget_wrapper(arg: *const u8, len: usize) -> u64 {
     }
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_branch_rel32;
+
+    #[test]
+    fn only_branches_are_back_patch_points() {
+        // call rel32, addr32 call rel32, jmp rel32, jne rel32: field at the offset.
+        assert!(is_branch_rel32(&[0xe8, 0, 0, 0, 0], 1));
+        assert!(is_branch_rel32(&[0x67, 0xe8, 0, 0, 0, 0], 2));
+        assert!(is_branch_rel32(&[0xe9, 0, 0, 0, 0], 1));
+        assert!(is_branch_rel32(&[0x0f, 0x85, 0, 0, 0, 0], 2));
+        // lea f(%rip), %rax and mov f(%rip), %rax (ModRM 0x05): addresses.
+        assert!(!is_branch_rel32(&[0x48, 0x8d, 0x05, 0, 0, 0, 0], 3));
+        assert!(!is_branch_rel32(&[0x48, 0x8b, 0x05, 0, 0, 0, 0], 3));
+        // A lone 0x85 without 0x0f, a field at the block's start or past it.
+        assert!(!is_branch_rel32(&[0x85, 0, 0, 0, 0], 1));
+        assert!(!is_branch_rel32(&[0, 0, 0, 0], 0));
+        assert!(!is_branch_rel32(&[0xe8], 9));
+    }
+}

@@ -215,3 +215,131 @@ fn uleb128(out: &mut Vec<u8>, mut value: u64) {
         out.push(byte | 0x80);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gimli::{EndianSlice, LittleEndian};
+    use lantern_core::graph::{ExecutorAddr, InputFile, Linkage, MemProt, Scope};
+    use lantern_core::lazy::REENTRY_HOP_SECTION;
+
+    /// A stub at 0x1000 (8 bytes), two trampolines at 0x2000 and 0x2008,
+    /// the hop at 0x2010.
+    fn graph() -> LinkGraph {
+        let mut graph = LinkGraph::new();
+        let file = graph.add_file(InputFile {
+            name: "<test>".into(),
+            data: std::sync::Arc::new(Vec::<u8>::new()),
+        });
+        let mut block = |section: &str, addr: u64, size: usize, names: &[(&str, u64)]| {
+            let section = graph.create_section(section, MemProt::ReadExec, file);
+            let block = graph.create_content_block(section, vec![0xcc; size], 8);
+            graph.block_mut(block).addr = ExecutorAddr(addr);
+            graph.block_mut(block).live = true;
+            for &(name, offset) in names {
+                graph.add_defined_symbol(
+                    block,
+                    offset,
+                    Some(name.into()),
+                    8,
+                    Linkage::Strong,
+                    Scope::Hidden,
+                    true,
+                );
+            }
+        };
+        block(STUBS_SECTION, 0x1000, 8, &[("__lantern_stub.f", 0)]);
+        block(
+            TRAMPOLINES_SECTION,
+            0x2000,
+            16,
+            &[("__lantern_reentry.f", 0), ("__lantern_reentry.g", 8)],
+        );
+        block(REENTRY_HOP_SECTION, 0x2010, 8, &[]);
+        graph
+    }
+
+    #[test]
+    fn stubs_and_trampolines_get_line_zero_rows_and_the_hop_a_nameless_subprogram() {
+        let dwarf = LineZero::of(&graph()).expect("stubs and trampolines");
+        let section = |id: gimli::SectionId| -> Result<_, gimli::Error> {
+            Ok(EndianSlice::new(
+                match id {
+                    gimli::SectionId::DebugAbbrev => &dwarf.abbrev[..],
+                    gimli::SectionId::DebugInfo => &dwarf.info[..],
+                    gimli::SectionId::DebugLine => &dwarf.line[..],
+                    _ => &[],
+                },
+                LittleEndian,
+            ))
+        };
+        let dwarf = gimli::Dwarf::load(section).unwrap();
+        let header = dwarf.units().next().unwrap().expect("one unit");
+        let unit = dwarf.unit(header).unwrap();
+        // The unit spans the stub to the hop's end; one nameless subprogram.
+        let mut entries = unit.entries();
+        let cu = entries.next_dfs().unwrap().unwrap();
+        assert_eq!(
+            cu.attr_value(gimli::DW_AT_low_pc),
+            Some(gimli::AttributeValue::Addr(0x1000))
+        );
+        assert_eq!(
+            cu.attr_value(gimli::DW_AT_high_pc),
+            Some(gimli::AttributeValue::Udata(0x2018 - 0x1000))
+        );
+        let hop = entries.next_dfs().unwrap().unwrap();
+        assert_eq!(hop.tag(), gimli::DW_TAG_subprogram);
+        assert!(hop.attr(gimli::DW_AT_name).is_none());
+        assert_eq!(
+            hop.attr_value(gimli::DW_AT_low_pc),
+            Some(gimli::AttributeValue::Addr(0x2010))
+        );
+        assert!(entries.next_dfs().unwrap().is_none());
+        // Rows: (address, line, end of sequence).
+        let program = unit.line_program.clone().expect("a line program");
+        let mut rows = program.rows();
+        let mut got = Vec::new();
+        while let Some((_, row)) = rows.next_row().unwrap() {
+            got.push((
+                row.address(),
+                row.line().map_or(0, |l| l.get()),
+                row.end_sequence(),
+            ));
+        }
+        assert_eq!(
+            got,
+            [
+                (0x1000, 0, false),
+                (0x1006, 0, true),
+                (0x2000, 0, false),
+                (0x2005, 0, false),
+                (0x2008, 0, true),
+                (0x2008, 0, false),
+                (0x200d, 0, false),
+                (0x2010, 0, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn units_without_stubs_or_trampolines_get_none() {
+        let mut graph = LinkGraph::new();
+        let file = graph.add_file(InputFile {
+            name: "<test>".into(),
+            data: std::sync::Arc::new(Vec::<u8>::new()),
+        });
+        let section = graph.create_section(".text", MemProt::ReadExec, file);
+        let block = graph.create_content_block(section, vec![0xc3], 1);
+        graph.block_mut(block).live = true;
+        graph.add_defined_symbol(
+            block,
+            0,
+            Some("f".into()),
+            1,
+            Linkage::Strong,
+            Scope::Default,
+            true,
+        );
+        assert!(LineZero::of(&graph).is_none());
+    }
+}
