@@ -12,7 +12,8 @@
 #     the same process.
 #  2. first calls: 200 one-function lazy units called once each in turn; the
 #     mean first-call latency (link + redirect + debugger registration),
-#     with and without debugger support.
+#     with and without debugger support, and with --back-patch (each first
+#     call also rewrites its call site in main).
 #  3. Lua 5.4 (liblua5.4.a, 32 members, + bench/lazy/lua_main.c) running
 #     `print('hello')`: native, `lantern run`, `lantern run --lazy`: wall time
 #     to the program's end (its first and only output; hyperfine), peak RSS
@@ -69,6 +70,7 @@ for f in *.c; do gcc -O2 -g -c "$f"; done
 for i in 1 2 3; do
     echo "-- with debugger support:    $("$LANTERN" run --lazy main.o g*.o)"
     echo "-- --no-debugger-support:    $("$LANTERN" run --lazy --no-debugger-support main.o g*.o)"
+    echo "-- --back-patch:             $("$LANTERN" run --lazy --back-patch main.o g*.o)"
 done
 cd ..
 fi
