@@ -10,7 +10,7 @@
 //! frames, the old unit's debug object is gone (one location, no symbol at
 //! the old address, as many JIT objects as before), and gdb's and lldb's
 //! `step` enters the re-linked function. A replacement while a worker
-//! thread runs the old version: under gdb, the main thread stops in the
+//! thread runs the old version: under gdb and lldb, the main thread stops in the
 //! new version and the worker's frames are in the old one, each as in the
 //! native program of its version.
 
@@ -937,4 +937,120 @@ fn gdb_replace_while_another_thread_runs_the_old_version() {
     assert!(!jit[3].contains("v1.c"), "version 1 is still known:\n{all}");
     assert!(jit[4].contains("exited normally"), "{all}");
     assert!(!all.contains("??"), "{all}");
+}
+
+/// lldb: the same as [`gdb_replace_while_another_thread_runs_the_old_version`]:
+/// at the stop in `answer(2)` the main thread is in version 2, the worker
+/// in version 1 (each as in the native program of its version), and `image
+/// lookup -n answer` finds both versions; after the removal, one.
+#[test]
+fn lldb_replace_while_another_thread_runs_the_old_version() {
+    if !have_gdb_and_lldb() || !have_gcc() {
+        return;
+    }
+    let programs = build_sources(
+        "lazy-replace-threads-lldb",
+        THREADED_DRIVER,
+        THREADED_V1,
+        THREADED_V2,
+        NATIVE_RELAZIFY_MAIN,
+    );
+    let script = programs.dir.join("t.lldb");
+    let inspect = "thread backtrace all -c 2\nimage lookup -n answer\n";
+    std::fs::write(
+        &script,
+        format!(
+            "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set -n answer\n\
+             run\n{inspect}continue\n{inspect}continue\n{inspect}continue\n"
+        ),
+    )
+    .unwrap();
+    let lldb = |program: &Path, args: &[PathBuf]| {
+        let (out, err) = debugger(
+            Command::new("lldb-19")
+                .args(["-b", "-s"])
+                .arg(&script)
+                .arg("--")
+                .arg(program)
+                .args(args),
+        );
+        format!("{out}\n--- stderr:\n{err}")
+    };
+    let v1_text = lldb(&programs.native_v1, &[]);
+    let v2_text = lldb(&programs.native_v2, &[]);
+    let all = lldb(&example(), &programs.objects);
+    let (v1, v2, jit) = (
+        sections(&v1_text, "(lldb) continue"),
+        sections(&v2_text, "(lldb) continue"),
+        sections(&all, "(lldb) continue"),
+    );
+    assert_eq!(jit.len(), 4, "{all}");
+    // A stop's `thread backtrace all`: the frames of the thread in
+    // `answer` and of the one in `wait_in_old` (if any).
+    let threads = |section: &str| -> (Vec<String>, Vec<String>) {
+        let (_, after) = section
+            .split_once("(lldb) thread backtrace all")
+            .unwrap_or(("", ""));
+        let backtraces = after.split("(lldb) image lookup").next().unwrap_or("");
+        let of = |function: &str| {
+            backtraces
+                .split("thread #")
+                .find(|t| t.contains(&format!("`{function}(")))
+                .map(frames)
+                .unwrap_or_default()
+        };
+        (of("answer"), of("wait_in_old"))
+    };
+    let (main_2, worker_2) = threads(&jit[1]);
+    assert_eq!(
+        main_2,
+        threads(&v2[1]).0,
+        "stop 2 (main thread) differs from native v2:\n{all}"
+    );
+    assert!(
+        main_2.len() == 2
+            && main_2[0].starts_with("#0 answer(x=2) at ")
+            && main_2[0].ends_with("v2.c:6:9"),
+        "stop 2:\n{all}"
+    );
+    assert_eq!(
+        worker_2,
+        threads(&v1[1]).1,
+        "stop 2 (worker) differs from native v1:\n{all}"
+    );
+    assert!(
+        worker_2.len() == 2
+            && worker_2[0].contains("wait_in_old(")
+            && worker_2[0].contains(" at v1.c:10:")
+            && worker_2[1].contains("worker(arg=0x_) at driver.c:17:"),
+        "stop 2 (worker):\n{all}"
+    );
+    // Both versions are loaded at stop 2; only version 2 at stop 3.
+    let lookup = |section: &str| -> String {
+        section
+            .split_once("(lldb) image lookup -n answer")
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_default()
+    };
+    let at_2 = lookup(&jit[1]);
+    assert!(
+        at_2.contains("`answer at v1.c:3") && at_2.contains("`answer at v2.c:5"),
+        "stop 2 lookup:\n{all}"
+    );
+    let (main_3, worker_3) = threads(&jit[2]);
+    assert_eq!(
+        main_3,
+        threads(&v2[2]).0,
+        "stop 3 differs from native v2:\n{all}"
+    );
+    assert!(
+        main_3[0].starts_with("#0 answer(x=3)") && worker_3.is_empty(),
+        "stop 3:\n{all}"
+    );
+    let at_3 = lookup(&jit[2]);
+    assert!(
+        at_3.contains("`answer at v2.c:5") && !at_3.contains("v1.c"),
+        "version 1 is still loaded after its removal:\n{all}"
+    );
+    assert!(jit[3].contains("exited with status = 0"), "{all}");
 }
