@@ -10,9 +10,9 @@
 //! frames, the old unit's debug object is gone (one location, no symbol at
 //! the old address, as many JIT objects as before), and gdb's and lldb's
 //! `step` enters the re-linked function. A replacement while a worker
-//! thread runs the old version: under gdb and lldb, the main thread stops in the
-//! new version and the worker's frames are in the old one, each as in the
-//! native program of its version.
+//! thread runs the old version: under gdb and lldb, the main thread stops
+//! in the new version and the worker's frames are in the old one, each as
+//! in the native program of its version.
 
 mod support;
 
