@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
 # lazy-bench.sh: what lazy linking costs and saves (docs/lazy.md, "Figures").
 #
-#  1. calls: a call into another object through a redirectable symbol's stub
-#     (`lantern run --lazy`) against the same call linked directly (native,
-#     `lantern run`), 100 M calls timed inside the program (bench/lazy/main.c).
+#  1. calls: 100 M calls timed inside the program (bench/lazy/main.c), three
+#     loops of the same instructions: a direct call within the object, and
+#     two calls into another object, one back-patchable and one whose rel32
+#     field straddles an 8-byte word (never patched). Natively and under
+#     `lantern run` all three are direct; under `lantern run --lazy` both
+#     calls into the other object go through the stub; under `run --lazy
+#     --back-patch` the first is rewritten to a direct call and the second
+#     still goes through the stub: direct, back-patched and stub calls in
+#     the same process.
 #  2. first calls: 200 one-function lazy units called once each in turn; the
 #     mean first-call latency (link + redirect + debugger registration),
-#     with and without debugger support.
+#     with and without debugger support, and with --back-patch (each first
+#     call also rewrites its call site in main).
 #  3. Lua 5.4 (liblua5.4.a, 32 members, + bench/lazy/lua_main.c) running
 #     `print('hello')`: native, `lantern run`, `lantern run --lazy`: wall time
 #     to the program's end (its first and only output; hyperfine), peak RSS
 #     (/usr/bin/time), units linked.
 #
-# Needs: gcc, hyperfine, /usr/bin/time, liblua5.4-dev, a release build
-# (cargo build --release). llvm-jitlink-19 has no -lazy mode (LLVM 20 added
-# it) and fails on liblua5.4.a ("Unrecognized symbol visibility 1"), so it is
-# not compared here.
+# Usage: bench/lazy-bench.sh [SECTION...]   (default: 1 2 3 4)
+#
+# Needs: gcc, a release build (cargo build --release); sections 3 and 4
+# also hyperfine and /usr/bin/time, section 3 liblua5.4-dev.
+# llvm-jitlink-19 has no -lazy mode (LLVM 20 added it) and fails on
+# liblua5.4.a ("Unrecognized symbol visibility 1"), so it is not compared
+# here.
 set -euo pipefail
 export LC_ALL=C
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,17 +33,26 @@ LANTERN=$REPO/target/release/lantern
 WORK=$REPO/target/bench/lazy
 LIBLUA=/usr/lib/x86_64-linux-gnu/liblua5.4.a
 RUNS=${RUNS:-20}
+SECTIONS=${*:-1 2 3 4}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 [ -x "$LANTERN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
-[ -f "$LIBLUA" ] || { echo "needs liblua5.4-dev (apt-get install liblua5.4-dev)" >&2; exit 1; }
+if want 3; then
+    [ -f "$LIBLUA" ] || { echo "section 3 needs liblua5.4-dev (apt-get install liblua5.4-dev)" >&2; exit 1; }
+fi
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 
-echo "== 1. call cost (ns per call, 3 rounds)"
+if want 1; then
+echo "== 1. call cost (ns per call, fastest of 10 rounds of 100 M calls)"
 for f in main lazy first; do gcc -O2 -g -c "$REPO/bench/lazy/$f.c" -o $f.o; done
 gcc main.o lazy.o first.o -o calls
-echo "-- native";             ./calls | tail -3
-echo "-- lantern run";        "$LANTERN" run main.o lazy.o first.o | tail -3
-echo "-- lantern run --lazy"; "$LANTERN" run --lazy main.o lazy.o first.o | tail -3
+echo "-- native";             ./calls | tail -1
+echo "-- lantern run";        "$LANTERN" run main.o lazy.o first.o | tail -1
+echo "-- lantern run --lazy"; "$LANTERN" run --lazy main.o lazy.o first.o | tail -1
+echo "-- lantern run --lazy --back-patch"
+"$LANTERN" run --lazy --back-patch -v main.o lazy.o first.o 2>&1 | grep -E "^fastest|^lantern: --back-patch"
+fi
 
+if want 2; then
 echo "== 2. first-call latency (200 one-function units)"
 mkdir -p first && cd first
 N=200
@@ -51,9 +70,12 @@ for f in *.c; do gcc -O2 -g -c "$f"; done
 for i in 1 2 3; do
     echo "-- with debugger support:    $("$LANTERN" run --lazy main.o g*.o)"
     echo "-- --no-debugger-support:    $("$LANTERN" run --lazy --no-debugger-support main.o g*.o)"
+    echo "-- --back-patch:             $("$LANTERN" run --lazy --back-patch main.o g*.o)"
 done
 cd ..
+fi
 
+if want 3; then
 echo "== 3. Lua 5.4, print('hello')"
 gcc -O2 -g -c "$REPO/bench/lazy/lua_main.c" -o lua_main.o
 gcc lua_main.o "$LIBLUA" -lm -o lua_native
@@ -68,6 +90,9 @@ for cmd in "./lua_native" "$LANTERN run $LUA" "$LANTERN run --lazy $LUA"; do
     echo "peak RSS ${rss} KiB: ${cmd#$REPO/}"
 done
 
+fi
+
+if want 4; then
 echo "== 4. a program that calls into 5 of its 100 objects (50 functions each, -O2 -g)"
 mkdir -p few && cd few
 {
@@ -97,3 +122,4 @@ for flag in "" "--lazy"; do
     rss=$( { /usr/bin/time -f %M "$LANTERN" run $flag main.o u*.o > /dev/null; } 2>&1 | tail -1)
     echo "peak RSS ${rss} KiB: lantern run $flag"
 done
+fi

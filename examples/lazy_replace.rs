@@ -1,10 +1,14 @@
 //! Live code replacement as a runtime that reloads code does it, with
 //! debugger support: `V1.o`'s functions are lazy entries
 //! (`LazyReexports::add_lazy_unit`), `DRIVER.o` is linked at once, and its
-//! `drive` runs with two callbacks:
+//! `drive` runs with three callbacks:
 //!
 //! ```c
-//! struct hooks { void (*replace)(void); void (*remove_old)(void); };
+//! struct hooks {
+//!     void (*replace)(void);
+//!     void (*remove_old)(void);
+//!     void (*relazify)(void);   /* optional: a driver may omit it */
+//! };
 //! int drive(const struct hooks *hooks);
 //! ```
 //!
@@ -13,7 +17,12 @@
 //! mapped and registered); `remove_old` removes the replaced unit
 //! (`Session::remove`: its debug object leaves the debuggers). The driver
 //! must not be running V1.o's code when it calls `remove_old`.
-//! `tests/lazy_replace_debugger.rs` runs gdb and lldb on it.
+//! `relazify` re-lazifies the entries (`LazyReexports::relazify`): the unit
+//! that implements them now is removed at once (its debug object leaves
+//! the debuggers) and the next call links it again, through the re-entry
+//! trampoline, as a first call. The driver must not be running that unit's
+//! code when it calls `relazify`. `tests/lazy_replace_debugger.rs` runs
+//! gdb and lldb on it.
 //!
 //! ```sh
 //! cargo build --examples
@@ -80,10 +89,19 @@ extern "C" fn remove_old() {
     }
 }
 
+extern "C" fn relazify() {
+    let reload = reload();
+    match reload.lazy.relazify(&reload.entry) {
+        Ok(()) => eprintln!("lazy_replace: `{}` relazified", reload.entry),
+        Err(e) => fail(&format!("relazifying `{}`", reload.entry), e),
+    }
+}
+
 #[repr(C)]
 struct Hooks {
     replace: extern "C" fn(),
     remove_old: extern "C" fn(),
+    relazify: extern "C" fn(),
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -124,6 +142,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let hooks = Hooks {
         replace,
         remove_old,
+        relazify,
     };
     // SAFETY: `drive` is `int drive(const struct hooks *)` (the usage
     // above), linked and made ready to run by `lookup`; `hooks` outlives

@@ -118,12 +118,15 @@ pub(crate) struct CommonArgs {
 impl CommonArgs {
     /// The in-process executor, with the memory manager `--memory` names.
     pub(crate) fn executor(&self) -> InProcessExecutor {
-        let kind = self
-            .memory
+        InProcessExecutor::with_memory(self.memory_kind())
+    }
+
+    /// The memory manager `--memory` (or `$LANTERN_MEMORY`) names.
+    pub(crate) fn memory_kind(&self) -> MemoryKind {
+        self.memory
             .as_deref()
             .and_then(|m| m.parse().ok())
-            .unwrap_or_else(MemoryKind::from_env);
-        InProcessExecutor::with_memory(kind)
+            .unwrap_or_else(MemoryKind::from_env)
     }
 }
 
@@ -168,6 +171,12 @@ struct RunArgs {
     /// at the first call of one of their functions (docs/lazy.md).
     #[arg(long, conflicts_with_all = ["separate_units", "gc_sections"])]
     lazy: bool,
+    /// With --lazy: direct calls to lazy functions are rewritten to call the
+    /// implementation once it is linked (no stub on the hot path); function
+    /// pointers still go through the stub. Needs packed memory: call sites
+    /// are written through its writable view (docs/lazy.md).
+    #[arg(long, requires = "lazy")]
+    back_patch: bool,
     /// Arguments passed to the program (after --).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<String>,
@@ -279,7 +288,7 @@ pub(crate) struct Linked {
     pub(crate) session: Arc<Session>,
     pub(crate) units: Vec<LinkedUnit>,
     /// With `run --lazy`: the lazily linked units.
-    pub(crate) lazy: Option<lantern_core::lazy::LazyReexports>,
+    pub(crate) lazy: Option<crate::lazy::LazyRun>,
 }
 
 impl Linked {
@@ -478,8 +487,20 @@ fn run(args: RunArgs) -> Result<u8, String> {
         background: true,
         ..Plugins::default()
     };
+    if args.back_patch && args.common.memory_kind() != MemoryKind::Packed {
+        // A usage error (status 2), with `lantern run`'s usage line.
+        let mut cli = <Cli as clap::CommandFactory>::command();
+        cli.build();
+        let message = "--back-patch needs packed memory (--memory packed, the default): \
+                       call sites are rewritten through its writable view";
+        let kind = clap::error::ErrorKind::ArgumentConflict;
+        match cli.find_subcommand_mut("run") {
+            Some(run) => run.error(kind, message).exit(),
+            None => cli.error(kind, message).exit(),
+        }
+    }
     let linked = if args.lazy {
-        crate::lazy::link_lazy(&args.common, executor.clone(), plugins)?
+        crate::lazy::link_lazy(&args.common, executor.clone(), plugins, args.back_patch)?
     } else {
         link_units(
             &args.common,

@@ -11,7 +11,8 @@ use lantern_core::elf::Archive;
 use lantern_core::executor::InProcessExecutor;
 use lantern_core::graph::InputFile;
 use lantern_core::lazy::scan::{scan_object, ObjectSymbols};
-use lantern_core::lazy::LazyReexports;
+use lantern_core::lazy::{BackPatching, LazyReexports};
+use lantern_core::memory::ViewPatcher;
 use lantern_core::session::LinkUnit;
 
 use crate::cli::{link_one, new_session, prepare, CommonArgs, Linked, Plugins};
@@ -23,11 +24,15 @@ struct Partition {
     lazy: Vec<(InputFile, Vec<String>)>,
 }
 
-/// Links the eager unit, registers the lazy ones and their entries.
+/// Links the eager unit, registers the lazy ones and their entries. With
+/// `back_patch`, direct calls to the entries are back-patched: rewritten
+/// through packed memory's writable view ([`ViewPatcher`]) to call the
+/// implementation once it is linked.
 pub(crate) fn link_lazy(
     common: &CommonArgs,
     executor: Arc<InProcessExecutor>,
     plugins: Plugins<'_>,
+    back_patch: bool,
 ) -> Result<Linked, String> {
     let debug_info = plugins.debug_object.is_some() || plugins.dwarf;
     let mut prepared = prepare(common, executor.as_ref(), &[], debug_info)?;
@@ -37,8 +42,24 @@ pub(crate) fn link_lazy(
     let objects = with_archive_members(unit)?;
     let partition = partition(&objects, &common.entry)?;
     let partitioned = started.elapsed();
-    let session = Arc::new(new_session(executor, prepared.options.clone(), &plugins));
-    let lazy = LazyReexports::new(session.clone());
+    let mut session = new_session(executor.clone(), prepared.options.clone(), &plugins);
+    let back_patching = back_patch.then(|| {
+        let back_patching = Arc::new(BackPatching::new(
+            executor.clone(),
+            Box::new(ViewPatcher::new(executor.clone())),
+        ));
+        // Entries are never replaced nor re-lazified here and no unit is
+        // removed: a site a debugger's breakpoint made unwritable may keep
+        // calling the trampoline (which resolves again) or the stub.
+        back_patching.keep_unwritable_sites();
+        session.add_plugin(back_patching.clone());
+        back_patching
+    });
+    let session = Arc::new(session);
+    let lazy = match &back_patching {
+        Some(back_patching) => LazyReexports::with_back_patching(session.clone(), back_patching),
+        None => LazyReexports::new(session.clone()),
+    };
     let mut reexports = Vec::new();
     for (object, provides) in partition.lazy {
         let mut unit = LinkUnit::default();
@@ -69,17 +90,29 @@ pub(crate) fn link_lazy(
     Ok(Linked {
         session,
         units: vec![unit],
-        lazy: Some(lazy),
+        lazy: Some(LazyRun {
+            reexports: lazy,
+            back_patching,
+        }),
     })
 }
 
-/// The lazy units `report_at_exit` reports on.
-static AT_EXIT: std::sync::OnceLock<LazyReexports> = std::sync::OnceLock::new();
+/// What `run --lazy` set up, for the `--verbose` report.
+#[derive(Clone)]
+pub(crate) struct LazyRun {
+    pub(crate) reexports: LazyReexports,
+    /// With `--back-patch`.
+    pub(crate) back_patching: Option<Arc<BackPatching>>,
+}
 
-/// `--verbose`: reports how many units the run linked when the process
-/// exits, after the program's exit handlers (registered later, they run
-/// first), however the program ends (`return` from `main` or `exit()`).
-pub(crate) fn report_at_exit(lazy: LazyReexports) {
+/// The lazy units `report_at_exit` reports on.
+static AT_EXIT: std::sync::OnceLock<LazyRun> = std::sync::OnceLock::new();
+
+/// `--verbose`: reports how many units the run linked (and with
+/// `--back-patch`, what was patched) when the process exits, after the
+/// program's exit handlers (registered later, they run first), however the
+/// program ends (`return` from `main` or `exit()`).
+pub(crate) fn report_at_exit(lazy: LazyRun) {
     extern "C" fn at_exit() {
         if let Some(lazy) = AT_EXIT.get() {
             report(lazy);
@@ -92,13 +125,22 @@ pub(crate) fn report_at_exit(lazy: LazyReexports) {
     }
 }
 
-/// How many units the run linked.
-fn report(lazy: &LazyReexports) {
+/// How many units the run linked; what back-patching did.
+fn report(lazy: &LazyRun) {
     eprintln!(
         "lantern: --lazy: 1 unit linked at start, {} of {} lazy units linked by the end",
-        lazy.units_linked(),
-        lazy.units_available()
+        lazy.reexports.units_linked(),
+        lazy.reexports.units_available()
     );
+    if let Some(back_patching) = &lazy.back_patching {
+        let stats = back_patching.stats();
+        eprintln!(
+            "lantern: --back-patch: {} of {} direct calls to lazy functions call their current target, \
+             {} call-site writes; {} calls left to the stub (rel32 across an 8-byte word), \
+             {} writes refused (pages a debugger wrote into)",
+            stats.direct, stats.points, stats.patched, stats.unaligned, stats.unwritable
+        );
+    }
 }
 
 /// The unit's objects followed by the archive members a static link would

@@ -1,7 +1,8 @@
 //! `lantern run --lazy`: programs run with the natively linked binary's
 //! output and exit status, with fewer units linked up front than exist;
 //! first calls through trampolines (C++ exceptions, function-pointer
-//! identity, many threads at once), and a failing lazy link's report.
+//! identity, many threads at once), and a failing lazy link's report; the
+//! same with `--back-patch`, and the call sites it rewrites.
 
 mod support;
 
@@ -59,6 +60,20 @@ fn args_of(dir: &Path) -> Vec<String> {
 /// Runs the program natively and under `lantern run --lazy --verbose`;
 /// asserts equal stdout and status; returns Lantern's stderr.
 fn compare(dir: &Path, name: &str, cc: &str, cxx: bool, flags: &[&str]) -> String {
+    compare_modes(dir, name, cc, cxx, flags, &[&[]]).remove(0)
+}
+
+/// [`compare`] for each of `modes` (options added to `run --lazy
+/// --verbose`), the program compiled and run natively once; Lantern's
+/// stderr of each mode.
+fn compare_modes(
+    dir: &Path,
+    name: &str,
+    cc: &str,
+    cxx: bool,
+    flags: &[&str],
+    modes: &[&[&str]],
+) -> Vec<String> {
     let out = scratch(&format!("lazy-{name}"));
     let inputs = compile_dir(dir, &out, cc, flags);
     let native = out.join("native");
@@ -73,23 +88,45 @@ fn compare(dir: &Path, name: &str, cc: &str, cxx: bool, flags: &[&str]) -> Strin
     .expect("native link");
     let args = args_of(dir);
     let expected = run_with_timeout(Command::new(&native).args(&args), TIMEOUT).expect("native");
-    let got = run_with_timeout(
-        Command::new(lantern())
-            .args(["run", "--lazy", "--verbose"])
-            .args(&inputs)
-            .args(libs)
-            .arg("--")
-            .args(&args),
-        TIMEOUT,
-    )
-    .expect("lantern");
-    assert_eq!(
-        (&got.stdout, &got.status),
-        (&expected.stdout, &expected.status),
-        "{name}: lantern run --lazy differs from the native program; stderr:\n{}",
-        got.stderr
-    );
-    got.stderr
+    let mut stderrs = Vec::new();
+    for mode in modes {
+        let got = run_with_timeout(
+            Command::new(lantern())
+                .args(["run", "--lazy", "--verbose"])
+                .args(*mode)
+                .args(&inputs)
+                .args(libs)
+                .arg("--")
+                .args(&args),
+            TIMEOUT,
+        )
+        .expect("lantern");
+        assert_eq!(
+            (&got.stdout, &got.status),
+            (&expected.stdout, &expected.status),
+            "{name}: lantern run --lazy {mode:?} differs from the native program; stderr:\n{}",
+            got.stderr
+        );
+        stderrs.push(got.stderr);
+    }
+    stderrs
+}
+
+/// The `--back-patch` report's counts: `(direct, points, writes,
+/// unaligned, refused)`.
+fn back_patch_counts(stderr: &str) -> (usize, usize, usize, usize, usize) {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("lantern: --back-patch:"))
+        .unwrap_or_else(|| panic!("no --back-patch report in:\n{stderr}"));
+    // "N of M direct calls ..., W call-site writes; U calls left to the
+    // stub (rel32 across an 8-byte word), R writes refused".
+    let numbers: Vec<usize> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 5, "{line}");
+    (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4])
 }
 
 /// `(linked, available)` from the `--verbose` report.
@@ -110,29 +147,30 @@ fn program(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
 }
 
+/// Programs with functions in objects of their own: those get lazy.
+const REPOSITORY_PROGRAMS: [&str; 12] = [
+    "bytecode_vm",
+    "static_archive",
+    "many_functions",
+    "varargs",
+    "struct_passing",
+    "recursion",
+    "floating_point",
+    "archive_semantics",
+    "decimal_float",
+    "weak_symbols",
+    "comdat_groups",
+    "multi_object",
+];
+
 #[test]
 fn repository_programs_under_lazy() {
     if !have(&[(&["gcc"], "gcc"), (&["clang-19"], "clang-19")]) {
         return;
     }
-    // Programs with functions in objects of their own: those get lazy.
-    let programs = [
-        "bytecode_vm",
-        "static_archive",
-        "many_functions",
-        "varargs",
-        "struct_passing",
-        "recursion",
-        "floating_point",
-        "archive_semantics",
-        "decimal_float",
-        "weak_symbols",
-        "comdat_groups",
-        "multi_object",
-    ];
     for cc in ["gcc", "clang-19"] {
         for opt in ["-O0", "-O2"] {
-            for name in programs {
+            for name in REPOSITORY_PROGRAMS {
                 if cc != "gcc" && name == "decimal_float" {
                     continue; // GNU C only
                 }
@@ -148,20 +186,130 @@ fn repository_programs_under_lazy() {
     }
 }
 
+/// The same programs under `run --lazy --back-patch`: the native output and
+/// status, and direct calls to lazy functions rewritten.
+#[test]
+fn repository_programs_under_lazy_back_patch() {
+    if !have(&[(&["gcc"], "gcc"), (&["clang-19"], "clang-19")]) {
+        return;
+    }
+    let mut writes = 0;
+    let mut report = String::new();
+    for cc in ["gcc", "clang-19"] {
+        for opt in ["-O0", "-O2"] {
+            for name in REPOSITORY_PROGRAMS {
+                if cc != "gcc" && name == "decimal_float" {
+                    continue; // GNU C only
+                }
+                let dir = program(&format!("tests/programs/{name}"));
+                let stderr = compare_modes(
+                    &dir,
+                    &format!("{name}-{cc}{opt}-bp"),
+                    cc,
+                    false,
+                    &[opt],
+                    &[&["--back-patch"]],
+                )
+                .remove(0);
+                let (direct, points, patched, _, refused) = back_patch_counts(&stderr);
+                assert!(direct <= points && refused == 0, "{name}: {stderr}");
+                writes += patched;
+                report += &format!("{name} {cc} {opt}: {}\n", stderr.trim_end());
+            }
+        }
+    }
+    eprintln!("{report}");
+    assert!(writes > 0, "no call site was back-patched:\n{report}");
+}
+
+/// `--back-patch` rewrites a direct call to a lazy function: the program
+/// reads its call sites back (tests/lazy-programs/back_patch). Before the
+/// first call the site calls the trampoline, after it the implementation;
+/// a call whose rel32 field straddles an 8-byte word stays on the stub.
+/// Natively and without `--back-patch`, both call `&answer`.
+#[test]
+fn back_patched_call_sites() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = program("tests/lazy-programs/back_patch");
+    for flags in [&["-O0"][..], &["-O2"], &["-O2", "-fPIC"]] {
+        let name = format!("back_patch{}", flags.join(""));
+        // Natively and without --back-patch: both sites call `&answer`.
+        let stderr = compare(&dir, &name, "gcc", false, flags);
+        assert_eq!(lazy_units(&stderr), (1, 1), "{stderr}");
+        // The objects `compare` compiled.
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lazy-{name}"));
+        let inputs = [out.join("answer.o"), out.join("main.o")];
+        let got = run_with_timeout(
+            Command::new(lantern())
+                .args(["run", "--lazy", "--back-patch", "--verbose"])
+                .args(&inputs),
+            TIMEOUT,
+        )
+        .expect("lantern");
+        assert_eq!(got.status, "exit 0", "{}", got.stderr);
+        assert_eq!(
+            got.stdout,
+            "before the first call: patchable site -> a trampoline (call; jmp *%r11), \
+             unaligned site -> &answer\n\
+             answer(1) = 101\n\
+             answer(2) = 102\n\
+             after the first call: patchable site -> code (returns 105 for 5), \
+             unaligned site -> &answer\n\
+             answer(3) = 103, answer(4) = 104\n",
+            "{flags:?}; stderr:\n{}",
+            got.stderr
+        );
+        // One patchable site, rewritten once (trampoline -> answer); one
+        // left to the stub.
+        assert_eq!(
+            back_patch_counts(&got.stderr),
+            (1, 1, 1, 1, 0),
+            "{}",
+            got.stderr
+        );
+    }
+}
+
+/// `--back-patch` is `run --lazy`'s, and needs packed memory: usage errors.
+#[test]
+fn back_patch_usage_errors() {
+    if !have_gcc() {
+        return;
+    }
+    let out = scratch("lazy-bp-usage");
+    let inputs = compile_dir(&program("tests/lazy-programs/back_patch"), &out, "gcc", &[]);
+    for (args, says) in [
+        (&["run", "--back-patch"][..], "--lazy"),
+        (
+            &["run", "--lazy", "--back-patch", "--memory", "pages"],
+            "packed memory",
+        ),
+    ] {
+        let got = run_with_timeout(Command::new(lantern()).args(args).args(&inputs), TIMEOUT)
+            .expect("lantern");
+        assert_eq!(got.status, "exit 2", "{args:?}: {}", got.stderr);
+        assert!(got.stderr.contains(says), "{args:?}: {}", got.stderr);
+    }
+}
+
 #[test]
 fn cxx_exception_from_a_first_call() {
     if !have(&[(&["g++"], "g++")]) {
         return;
     }
     for opt in ["-O0", "-O2"] {
-        let stderr = compare(
+        for stderr in compare_modes(
             &program("tests/lazy-programs/cxx_throw"),
             &format!("cxx_throw{opt}"),
             "g++",
             true,
             &[opt],
-        );
-        assert_eq!(lazy_units(&stderr), (1, 1), "{stderr}");
+            &[&[], &["--back-patch"]],
+        ) {
+            assert_eq!(lazy_units(&stderr), (1, 1), "{stderr}");
+        }
     }
 }
 
@@ -173,14 +321,17 @@ fn function_pointers_equal_across_first_call() {
     // Not -fno-pic: non-PIC code takes a function's address through a
     // canonical stub of its own unit in the low 2 GiB (docs/lazy.md).
     for flags in [&["-O0"][..], &["-O2", "-fPIC"], &["-O2"]] {
-        let stderr = compare(
+        // With --back-patch too: calls are rewritten, `&f` stays the stub.
+        for stderr in compare_modes(
             &program("tests/lazy-programs/fnptr_identity"),
             &format!("fnptr{}", flags.join("")),
             "gcc",
             false,
             flags,
-        );
-        assert_eq!(lazy_units(&stderr), (1, 1), "{stderr}");
+            &[&[], &["--back-patch"]],
+        ) {
+            assert_eq!(lazy_units(&stderr), (1, 1), "{stderr}");
+        }
     }
 }
 
@@ -244,8 +395,18 @@ int main(void) {{
         n = UNITS * PER_UNIT
     );
     std::fs::write(dir.join("main.c"), main).unwrap();
-    let stderr = compare(&dir, "threads", "gcc", false, &["-O1"]);
-    assert_eq!(lazy_units(&stderr), (UNITS, UNITS), "{stderr}");
+    // With --back-patch, call sites are rewritten (through packed memory's
+    // writable view) while the other threads run them.
+    for stderr in compare_modes(
+        &dir,
+        "threads",
+        "gcc",
+        false,
+        &["-O1"],
+        &[&[], &["--back-patch"]],
+    ) {
+        assert_eq!(lazy_units(&stderr), (UNITS, UNITS), "{stderr}");
+    }
 }
 
 /// A first call whose link fails: the report names the symbol, the file

@@ -74,6 +74,8 @@ impl CodePatcher for ProtectionSwitchPatcher {
 #[derive(Debug, Clone, Copy)]
 struct Point {
     unit: u64,
+    /// The stub of the symbol it calls.
+    stub: u64,
     /// The field's address; the instruction ends 4 bytes later.
     field: u64,
     /// Where the field points now.
@@ -92,6 +94,12 @@ struct Registry {
     active: HashMap<String, Vec<Point>>,
     next_unit: u64,
     patched: u64,
+    /// Direct calls to stubs whose field straddles an 8-byte word: they
+    /// stay calls to the stub.
+    unaligned: u64,
+    /// Writes that failed and were left at the old target (only with
+    /// [`BackPatching::keep_unwritable_sites`]).
+    unwritable: u64,
 }
 
 /// Back-patching for a session: add it as a plugin before the session is
@@ -104,6 +112,9 @@ pub struct BackPatching {
 
 pub(super) struct Inner {
     registry: Mutex<Registry>,
+    /// Leave a site that cannot be written at its old target instead of
+    /// failing the redirect.
+    keep_unwritable: std::sync::atomic::AtomicBool,
     patcher: Box<dyn CodePatcher>,
     executor: Arc<dyn ExecutorControl>,
     index: usize,
@@ -117,6 +128,7 @@ impl BackPatching {
         let mut registries = REGISTRIES.write().unwrap_or_else(|e| e.into_inner());
         let inner = Arc::new(Inner {
             registry: Mutex::new(Registry::default()),
+            keep_unwritable: std::sync::atomic::AtomicBool::new(false),
             patcher,
             executor,
             index: registries.len(),
@@ -134,15 +146,77 @@ impl BackPatching {
         self.inner.lock().patched
     }
 
+    /// A call site that cannot be written (a page a debugger has written
+    /// its breakpoints into: the packed memory manager's executing view of
+    /// it is a private copy then) is left at its old target, and the
+    /// redirect goes on, instead of failing the redirect with nothing
+    /// changed. Only for sessions in which every redirect's old target
+    /// stays valid for ever: lazy entries that are never replaced nor
+    /// re-lazified and whose units are never removed, as in `lantern run
+    /// --lazy` (a site left at an entry's trampoline resolves again there;
+    /// one left at the stub goes through the slot). Later redirects try
+    /// such a site again.
+    pub fn keep_unwritable_sites(&self) {
+        self.inner
+            .keep_unwritable
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// How many live back-patch points there are.
     pub fn points(&self) -> usize {
         self.inner.lock().active.values().map(Vec::len).sum()
     }
+
+    /// What back-patching has done so far.
+    pub fn stats(&self) -> BackPatchStats {
+        let registry = self.inner.lock();
+        let live: Vec<&Point> = registry.active.values().flatten().collect();
+        let direct = live
+            .iter()
+            .filter(|p| {
+                registry
+                    .by_stub
+                    .get(&p.stub)
+                    .and_then(|name| registry.symbols.get(name))
+                    .is_some_and(|&(stub, target)| p.points_to == target && target != stub)
+            })
+            .count();
+        BackPatchStats {
+            points: live.len(),
+            direct,
+            patched: registry.patched,
+            unaligned: registry.unaligned,
+            unwritable: registry.unwritable,
+        }
+    }
+}
+
+/// Counts of [`BackPatching::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BackPatchStats {
+    /// Live back-patch points: direct calls and jumps from linked code to
+    /// redirectable symbols.
+    pub points: usize,
+    /// Live points that call their symbol's current target directly.
+    pub direct: usize,
+    /// Call-site writes made by redirects and activations so far.
+    pub patched: u64,
+    /// Direct calls to stubs seen whose rel32 field straddles an aligned
+    /// 8-byte word: never patched, they call the stub.
+    pub unaligned: u64,
+    /// Writes that failed and left a site at its old target (with
+    /// [`BackPatching::keep_unwritable_sites`]).
+    pub unwritable: u64,
 }
 
 impl Inner {
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
         self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn keeps_unwritable(&self) -> bool {
+        self.keep_unwritable
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A new redirectable symbol.
@@ -175,6 +249,11 @@ impl Inner {
                 let before = point.points_to;
                 match self.repoint(point, stub, target, &mut registry.patched) {
                     Ok(()) => done.push((name.to_string(), i, before)),
+                    Err(e) if self.keeps_unwritable() => {
+                        // Left at its old target, which stays valid.
+                        log::debug!("back-patching: call site of `{name}` left as it was: {e}");
+                        registry.unwritable += 1;
+                    }
                     Err(e) => {
                         failure = Some(e);
                         break 'all;
@@ -250,9 +329,17 @@ impl Inner {
                 let Some(name) = registry.by_stub.get(&stub) else {
                     continue;
                 };
+                // A `BranchPCRel32` edge is not always a branch: a PC32
+                // reference to a function (`lea f(%rip)` in PIE code)
+                // becomes one too. Only `call`/`jmp`/`jcc rel32` are back-patch
+                // points; an address taken keeps the stub.
+                if !is_branch_rel32(graph.block_bytes(block_id), edge.offset) {
+                    continue;
+                }
                 let field = base + edge.offset;
                 // Only fields inside one aligned 8-byte word are patchable.
                 if field % 8 > 4 {
+                    registry.unaligned += 1;
                     continue;
                 }
                 let target = registry.symbols[name].1;
@@ -278,6 +365,7 @@ impl Inner {
                     name.clone(),
                     Point {
                         unit,
+                        stub,
                         field,
                         points_to,
                     },
@@ -311,7 +399,12 @@ impl Inner {
             // A redirect between the fixup and now: bring the point up to date.
             let (stub, target) = registry.symbols[&name];
             if let Err(e) = self.repoint(&mut point, stub, target, &mut registry.patched) {
-                result = Err(e);
+                if self.keeps_unwritable() {
+                    log::debug!("back-patching: call site of `{name}` left as it was: {e}");
+                    registry.unwritable += 1;
+                } else {
+                    result = Err(e);
+                }
             }
             registry.active.entry(name).or_default().push(point);
         }
@@ -324,6 +417,24 @@ impl Inner {
         for points in registry.active.values_mut() {
             points.retain(|p| p.unit != unit);
         }
+    }
+}
+
+/// Whether the rel32 field at `offset` in `code` belongs to a `call rel32`
+/// (`e8`, also `addr32 call`), `jmp rel32` (`e9`) or `jcc rel32` (`0f 8x`).
+/// A ModRM byte before a RIP-relative displacement (`lea`, `mov`) is
+/// `00 reg 101`, never one of these.
+fn is_branch_rel32(code: &[u8], offset: u64) -> bool {
+    let Some(at) = usize::try_from(offset)
+        .ok()
+        .filter(|&o| o >= 1 && o <= code.len())
+    else {
+        return false;
+    };
+    match code[at - 1] {
+        0xe8 | 0xe9 => true,
+        0x80..=0x8f => at >= 2 && code[at - 2] == 0x0f,
+        _ => false,
     }
 }
 
@@ -378,4 +489,25 @@ unsafe extern "C" fn forget_wrapper(arg: *const u8, len: usize) -> u64 {
         inner.forget(unit);
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_branch_rel32;
+
+    #[test]
+    fn only_branches_are_back_patch_points() {
+        // call rel32, addr32 call rel32, jmp rel32, jne rel32: field at the offset.
+        assert!(is_branch_rel32(&[0xe8, 0, 0, 0, 0], 1));
+        assert!(is_branch_rel32(&[0x67, 0xe8, 0, 0, 0, 0], 2));
+        assert!(is_branch_rel32(&[0xe9, 0, 0, 0, 0], 1));
+        assert!(is_branch_rel32(&[0x0f, 0x85, 0, 0, 0, 0], 2));
+        // lea f(%rip), %rax and mov f(%rip), %rax (ModRM 0x05): addresses.
+        assert!(!is_branch_rel32(&[0x48, 0x8d, 0x05, 0, 0, 0, 0], 3));
+        assert!(!is_branch_rel32(&[0x48, 0x8b, 0x05, 0, 0, 0, 0], 3));
+        // A lone 0x85 without 0x0f, a field at the block's start or past it.
+        assert!(!is_branch_rel32(&[0x85, 0, 0, 0, 0], 1));
+        assert!(!is_branch_rel32(&[0, 0, 0, 0], 0));
+        assert!(!is_branch_rel32(&[0xe8], 9));
+    }
 }

@@ -11,7 +11,7 @@ mod reentry;
 mod reexports;
 pub mod scan;
 
-pub use backpatch::{BackPatching, CodePatcher, ProtectionSwitchPatcher};
+pub use backpatch::{BackPatchStats, BackPatching, CodePatcher, ProtectionSwitchPatcher};
 pub use redirect::{Redirectable, RedirectableSymbols};
 pub(crate) use reentry::reentry_addr;
 pub use reexports::{ErrorHandler, LazyLinkError, LazyReexports, REENTRY_SYMBOL};

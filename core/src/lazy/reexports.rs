@@ -326,6 +326,11 @@ impl LazyReexports {
             target: pointer_sym,
             addend: -4,
         });
+        // No name: gdb's `step` runs to the return address of a function
+        // only if it has neither line information nor a name (a named hop
+        // stopped it there). lldb finds the hop's extent, to unwind it,
+        // in the debug object's DWARF (a subprogram without a name:
+        // plugins/src/debug_object/line_zero.rs).
         let hop_sym = graph.add_anonymous_symbol(hop, 0, 8, true);
         for (i, (entry, _)) in reexports.iter().enumerate() {
             let at = i as u64 * TRAMPOLINE_SIZE;

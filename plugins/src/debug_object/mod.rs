@@ -12,6 +12,7 @@
 
 mod elf_writer;
 mod frame_convert;
+mod line_zero;
 pub mod merge;
 pub mod registry;
 mod stabs;
@@ -157,7 +158,31 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     if let Some(Err(reason)) = &stab {
         log::warn!("debug object: stabs left out: {reason}");
     }
+    // Line 0 for stubs and trampolines (lldb's `step` through them).
+    let line_zero = line_zero::LineZero::of(graph);
     let mut dwarf_index: HashMap<&str, u16> = HashMap::new();
+    let mut line_zero_sites = Vec::new();
+    if let Some(dwarf) = &line_zero {
+        let first = (sections.len() + 1).min(usize::from(u16::MAX)) as u16;
+        let (abbrev, info, line) = (first, first + 1, first + 2);
+        sections.push(OutSection::unallocated(
+            ".debug_abbrev".into(),
+            &dwarf.abbrev,
+        ));
+        sections.push(OutSection::unallocated(".debug_info".into(), &dwarf.info));
+        sections.push(OutSection::unallocated(".debug_line".into(), &dwarf.line));
+        for (offset, target) in [
+            (line_zero::INFO_ABBREV_OFFSET, abbrev),
+            (line_zero::INFO_STMT_LIST, line),
+        ] {
+            line_zero_sites.push(DwarfSite {
+                section: info,
+                target,
+                width: 4,
+                offset,
+            });
+        }
+    }
     for output in &graph.noalloc_outputs {
         if (output.name == STAB || output.name == STABSTR) && !matches!(stab, Some(Ok(_))) {
             continue;
@@ -233,7 +258,10 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     locals.extend(globals);
     Ok(DebugPart {
         object: elf_writer::write(&sections, &locals).into_boxed_slice(),
-        sites: dwarf_sites(graph, &dwarf_index),
+        sites: dwarf_sites(graph, &dwarf_index).map(|mut sites| {
+            sites.extend(line_zero_sites);
+            sites
+        }),
     })
 }
 
