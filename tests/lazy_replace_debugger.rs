@@ -1007,6 +1007,21 @@ fn lldb_replace_while_another_thread_runs_the_old_version() {
         threads(&v2[1]).0,
         "stop 2 (main thread) differs from native v2:\n{all}"
     );
+    // The worker spins on one line, but its instructions carry different
+    // columns: which one it was stopped at is chance, natively too.
+    let without_column = |frames: Vec<String>| -> Vec<String> {
+        frames
+            .into_iter()
+            .map(|f| match f.rsplit_once(':') {
+                Some((rest, column))
+                    if rest.contains(" at ") && column.chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    rest.to_string()
+                }
+                _ => f,
+            })
+            .collect()
+    };
     assert!(
         main_2.len() == 2
             && main_2[0].starts_with("#0 answer(x=2) at ")
@@ -1014,8 +1029,8 @@ fn lldb_replace_while_another_thread_runs_the_old_version() {
         "stop 2:\n{all}"
     );
     assert_eq!(
-        worker_2,
-        threads(&v1[1]).1,
+        without_column(worker_2.clone()),
+        without_column(threads(&v1[1]).1),
         "stop 2 (worker) differs from native v1:\n{all}"
     );
     assert!(
