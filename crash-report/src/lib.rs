@@ -17,6 +17,7 @@
 use std::ffi::c_int;
 
 pub mod chain;
+pub mod executable;
 pub mod table;
 pub mod unwind;
 

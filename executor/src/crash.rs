@@ -16,6 +16,7 @@ use std::ffi::{c_int, c_void};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use lantern_crash_report::executable::{write_host_frame, ExecutableSymbols};
 use lantern_crash_report::table::{Found, Table};
 use lantern_crash_report::{chain, unwind, write_frame, write_header, Line, HEURISTIC, SIGNALS};
 
@@ -113,7 +114,13 @@ pub fn set_alt_stack() {
     unsafe { libc::sigaltstack(&alt, std::ptr::null_mut()) };
 }
 
+/// The executor's own function symbols (`dladdr` knows only exported
+/// ones, and the executor exports few), mapped when the handler is
+/// installed, read only at a crash.
+static EXECUTABLE: std::sync::OnceLock<Option<ExecutableSymbols>> = std::sync::OnceLock::new();
+
 fn install() -> std::io::Result<()> {
+    EXECUTABLE.get_or_init(ExecutableSymbols::load);
     for (signal, _, _) in SIGNALS {
         // SAFETY: a zeroed sigaction filled with a handler of the SA_SIGINFO
         // signature; SA_RESETHAND restores the default action for the re-raise.
@@ -165,28 +172,8 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
         return;
     }
     let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
-    // SAFETY: a zeroed Dl_info is valid; dladdr only reads the loader's
-    // tables and fills it.
-    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let found = unsafe { libc::dladdr(lookup as *const c_void, &mut info) } != 0;
-    let _ = write!(line, "#{n} {pc:#018x} in ");
-    if found && !info.dli_sname.is_null() {
-        // SAFETY: dladdr's strings are NUL-terminated and stay loaded.
-        let name = unsafe { std::ffi::CStr::from_ptr(info.dli_sname) };
-        // `to_str`, not `to_string_lossy`: no allocation in a signal handler.
-        let _ = write!(line, "{}", name.to_str().unwrap_or("??"));
-    } else {
-        let _ = write!(line, "??");
-    }
-    if found && !info.dli_fname.is_null() {
-        // SAFETY: as above.
-        let object = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }
-            .to_str()
-            .unwrap_or("??");
-        let base = object.rsplit('/').next().unwrap_or(object);
-        let _ = write!(line, " ({base})");
-    }
+    let executable = EXECUTABLE.get().and_then(Option::as_ref);
+    let _ = write_host_frame(line, n, pc, lookup, executable);
     if heuristic {
         let _ = write!(line, "{HEURISTIC}");
     }

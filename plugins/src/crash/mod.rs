@@ -30,82 +30,20 @@ use crate::symbolize;
 
 pub use lantern_crash_report::chain;
 
+use lantern_crash_report::executable::{write_host_frame, ExecutableSymbols};
 pub(crate) use lantern_crash_report::SIGNALS;
 use lantern_crash_report::{unwind, Line};
 pub use lantern_crash_report::{write_frame, HEURISTIC};
 
 const ALT_STACK_SIZE: usize = 256 * 1024;
 
-/// The executable's own symbol table (`dladdr` only knows exported symbols),
-/// mapped when the handler is installed and searched only at a crash: a
-/// linear scan of its function symbols reads memory and allocates nothing,
-/// and costs the program nothing unless it crashes. Names are demangled
-/// while printing, which `rustc-demangle` does without allocating.
-struct ExecutableSymbols {
-    symbols: object::read::elf::SymbolTable<'static, object::elf::FileHeader64<object::Endianness>>,
-    endian: object::Endianness,
-    bias: u64,
-}
-
+/// The executable's own function symbols (`dladdr` only knows exported
+/// ones), mapped when the handler is installed, read only at a crash.
 static EXECUTABLE: std::sync::OnceLock<Option<ExecutableSymbols>> = std::sync::OnceLock::new();
-
-fn executable_symbols() -> Option<ExecutableSymbols> {
-    use object::read::elf::FileHeader;
-    let file = std::fs::File::open("/proc/self/exe").ok()?;
-    // SAFETY: the running executable, mapped read-only; it does not change
-    // while it runs (the kernel refuses writes to a running binary).
-    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    // Kept for the process: the handler may read it at any time.
-    let data: &'static [u8] = Box::leak(Box::new(map));
-    let header = object::elf::FileHeader64::<object::Endianness>::parse(data).ok()?;
-    let endian = header.endian().ok()?;
-    let sections = header.sections(endian, data).ok()?;
-    let symbols = sections
-        .symbols(endian, data, object::elf::SHT_SYMTAB)
-        .ok()?;
-    // The load bias of a position-independent executable: the first object
-    // the loader lists is the program (this code may be in a library, as in
-    // a C host linked with liblantern.so).
-    let bias = if header.e_type(endian) == object::elf::ET_DYN {
-        program_load_bias()?
-    } else {
-        0
-    };
-    Some(ExecutableSymbols {
-        symbols,
-        endian,
-        bias,
-    })
-}
-
-/// The main program's load bias, from the loader's first entry.
-fn program_load_bias() -> Option<u64> {
-    extern "C" fn first(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> c_int {
-        // SAFETY: the loader passes a valid entry; `data` is the u64 below.
-        unsafe { *(data as *mut u64) = (*info).dlpi_addr };
-        1 // stop after the first
-    }
-    let mut bias: u64 = u64::MAX;
-    // SAFETY: the callback writes only the u64 it is given.
-    unsafe { libc::dl_iterate_phdr(Some(first), (&mut bias as *mut u64).cast()) };
-    (bias != u64::MAX).then_some(bias)
-}
-
-fn executable_symbol(addr: u64) -> Option<&'static str> {
-    use object::read::elf::Sym;
-    let table = EXECUTABLE.get()?.as_ref()?;
-    let e = table.endian;
-    let addr = addr.checked_sub(table.bias)?;
-    let symbol = table.symbols.symbols().iter().find(|s| {
-        let (start, size) = (s.st_value(e), s.st_size(e));
-        s.st_type() == object::elf::STT_FUNC && size > 0 && start <= addr && addr - start < size
-    })?;
-    std::str::from_utf8(symbol.name(e, table.symbols.strings()).ok()?).ok()
-}
 
 /// Installs the handler for the five signals, on an alternate stack.
 pub fn install() -> std::io::Result<()> {
-    EXECUTABLE.get_or_init(executable_symbols);
+    EXECUTABLE.get_or_init(ExecutableSymbols::load);
     // The stack lives for the process: a handler may run at any time.
     let stack = Box::leak(vec![0u8; ALT_STACK_SIZE].into_boxed_slice());
     let alt = libc::stack_t {
@@ -178,28 +116,8 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
         symbolize::Lookup::NotJit => {}
     }
     let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
-    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-    // SAFETY: dladdr only reads the loader's tables.
-    let found = unsafe { libc::dladdr(lookup as *const c_void, &mut info) } != 0;
-    let _ = write!(line, "#{n} {pc:#018x} in ");
-    if let Some(name) = executable_symbol(lookup as u64) {
-        let _ = write!(line, "{:#}", rustc_demangle::demangle(name));
-    } else if found && !info.dli_sname.is_null() {
-        // SAFETY: dladdr's strings are NUL-terminated and stay loaded.
-        let name = unsafe { std::ffi::CStr::from_ptr(info.dli_sname) };
-        // `to_str`, not `to_string_lossy`: no allocation in a signal handler.
-        let _ = write!(line, "{}", name.to_str().unwrap_or("??"));
-    } else {
-        let _ = write!(line, "??");
-    }
-    if found && !info.dli_fname.is_null() {
-        // SAFETY: as above.
-        let object = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }
-            .to_str()
-            .unwrap_or("??");
-        let base = object.rsplit('/').next().unwrap_or(object);
-        let _ = write!(line, " ({base})");
-    }
+    let executable = EXECUTABLE.get().and_then(Option::as_ref);
+    let _ = write_host_frame(line, n, pc, lookup, executable);
     if heuristic {
         let _ = write!(line, "{HEURISTIC}");
     }
