@@ -60,12 +60,14 @@ pub(crate) fn target(
 /// after the executor has exited (so its output is complete). With
 /// `crash_report`, each unit's symbol table goes to the executor, whose
 /// crash handler prints the report (lantern-executor only: other executors
-/// have no such wrapper, and run without).
+/// have no such wrapper, and run without). With `shared_memory`, segment
+/// bytes go through memory shared with the executor when it offers it.
 pub(crate) fn run(
     common: &CommonArgs,
     target: Target,
     argv: &[String],
     crash_report: bool,
+    shared_memory: bool,
 ) -> Result<u8, String> {
     let executor = match target {
         Target::Spawn(path, auth) => RemoteExecutor::spawn(&path.display().to_string(), auth),
@@ -75,6 +77,7 @@ pub(crate) fn run(
         }
     }
     .map_err(|e| e.to_string())?;
+    executor.set_shared_memory(shared_memory);
     let executor = Arc::new(executor);
     let eh_frame = RemoteEhFrameRegistration::new(&executor).map_err(|e| e.to_string())?;
     let dynamic: Arc<dyn ExecutorControl> = executor.clone();
@@ -131,6 +134,7 @@ pub(crate) fn run(
     })?;
     // The debug objects waiting are registered, merged, before code runs.
     linked.session.prepare_to_run().map_err(|e| e.to_string())?;
+    log::info!("shared memory: {}", executor.shared_memory());
     let status = match linked
         .session
         .executor()
