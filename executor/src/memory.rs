@@ -12,11 +12,12 @@
 //! A shared reservation ([`Memory::reserve_shared`], for a controller on
 //! the same host) is a sealed memfd mapped here without any access: the
 //! controller writes the segments through a view of its own, then
-//! finalize gives each segment its protection (code `r-x`), so this
-//! process never has a writable view of its code.
+//! finalize maps each segment again with its protection (code `r-x`,
+//! privately, so debuggers can plant breakpoints), so this process never
+//! has a writable view of its code.
 
 use std::collections::BTreeMap;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use lantern_orc_wire::types::{SegFinalizeRequest, WrapperFunctionCall};
 
@@ -246,15 +247,53 @@ impl Memory {
                 std::ptr::write_bytes(dst.add(content.len()), 0, (s.size as usize) - content.len());
             }
         }
+        let memfd = match &res.shared {
+            Some(Some(fd)) => Some(fd.as_raw_fd()),
+            Some(None) => return Err(format!("allocation {base:#x}: its memfd is closed")),
+            None => None,
+        };
         for &(start, stop, prot) in &ranges {
             let flags = (if prot.read { libc::PROT_READ } else { 0 })
                 | (if prot.write { libc::PROT_WRITE } else { 0 })
                 | (if prot.exec { libc::PROT_EXEC } else { 0 });
+            let len = (stop - start) as usize;
+            if let Some(fd) = memfd {
+                // Shared memory: each segment is mapped again with its
+                // protection. Read-only and executable segments privately:
+                // a debugger's breakpoint (a forced write) then copies the
+                // page, as in any executable; the kernel refuses forced
+                // writes to a read-only shared mapping. Writable data stays
+                // shared (no copy).
+                let share = if prot.write {
+                    libc::MAP_SHARED
+                } else {
+                    libc::MAP_PRIVATE
+                };
+                // SAFETY: replaces page-aligned pages of our own reservation
+                // (checked above) with a view of its own memfd at the same
+                // offset; nothing in this process holds a Rust reference
+                // into them.
+                let got = unsafe {
+                    libc::mmap(
+                        start as *mut libc::c_void,
+                        len,
+                        flags,
+                        share | libc::MAP_FIXED,
+                        fd,
+                        (start - base) as libc::off_t,
+                    )
+                };
+                if got == libc::MAP_FAILED {
+                    return Err(format!(
+                        "mapping the shared segment {start:#x}..{stop:#x}: {}",
+                        std::io::Error::last_os_error()
+                    ));
+                }
+                continue;
+            }
             // SAFETY: a page-aligned range inside our own mapping; nothing in
             // this process holds a Rust reference into it.
-            if unsafe { libc::mprotect(start as *mut libc::c_void, (stop - start) as usize, flags) }
-                != 0
-            {
+            if unsafe { libc::mprotect(start as *mut libc::c_void, len, flags) } != 0 {
                 return Err(format!(
                     "mprotect of {start:#x}..{stop:#x}: {}",
                     std::io::Error::last_os_error()

@@ -743,7 +743,7 @@ fn shared_memory_reserve_open_fill_finalize_run() {
         .filter(|l| l.starts_with(&format!("{base:x}-")))
         .map(|l| l.split_whitespace().nth(1).unwrap())
         .collect();
-    assert_eq!(perms, ["r-xs"], "{maps}");
+    assert_eq!(perms, ["r-xp"], "{maps}");
     let v: i32 = from_bytes(&c.call(names::RUN_AS_INT_FUNCTION, to_bytes(&(base, 0i32)))).unwrap();
     assert_eq!(v, 9);
     // Writes after finalize go through the executor's data view.
