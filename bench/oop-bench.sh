@@ -70,13 +70,13 @@ for name in multi many; do
         --export-markdown "$WORK/$name.md" \
         -n "in process" "$LANTERN run -lm $objs" \
         -n "in process, bare" "$LANTERN run $BARE -lm $objs" \
-        -n "--oop --no-shared-memory" "$LANTERN run --oop --no-shared-memory -lm $objs" \
-        -n "--oop" "$LANTERN run --oop -lm $objs" \
-        -n "--oop --no-shared-memory, bare" "$LANTERN run --oop --no-shared-memory $BARE -lm $objs" \
-        -n "--oop, bare" "$LANTERN run --oop $BARE -lm $objs" \
-        -n "--connect TCP --no-shared-memory, bare" "$TCP --no-shared-memory $BARE -lm $objs" \
-        -n "--connect TCP, bare" "$TCP $BARE -lm $objs" \
-        -n "--executor llvm-jitlink-executor, bare" "$LANTERN run --executor $LLVM_EXECUTOR $BARE -lm $objs" \
+        -n "oop socketpair, no shm" "$LANTERN run --oop --no-shared-memory -lm $objs" \
+        -n "oop socketpair, shm" "$LANTERN run --oop -lm $objs" \
+        -n "oop socketpair, no shm, bare" "$LANTERN run --oop --no-shared-memory $BARE -lm $objs" \
+        -n "oop socketpair, shm, bare" "$LANTERN run --oop $BARE -lm $objs" \
+        -n "oop TCP, no shm, bare" "$TCP --no-shared-memory $BARE -lm $objs" \
+        -n "oop TCP, shm, bare" "$TCP $BARE -lm $objs" \
+        -n "lantern + llvm-jitlink-executor, bare" "$LANTERN run --executor $LLVM_EXECUTOR $BARE -lm $objs" \
         -n "llvm-jitlink-19 in process" "llvm-jitlink-19 -preload=$LIBM $objs" \
         "${llvm[@]}" \
         2>&1 | grep -v '^ *$'

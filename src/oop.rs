@@ -117,6 +117,7 @@ pub(crate) fn run(
             pending: Arc::default(),
         }));
     }
+    let started = std::time::Instant::now();
     let mut units = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
         units.push(link_one(&session, unit)?);
@@ -133,8 +134,16 @@ pub(crate) fn run(
         )
     })?;
     // The debug objects waiting are registered, merged, before code runs.
+    let link_time = started.elapsed();
     linked.session.prepare_to_run().map_err(|e| e.to_string())?;
     log::info!("shared memory: {}", executor.shared_memory());
+    log::info!(
+        "linked {} units in {:.1} ms; before-run work (debug objects) {:.1} ms",
+        linked.units.len(),
+        link_time.as_secs_f64() * 1e3,
+        (started.elapsed() - link_time).as_secs_f64() * 1e3
+    );
+    let main_started = std::time::Instant::now();
     let status = match linked
         .session
         .executor()
@@ -166,7 +175,13 @@ pub(crate) fn run(
     // The units stay mapped until the executor exits: its exit handlers
     // may still call into them.
     std::mem::forget(linked);
+    let main_time = main_started.elapsed();
     executor.hang_up();
+    log::info!(
+        "main {:.1} ms, the executor's exit {:.1} ms",
+        main_time.as_secs_f64() * 1e3,
+        (main_started.elapsed() - main_time).as_secs_f64() * 1e3
+    );
     Ok(status as u8)
 }
 
