@@ -69,6 +69,7 @@ pub(crate) fn run(
     crash_report: bool,
     shared_memory: bool,
 ) -> Result<u8, String> {
+    let spawn_started = std::time::Instant::now();
     let executor = match target {
         Target::Spawn(path, auth) => RemoteExecutor::spawn(&path.display().to_string(), auth),
         Target::Connect(addr) => {
@@ -78,6 +79,11 @@ pub(crate) fn run(
     }
     .map_err(|e| e.to_string())?;
     executor.set_shared_memory(shared_memory);
+    log::info!(
+        "executor {} ready (setup message read) in {:.1} ms",
+        executor.target_triple(),
+        spawn_started.elapsed().as_secs_f64() * 1e3
+    );
     let executor = Arc::new(executor);
     let eh_frame = RemoteEhFrameRegistration::new(&executor).map_err(|e| e.to_string())?;
     let dynamic: Arc<dyn ExecutorControl> = executor.clone();
