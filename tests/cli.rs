@@ -31,6 +31,8 @@ fn help_describes_every_command() {
         "--preload",
         "--verbose",
         "--timings",
+        "--oop",
+        "--no-shared-memory",
         "[ARGS]",
     ] {
         assert!(
