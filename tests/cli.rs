@@ -26,13 +26,13 @@ fn help_describes_every_command() {
     }
     let out = run(Command::new(lantern()).args(["run", "--help"]));
     for flag in [
+        "--oop",
+        "--no-shared-memory",
         "--entry",
         "-l <NAME>",
         "--preload",
         "--verbose",
         "--timings",
-        "--oop",
-        "--no-shared-memory",
         "[ARGS]",
     ] {
         assert!(
