@@ -770,3 +770,33 @@ fn shared_memory_reserve_open_fill_finalize_run() {
     assert_eq!(status, 1, "{err}");
     assert!(err.contains("not finalized"), "{err}");
 }
+
+/// `__lantern_executor_register_symbol_table_from`: the table must lie in
+/// readable JIT memory and decode; refusals are error replies,
+/// and a table that does not decode leaves its memory in place.
+#[test]
+fn symbol_tables_from_memory_are_checked() {
+    let mut c = Controller::start();
+    let call = |c: &mut Controller, key: u64, start: u64, end: u64| -> Option<String> {
+        let args = to_bytes(&(key, AddrRange { start, end }));
+        let r: SpsError =
+            from_bytes(&c.call(names::LANTERN_REGISTER_SYMBOL_TABLE_FROM, args)).unwrap();
+        r.0
+    };
+    let e = call(&mut c, 1, 0x1000, 0x2000).unwrap();
+    assert!(e.contains("not in JIT memory"), "{e}");
+    let e = call(&mut c, 1, 0x2000, 0x1000).unwrap();
+    assert!(e.contains("end before start"), "{e}");
+    let base = c.reserve(0x1000);
+    let req = FinalizeRequest {
+        segments: vec![segment(true, false, false, base, 0x1000, vec![0xff; 64])],
+        actions: vec![],
+    };
+    assert_eq!(c.finalize(&req), None);
+    let e = call(&mut c, 1, base, base + 64).unwrap();
+    assert!(e.contains("symbol table 1"), "{e}");
+    // Still there: deallocating it works once.
+    assert_eq!(c.deallocate(vec![base]), None);
+    let (status, err) = c.finish();
+    assert_eq!(status, 0, "{err}");
+}

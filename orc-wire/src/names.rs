@@ -100,3 +100,12 @@ pub const LANTERN_LOOKUP: &str = "__lantern_executor_lookup";
 /// memory. Not an LLVM name: an executor without it gets the bytes in the
 /// finalize message.
 pub const LANTERN_SHM_RESERVE: &str = "__lantern_executor_shm_reserve";
+/// Registers a unit's crash-report symbol table (as
+/// [`LANTERN_REGISTER_SYMBOL_TABLE`]) read from executor memory: SPS
+/// `(u64 key, ExecutorAddrRange table)` -> `Error`. The range must be
+/// readable JIT memory; when it starts a reservation of its own, the
+/// executor releases that reservation once the table is decoded. A
+/// controller that shares memory with the executor writes the table there
+/// instead of sending it in the finalize message. Not an LLVM name.
+pub const LANTERN_REGISTER_SYMBOL_TABLE_FROM: &str =
+    "__lantern_executor_register_symbol_table_from";

@@ -134,6 +134,10 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
             Session::register_symbol_table,
         ),
         (
+            names::LANTERN_REGISTER_SYMBOL_TABLE_FROM,
+            Session::register_symbol_table_from,
+        ),
+        (
             names::LANTERN_DEREGISTER_SYMBOL_TABLE,
             Session::deregister_symbol_table,
         ),
