@@ -165,6 +165,14 @@ struct RunArgs {
     /// Run the program in an executor listening on HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", conflicts_with = "lazy")]
     pub(crate) connect: Option<String>,
+    /// Out of process, send segment bytes in the protocol's finalize
+    /// messages instead of writing them into memory shared with the
+    /// executor. Shared memory (a memfd per allocation, which the executor
+    /// creates and this process maps through /proc/PID/fd) is the default
+    /// when the executor is lantern-executor on this host; other executors
+    /// never get it. docs/out-of-process.md.
+    #[arg(long)]
+    pub(crate) no_shared_memory: bool,
     /// Link lazily: each object (and archive member) is a unit of its own;
     /// the entry point's, those with constructors and those holding data
     /// other objects use are linked before the program starts, the others
@@ -471,7 +479,13 @@ fn run(args: RunArgs) -> Result<u8, String> {
         });
         let mut argv = vec![argv0];
         argv.extend(args.args.iter().cloned());
-        return crate::oop::run(&args.common, target, &argv, !args.no_crash_handler);
+        return crate::oop::run(
+            &args.common,
+            target,
+            &argv,
+            !args.no_crash_handler,
+            !args.no_shared_memory,
+        );
     }
     let executor = Arc::new(args.common.executor());
     let debug_object = match args.debug_registration {

@@ -9,13 +9,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use lantern_core::executor::remote::{Auth, RemoteEhFrameRegistration};
+use lantern_core::executor::remote::{Auth, RemoteEhFrameRegistration, SharedMemory};
 use lantern_core::executor::{ExecutorControl, RemoteExecutor};
 use lantern_core::executor_types::{ExecutorAddr, MemLifetime, MemProt};
 use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, AllocRequest, Placement, SegmentRequest, WrapperCall};
 use lantern_orc_wire::names::{
-    LANTERN_DEREGISTER_SYMBOL_TABLE, LANTERN_REGISTER_SYMBOL_TABLE, REGISTER_JIT_LOADER_GDB_WRAPPER,
+    LANTERN_DEREGISTER_SYMBOL_TABLE, LANTERN_REGISTER_SYMBOL_TABLE,
+    LANTERN_REGISTER_SYMBOL_TABLE_FROM, REGISTER_JIT_LOADER_GDB_WRAPPER,
 };
 use lantern_orc_wire::sps::{to_bytes, Bytes};
 use lantern_orc_wire::types::AddrRange;
@@ -60,13 +61,16 @@ pub(crate) fn target(
 /// after the executor has exited (so its output is complete). With
 /// `crash_report`, each unit's symbol table goes to the executor, whose
 /// crash handler prints the report (lantern-executor only: other executors
-/// have no such wrapper, and run without).
+/// have no such wrapper, and run without). With `shared_memory`, segment
+/// bytes go through memory shared with the executor when it offers it.
 pub(crate) fn run(
     common: &CommonArgs,
     target: Target,
     argv: &[String],
     crash_report: bool,
+    shared_memory: bool,
 ) -> Result<u8, String> {
+    let spawn_started = std::time::Instant::now();
     let executor = match target {
         Target::Spawn(path, auth) => RemoteExecutor::spawn(&path.display().to_string(), auth),
         Target::Connect(addr) => {
@@ -75,6 +79,12 @@ pub(crate) fn run(
         }
     }
     .map_err(|e| e.to_string())?;
+    executor.set_shared_memory(shared_memory);
+    log::info!(
+        "executor {} ready (setup message read) in {:.1} ms",
+        executor.target_triple(),
+        spawn_started.elapsed().as_secs_f64() * 1e3
+    );
     let executor = Arc::new(executor);
     let eh_frame = RemoteEhFrameRegistration::new(&executor).map_err(|e| e.to_string())?;
     let dynamic: Arc<dyn ExecutorControl> = executor.clone();
@@ -86,6 +96,9 @@ pub(crate) fn run(
         (Some(register), Some(deregister)) if crash_report => Some(RemoteSymbolTables {
             register,
             deregister,
+            from_memory: executor
+                .bootstrap_symbol(LANTERN_REGISTER_SYMBOL_TABLE_FROM)
+                .map(|f| (f, Arc::clone(&executor))),
         }),
         _ => None,
     };
@@ -114,6 +127,7 @@ pub(crate) fn run(
             pending: Arc::default(),
         }));
     }
+    let started = std::time::Instant::now();
     let mut units = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
         units.push(link_one(&session, unit)?);
@@ -130,7 +144,16 @@ pub(crate) fn run(
         )
     })?;
     // The debug objects waiting are registered, merged, before code runs.
+    let link_time = started.elapsed();
     linked.session.prepare_to_run().map_err(|e| e.to_string())?;
+    log::info!("shared memory: {}", executor.shared_memory());
+    log::info!(
+        "linked {} units in {:.1} ms; before-run work (debug objects) {:.1} ms",
+        linked.units.len(),
+        link_time.as_secs_f64() * 1e3,
+        (started.elapsed() - link_time).as_secs_f64() * 1e3
+    );
+    let main_started = std::time::Instant::now();
     let status = match linked
         .session
         .executor()
@@ -162,7 +185,13 @@ pub(crate) fn run(
     // The units stay mapped until the executor exits: its exit handlers
     // may still call into them.
     std::mem::forget(linked);
+    let main_time = main_started.elapsed();
     executor.hang_up();
+    log::info!(
+        "main {:.1} ms, the executor's exit {:.1} ms",
+        main_time.as_secs_f64() * 1e3,
+        (main_started.elapsed() - main_time).as_secs_f64() * 1e3
+    );
     Ok(status as u8)
 }
 
@@ -172,10 +201,41 @@ pub(crate) fn run(
 /// by a finalize action calling its
 /// `__lantern_executor_register_symbol_table(key, bytes)`; the dealloc
 /// action drops it when the unit is removed. The table is built on the
-/// link's path (in process it is read in the background).
+/// link's path (in process it is read in the background). With shared
+/// memory, the table (tens of MB for a large unit) is not sent in the
+/// finalize message: it is written into a read-only allocation of its own
+/// and the finalize action is
+/// `__lantern_executor_register_symbol_table_from(key, range)`, which
+/// decodes it there and releases that allocation.
 struct RemoteSymbolTables {
     register: u64,
     deregister: u64,
+    /// lantern-executor's register-from-memory wrapper, if it has one.
+    from_memory: Option<(u64, Arc<RemoteExecutor>)>,
+}
+
+/// Copies a symbol table into a read-only allocation of its own in the
+/// executor (shared memory: no bytes on the wire) and returns its range.
+/// The executor releases the allocation when it registers the table.
+fn place_table(executor: &RemoteExecutor, table: &[u8]) -> lantern_core::Result<AddrRange> {
+    let request = AllocRequest {
+        segments: vec![SegmentRequest {
+            prot: MemProt::Read,
+            lifetime: MemLifetime::Standard,
+            size: table.len() as u64,
+            align: 16,
+        }],
+        placement: Placement::Anywhere,
+    };
+    let mut alloc = executor.memory_manager().allocate(&request)?;
+    alloc.working_memory(0).copy_from_slice(table);
+    let start = alloc.segment_addr(0).0;
+    // Released by the executor, not through this handle.
+    std::mem::forget(alloc.finalize(Vec::new())?);
+    Ok(AddrRange {
+        start,
+        end: start + table.len() as u64,
+    })
 }
 
 static NEXT_TABLE_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -188,14 +248,26 @@ impl Plugin for RemoteSymbolTables {
     fn modify_pass_config(&self, config: &mut PassConfig) {
         config.debug_info_in_pipeline = true;
         let (register, deregister) = (self.register, self.deregister);
+        let from_memory = self.from_memory.clone();
         config.post_fixup.push(Box::new(move |graph| {
             let key = NEXT_TABLE_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let table = lantern_plugins::symbolize::encoded_unit_table(graph);
-            graph.alloc_actions.push(AllocAction {
-                finalize: Some(WrapperCall {
+            let finalize = match &from_memory {
+                Some((from, executor))
+                    if matches!(executor.shared_memory(), SharedMemory::On { .. }) =>
+                {
+                    WrapperCall {
+                        function: ExecutorAddr(*from),
+                        arg: to_bytes(&(key, place_table(executor, &table)?)).into(),
+                    }
+                }
+                _ => WrapperCall {
                     function: ExecutorAddr(register),
                     arg: to_bytes(&(key, Bytes(table))).into(),
-                }),
+                },
+            };
+            graph.alloc_actions.push(AllocAction {
+                finalize: Some(finalize),
                 dealloc: Some(WrapperCall {
                     function: ExecutorAddr(deregister),
                     arg: to_bytes(&key).into(),

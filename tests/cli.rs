@@ -26,6 +26,8 @@ fn help_describes_every_command() {
     }
     let out = run(Command::new(lantern()).args(["run", "--help"]));
     for flag in [
+        "--oop",
+        "--no-shared-memory",
         "--entry",
         "-l <NAME>",
         "--preload",

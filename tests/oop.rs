@@ -333,12 +333,14 @@ fn a_listening_executor_serves_only_the_controller_with_the_secret() {
     let out = run_with_timeout(
         Command::new(lantern())
             .env("LANTERN_EXECUTOR_SECRET", secret)
-            .args(["run", "--connect", &addr, "--argv0", "prog"])
+            .args(["run", "--connect", &addr, "--argv0", "prog", "--verbose"])
             .arg(&obj),
         TIMEOUT,
     )
     .unwrap();
     assert_eq!(out.status, "exit 5", "{}", out.stderr);
+    // On the loopback, the executor's memory is shared with the controller.
+    assert!(out.stderr.contains("shared memory: on ("), "{}", out.stderr);
     let executor_out = child.wait_with_output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&executor_out.stdout),
@@ -921,4 +923,298 @@ fn library_thread_locals_in_lantern_executor() {
         "{}",
         ours.stderr
     );
+}
+
+/// A mapping of memory shared between controller and executor
+/// (`memfd:lantern-shm-...`) in a `/proc/PID/maps` text.
+#[derive(Debug)]
+struct ShmMapping {
+    perms: String,
+    inode: String,
+    /// The range of the memfd it maps (file offsets).
+    file: std::ops::Range<u64>,
+}
+
+fn shm_mappings(maps: &str) -> Vec<ShmMapping> {
+    maps.lines()
+        .filter(|l| l.contains("memfd:lantern-shm-"))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (start, end) = f[0].split_once('-').unwrap();
+            let len =
+                u64::from_str_radix(end, 16).unwrap() - u64::from_str_radix(start, 16).unwrap();
+            let offset = u64::from_str_radix(f[2], 16).unwrap();
+            ShmMapping {
+                perms: f[1].to_string(),
+                inode: f[4].to_string(),
+                file: offset..offset + len,
+            }
+        })
+        .collect()
+}
+
+/// Runs `lantern run HOW` on a program that prints the executor's pid and
+/// waits for a line on stdin; meanwhile reads the executor's and the
+/// controller's `/proc/PID/maps`. Returns (executor maps, controller maps,
+/// the program's stdout, lantern's stderr, lantern's status).
+fn maps_during_main(how: &[&str], obj: &Path) -> (String, String, String, String, String) {
+    use std::io::{Read, Write};
+    let mut child = Command::new(lantern())
+        .arg("run")
+        .args(how)
+        .arg(obj)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let controller = child.id();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = child.stderr.take().unwrap();
+    let err_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = stdout.read_line(&mut line);
+        let _ = tx.send(line);
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+        rest
+    });
+    let line = match rx.recv_timeout(TIMEOUT) {
+        Ok(line) => line,
+        Err(_) => {
+            let _ = child.kill();
+            panic!("no pid from the program within {TIMEOUT:?}");
+        }
+    };
+    let pid: u32 = match line.trim().parse() {
+        Ok(pid) => pid,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "expected a pid, got {line:?}: {}",
+                err_thread.join().unwrap()
+            );
+        }
+    };
+    let executor_maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let controller_maps = std::fs::read_to_string(format!("/proc/{controller}/maps")).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"x\n").unwrap();
+    drop(stdin);
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            panic!("lantern did not exit within {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let rest = reader.join().unwrap();
+    (
+        executor_maps,
+        controller_maps,
+        line + &rest,
+        err_thread.join().unwrap(),
+        format!("{status}"),
+    )
+}
+
+/// With shared memory, lantern-executor's JIT'd code is mapped from the
+/// memfd the controller wrote: read while `main` runs, the executor's maps
+/// show such executable mappings but no `rwx` mapping at all and no
+/// writable view of memfd pages that are also mapped executable (a unit's
+/// data pages are in the same memfd as its code, at other offsets); the
+/// controller, which unmaps its view before finalize, has none left.
+/// `--no-shared-memory` leaves no shared mapping.
+#[test]
+fn shared_memory_leaves_no_writable_view_of_code() {
+    if !have_gcc() {
+        return;
+    }
+    executor();
+    let dir = scratch("oop-shm-maps");
+    let obj = compile_c(
+        &dir,
+        "wait",
+        "#include <stdio.h>\n#include <unistd.h>\nstatic int data = 21;\nint twice(int x) { return 2 * x; }\n\
+         int main(void) { printf(\"%d\\n\", (int)getpid()); fflush(stdout); int c = getchar();\n\
+         printf(\"done %d %c\\n\", twice(data), c); return 0; }\n",
+        &["-g"],
+    );
+    let (exe_maps, ctl_maps, out, err, status) = maps_during_main(&["--oop", "--verbose"], &obj);
+    assert!(out.ends_with("done 42 x\n"), "{out} {err}");
+    assert_eq!(status, "exit status: 0", "{err}");
+    assert!(err.contains("shared memory: on ("), "{err}");
+    let rwx: Vec<&str> = exe_maps
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|p| p.starts_with("rwx"))
+        })
+        .collect();
+    assert!(rwx.is_empty(), "rwx mappings in the executor: {rwx:#?}");
+    let shm = shm_mappings(&exe_maps);
+    let exec: Vec<&ShmMapping> = shm.iter().filter(|m| m.perms.contains('x')).collect();
+    assert!(
+        !exec.is_empty(),
+        "no executable shared mapping in the executor:\n{exe_maps}"
+    );
+    assert!(
+        shm.iter().any(|m| m.perms.contains('w')),
+        "no writable shared mapping (data) in the executor:\n{exe_maps}"
+    );
+    for x in &exec {
+        let writable: Vec<&ShmMapping> = shm
+            .iter()
+            .filter(|w| {
+                w.inode == x.inode
+                    && w.perms.contains('w')
+                    && w.file.start < x.file.end
+                    && x.file.start < w.file.end
+            })
+            .collect();
+        assert!(
+            writable.is_empty(),
+            "code of {x:?} has a writable view in the executor: {writable:?}"
+        );
+    }
+    assert!(
+        shm_mappings(&ctl_maps).is_empty(),
+        "the controller still maps shared memory while main runs:\n{ctl_maps}"
+    );
+    // Off: the same program, nothing shared.
+    let (exe_maps, _, out, err, _) =
+        maps_during_main(&["--oop", "--verbose", "--no-shared-memory"], &obj);
+    assert!(out.ends_with("done 42 x\n"), "{out} {err}");
+    assert!(err.contains("shared memory: off"), "{err}");
+    assert!(shm_mappings(&exe_maps).is_empty(), "{exe_maps}");
+}
+
+/// Executors without lantern-executor's shared-memory wrapper get the
+/// bytes in the finalize message, as before: LLVM's executor (no such
+/// bootstrap symbol), and a lantern-executor in another pid namespace
+/// (reached over TCP, its pid names another process here: the memfd's
+/// name does not match, shared memory is declined, the program runs).
+#[test]
+fn shared_memory_falls_back_when_not_offered_or_declined() {
+    if !have_gcc() {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-shm-fallback");
+    let obj = compile_c(
+        &dir,
+        "hello",
+        "#include <stdio.h>\nint counter = 41;\nint main(int argc, char **argv) { printf(\"hello %d\\n\", counter + argc); return 3; }\n",
+        &["-g"],
+    );
+    if Path::new(LLVM_EXECUTOR).exists() || missing("llvm-jitlink-executor (llvm-19)") {
+        let out = run_lantern(
+            &[
+                "--executor",
+                LLVM_EXECUTOR,
+                "--verbose",
+                "--no-debugger-support",
+            ],
+            std::slice::from_ref(&obj),
+        );
+        assert_eq!(
+            (out.stdout.as_str(), out.status.as_str()),
+            ("hello 42\n", "exit 3"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("shared memory: not offered by the executor"),
+            "{}",
+            out.stderr
+        );
+    }
+    let unshare_works = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--pid", "--fork", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+        || Command::new("unshare")
+            .args(["--pid", "--fork", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !unshare_works && !missing("unshare --pid (util-linux, with user or pid namespaces)") {
+        return;
+    }
+    let pid_ns: &[&str] = if Command::new("unshare")
+        .args(["--pid", "--fork", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        &["--pid", "--fork"]
+    } else {
+        &["--user", "--map-root-user", "--pid", "--fork"]
+    };
+    let mut child = Command::new("unshare")
+        .args(pid_ns)
+        .arg(&exe)
+        .arg("listen=:0")
+        .env("LANTERN_EXECUTOR_ALLOW_LLVM_PROTOCOL", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let Some(addr) = line.trim().strip_prefix("lantern-executor: listening on ") else {
+        let _ = child.kill();
+        panic!("{line}");
+    };
+    let out = run_lantern(&["--connect", addr, "--verbose"], &[obj]);
+    let executor_out = child.wait_with_output().unwrap();
+    assert_eq!(out.status, "exit 3", "{}", out.stderr);
+    assert_eq!(String::from_utf8_lossy(&executor_out.stdout), "hello 42\n");
+    assert!(
+        out.stderr.contains("shared memory declined"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("shared memory: declined: "),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Both memory paths to lantern-executor run the same programs: shared
+/// memory is the default (`c_programs_in_lantern_executor`), the bytes in
+/// the finalize message with `--no-shared-memory`.
+#[test]
+fn c_programs_in_lantern_executor_without_shared_memory() {
+    if !have_gcc() {
+        return;
+    }
+    executor();
+    let failures = compare(
+        &["--oop", "--no-shared-memory"],
+        "tests/programs",
+        &[
+            "large_bss",
+            "many_functions",
+            "data_relocations",
+            "ctors_dtors",
+            "decimal_float",
+        ],
+        "gcc",
+        "c",
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

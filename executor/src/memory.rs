@@ -8,8 +8,16 @@
 //! writes, eh-frame and debug-object ranges, functions to run) is checked
 //! against these reservations first: a bad request is an error, never a
 //! write into or a call of memory the executor does not own.
+//!
+//! A shared reservation ([`Memory::reserve_shared`], for a controller on
+//! the same host) is a sealed memfd mapped here without any access: the
+//! controller writes the segments through a view of its own, then
+//! finalize maps each segment again with its protection (code `r-x`,
+//! privately, so debuggers can plant breakpoints), so this process never
+//! has a writable view of its code.
 
 use std::collections::BTreeMap;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use lantern_orc_wire::types::{SegFinalizeRequest, WrapperFunctionCall};
 
@@ -32,6 +40,20 @@ struct Reservation {
     segments: Option<Vec<(u64, u64, Prot)>>,
     /// Dealloc halves of the finalize actions, run in reverse at deallocate.
     dealloc_actions: Vec<WrapperFunctionCall>,
+    /// A shared reservation: its memfd, open until finalize or deallocate
+    /// (the controller opens it through `/proc/PID/fd/N` meanwhile).
+    shared: Option<Option<OwnedFd>>,
+}
+
+/// A shared reservation as the controller learns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedReservation {
+    /// Where it is mapped in the executor.
+    pub base: u64,
+    /// The memfd's descriptor number in the executor.
+    pub fd: i32,
+    /// The memfd's name (`/proc/PID/fd/N` links to `/memfd:NAME (deleted)`).
+    pub name: String,
 }
 
 /// All live reservations, by base address.
@@ -92,9 +114,73 @@ impl Memory {
                 size: len as u64,
                 segments: None,
                 dealloc_actions: Vec::new(),
+                shared: None,
             },
         );
         Ok(base)
+    }
+
+    /// Creates a memfd of `size` bytes (rounded up to pages) named `name`,
+    /// seals its size, maps it here without access and returns where, with
+    /// the descriptor the controller opens. Each failing step is named.
+    pub fn reserve_shared(&mut self, size: u64, name: &str) -> Result<SharedReservation, String> {
+        if size == 0 || size > (1 << 40) {
+            return Err(format!("cannot reserve {size:#x} bytes of shared memory"));
+        }
+        let len = size.next_multiple_of(self.page_size);
+        let os = |what: &str| format!("shared memory: {what}: {}", std::io::Error::last_os_error());
+        let cname = std::ffi::CString::new(name).map_err(|_| "shared memory: bad name")?;
+        // SAFETY: memfd_create with a NUL-terminated name; the result is a
+        // fresh descriptor or -1.
+        let fd = unsafe {
+            libc::memfd_create(cname.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
+        };
+        if fd < 0 {
+            return Err(os("memfd_create"));
+        }
+        // SAFETY: `fd` was just created and is owned by nothing else.
+        let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: plain syscalls on our own memfd.
+        if unsafe { libc::ftruncate(fd, len as libc::off_t) } != 0 {
+            return Err(os(&format!("ftruncate to {len:#x} bytes")));
+        }
+        // Neither side may change the size under the other's mapping (a
+        // shrunk memfd turns accesses into SIGBUS).
+        let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+        // SAFETY: as above.
+        if unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) } != 0 {
+            return Err(os("sealing its size"));
+        }
+        // SAFETY: a new shared mapping of our memfd at an address of the
+        // kernel's choosing, without access: it aliases nothing of ours.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len as usize,
+                libc::PROT_NONE,
+                libc::MAP_SHARED,
+                fd,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(os(&format!("mapping {len:#x} bytes")));
+        }
+        let base = base as u64;
+        self.reservations.insert(
+            base,
+            Reservation {
+                size: len,
+                segments: None,
+                dealloc_actions: Vec::new(),
+                shared: Some(Some(memfd)),
+            },
+        );
+        Ok(SharedReservation {
+            base,
+            fd,
+            name: name.to_string(),
+        })
     }
 
     /// Copies the segments into the reservation at `base` (the lowest
@@ -113,6 +199,7 @@ impl Memory {
         if res.segments.is_some() {
             return Err(format!("allocation {base:#x} is already finalized"));
         }
+        let shared = res.shared.is_some();
         let end = base + res.size;
         let mut ranges = Vec::with_capacity(segments.len());
         for s in segments {
@@ -133,6 +220,11 @@ impl Memory {
             if s.group.write && s.group.exec {
                 return Err(format!("{what}: writable and executable memory is refused"));
             }
+            if shared && !s.content.0.is_empty() {
+                return Err(format!(
+                    "{what}: content sent for shared memory (the controller writes it there)"
+                ));
+            }
             let prot = Prot {
                 read: s.group.read,
                 write: s.group.write,
@@ -144,7 +236,7 @@ impl Memory {
         if ranges.windows(2).any(|w| w[0].1 > w[1].0) {
             return Err(format!("allocation {base:#x}: segments share a page"));
         }
-        for s in segments {
+        for s in segments.iter().filter(|_| !shared) {
             let content = &s.content.0;
             // SAFETY: [addr, addr+size) lies in this reservation (checked
             // above), which is mapped read-write and not finalized yet; the
@@ -155,15 +247,53 @@ impl Memory {
                 std::ptr::write_bytes(dst.add(content.len()), 0, (s.size as usize) - content.len());
             }
         }
+        let memfd = match &res.shared {
+            Some(Some(fd)) => Some(fd.as_raw_fd()),
+            Some(None) => return Err(format!("allocation {base:#x}: its memfd is closed")),
+            None => None,
+        };
         for &(start, stop, prot) in &ranges {
             let flags = (if prot.read { libc::PROT_READ } else { 0 })
                 | (if prot.write { libc::PROT_WRITE } else { 0 })
                 | (if prot.exec { libc::PROT_EXEC } else { 0 });
+            let len = (stop - start) as usize;
+            if let Some(fd) = memfd {
+                // Shared memory: each segment is mapped again with its
+                // protection. Read-only and executable segments privately:
+                // a debugger's breakpoint (a forced write) then copies the
+                // page, as in any executable; the kernel refuses forced
+                // writes to a read-only shared mapping. Writable data stays
+                // shared (no copy).
+                let share = if prot.write {
+                    libc::MAP_SHARED
+                } else {
+                    libc::MAP_PRIVATE
+                };
+                // SAFETY: replaces page-aligned pages of our own reservation
+                // (checked above) with a view of its own memfd at the same
+                // offset; nothing in this process holds a Rust reference
+                // into them.
+                let got = unsafe {
+                    libc::mmap(
+                        start as *mut libc::c_void,
+                        len,
+                        flags,
+                        share | libc::MAP_FIXED,
+                        fd,
+                        (start - base) as libc::off_t,
+                    )
+                };
+                if got == libc::MAP_FAILED {
+                    return Err(format!(
+                        "mapping the shared segment {start:#x}..{stop:#x}: {}",
+                        std::io::Error::last_os_error()
+                    ));
+                }
+                continue;
+            }
             // SAFETY: a page-aligned range inside our own mapping; nothing in
             // this process holds a Rust reference into it.
-            if unsafe { libc::mprotect(start as *mut libc::c_void, (stop - start) as usize, flags) }
-                != 0
-            {
+            if unsafe { libc::mprotect(start as *mut libc::c_void, len, flags) } != 0 {
                 return Err(format!(
                     "mprotect of {start:#x}..{stop:#x}: {}",
                     std::io::Error::last_os_error()
@@ -171,6 +301,10 @@ impl Memory {
             }
         }
         res.segments = Some(ranges);
+        // The controller has its view by now: the descriptor may go.
+        if let Some(fd) = res.shared.as_mut() {
+            drop(fd.take());
+        }
         Ok(base)
     }
 
@@ -231,7 +365,7 @@ impl Memory {
             return deny("not in JIT memory");
         }
         let Some(segments) = &res.segments else {
-            return if access == Access::Exec {
+            return if access == Access::Exec || res.shared.is_some() {
                 deny("not finalized")
             } else {
                 Ok(())

@@ -664,3 +664,139 @@ fn a_lantern_controller_proves_the_secret_before_anything_is_sent() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("LANTERN_EXECUTOR_ALLOW_LLVM_PROTOCOL=1"));
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `__lantern_executor_shm_reserve`: a sealed memfd the test (as a
+/// controller on the same host) opens through `/proc/PID/fd/N` and fills;
+/// finalize takes segments without content and maps them with their
+/// protections; content, a wrong instance, a size of 0 and memory writes
+/// before finalize are refused; the descriptor is closed at finalize.
+#[test]
+fn shared_memory_reserve_open_fill_finalize_run() {
+    use std::os::unix::fs::FileExt;
+    let mut c = Controller::start();
+    let pid = c.child.as_ref().unwrap().id();
+    let mm = c.sym(names::MEMORY_MANAGER_INSTANCE);
+    type Reply = SpsExpected<(u64, u64, u64, String)>;
+    let reserve = |c: &mut Controller, instance: u64, size: u64| -> Result<_, String> {
+        from_bytes::<Reply>(&c.call(names::LANTERN_SHM_RESERVE, to_bytes(&(instance, size))))
+            .unwrap()
+            .0
+    };
+    let e = reserve(&mut c, mm + 1, 0x2000).unwrap_err();
+    assert!(e.contains("unknown instance"), "{e}");
+    let e = reserve(&mut c, mm, 0).unwrap_err();
+    assert!(e.contains("cannot reserve 0x0 bytes"), "{e}");
+    let (base, reported_pid, fd, name) = reserve(&mut c, mm, 0x2000).unwrap();
+    assert_eq!(reported_pid, pid as u64);
+    assert!(name.starts_with("lantern-shm-"), "{name}");
+    let path = format!("/proc/{pid}/fd/{fd}");
+    assert_eq!(
+        std::fs::read_link(&path).unwrap().to_string_lossy(),
+        format!("/memfd:{name} (deleted)")
+    );
+    let memfd = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    assert_eq!(memfd.metadata().unwrap().len(), 0x2000);
+    // Sealed: the controller cannot shrink it under the executor.
+    assert!(memfd.set_len(0x1000).is_err());
+    // The same code as above, written through the memfd.
+    memfd
+        .write_all_at(&[0x8b, 0x05, 0xfa, 0x0f, 0x00, 0x00, 0xc3], 0)
+        .unwrap();
+    memfd.write_all_at(&[9, 0, 0, 0], 0x1000).unwrap();
+    // Content in the finalize message is refused for shared memory.
+    let with_content = FinalizeRequest {
+        segments: vec![segment(true, false, true, base, 0x1000, vec![0xc3])],
+        actions: vec![],
+    };
+    let e = c.finalize(&with_content).unwrap();
+    assert!(e.contains("content sent for shared memory"), "{e}");
+    let (base, _, fd, _) = reserve(&mut c, mm, 0x2000).unwrap();
+    let path = format!("/proc/{pid}/fd/{fd}");
+    let memfd = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    memfd
+        .write_all_at(&[0x8b, 0x05, 0xfa, 0x0f, 0x00, 0x00, 0xc3], 0)
+        .unwrap();
+    memfd.write_all_at(&[9, 0, 0, 0], 0x1000).unwrap();
+    let req = FinalizeRequest {
+        segments: vec![
+            segment(true, false, true, base, 0x1000, vec![]),
+            segment(true, true, false, base + 0x1000, 0x1000, vec![]),
+        ],
+        actions: vec![],
+    };
+    assert_eq!(c.finalize(&req), None);
+    assert!(
+        std::fs::read_link(&path).is_err(),
+        "{path} still open after finalize"
+    );
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let perms: Vec<&str> = maps
+        .lines()
+        .filter(|l| l.starts_with(&format!("{base:x}-")))
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(perms, ["r-xp"], "{maps}");
+    let v: i32 = from_bytes(&c.call(names::RUN_AS_INT_FUNCTION, to_bytes(&(base, 0i32)))).unwrap();
+    assert_eq!(v, 9);
+    // Writes after finalize go through the executor's data view.
+    c.call(
+        names::WRITE_UINT32S,
+        to_bytes(&vec![(base + 0x1000, 0x55u32)]),
+    );
+    let v: i32 = from_bytes(&c.call(names::RUN_AS_INT_FUNCTION, to_bytes(&(base, 0i32)))).unwrap();
+    assert_eq!(v, 0x55);
+    assert_eq!(c.deallocate(vec![base]), None);
+    // Before finalize, a shared reservation is not writable by messages
+    // (its pages have no access here): a write ends the session.
+    let (base, _, _, _) = reserve(&mut c, mm, 0x1000).unwrap();
+    c.send_raw(
+        &Message {
+            opcode: Opcode::CallWrapper,
+            seq_no: 99,
+            tag_addr: c.sym(names::WRITE_UINT8S),
+            payload: to_bytes(&vec![(base, 1u8)]),
+        }
+        .to_bytes(),
+    );
+    let (status, err) = c.finish();
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("not finalized"), "{err}");
+}
+
+/// `__lantern_executor_register_symbol_table_from`: the table must lie in
+/// readable JIT memory and decode; refusals are error replies,
+/// and a table that does not decode leaves its memory in place.
+#[test]
+fn symbol_tables_from_memory_are_checked() {
+    let mut c = Controller::start();
+    let call = |c: &mut Controller, key: u64, start: u64, end: u64| -> Option<String> {
+        let args = to_bytes(&(key, AddrRange { start, end }));
+        let r: SpsError =
+            from_bytes(&c.call(names::LANTERN_REGISTER_SYMBOL_TABLE_FROM, args)).unwrap();
+        r.0
+    };
+    let e = call(&mut c, 1, 0x1000, 0x2000).unwrap();
+    assert!(e.contains("not in JIT memory"), "{e}");
+    let e = call(&mut c, 1, 0x2000, 0x1000).unwrap();
+    assert!(e.contains("end before start"), "{e}");
+    let base = c.reserve(0x1000);
+    let req = FinalizeRequest {
+        segments: vec![segment(true, false, false, base, 0x1000, vec![0xff; 64])],
+        actions: vec![],
+    };
+    assert_eq!(c.finalize(&req), None);
+    let e = call(&mut c, 1, base, base + 64).unwrap();
+    assert!(e.contains("symbol table 1"), "{e}");
+    // Still there: deallocating it works once.
+    assert_eq!(c.deallocate(vec![base]), None);
+    let (status, err) = c.finish();
+    assert_eq!(status, 0, "{err}");
+}

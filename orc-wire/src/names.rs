@@ -87,3 +87,25 @@ pub const LANTERN_RELEASE_TLS_IMAGE: &str = "__lantern_executor_release_tls_imag
 /// (module id, offset; its offset from the thread pointer when the block is
 /// in static TLS). Not an LLVM name.
 pub const LANTERN_LOOKUP: &str = "__lantern_executor_lookup";
+/// lantern-executor's shared-memory reservation (ORC's
+/// `ExecutorSharedMemoryMapperService` reserve, for a controller on the
+/// same host): SPS `(u64 memory manager instance, u64 size)` ->
+/// `Expected<(u64 addr, u64 pid, u64 fd, string name)>`. The executor
+/// creates a memfd named `name` (size sealed), maps it without access at
+/// `addr`, and keeps descriptor `fd` open until the allocation is finalized
+/// or deallocated, so that the controller can open `/proc/PID/fd/FD`, check
+/// the name and size, and write the segments through a view of its own.
+/// The memory manager's finalize then takes the segments without content
+/// and maps them with their protections; its deallocate releases the
+/// memory. Not an LLVM name: an executor without it gets the bytes in the
+/// finalize message.
+pub const LANTERN_SHM_RESERVE: &str = "__lantern_executor_shm_reserve";
+/// Registers a unit's crash-report symbol table (as
+/// [`LANTERN_REGISTER_SYMBOL_TABLE`]) read from executor memory: SPS
+/// `(u64 key, ExecutorAddrRange table)` -> `Error`. The range must be
+/// readable JIT memory; when it starts a reservation of its own, the
+/// executor releases that reservation once the table is decoded. A
+/// controller that shares memory with the executor writes the table there
+/// instead of sending it in the finalize message. Not an LLVM name.
+pub const LANTERN_REGISTER_SYMBOL_TABLE_FROM: &str =
+    "__lantern_executor_register_symbol_table_from";

@@ -12,6 +12,24 @@ impl Session {
         Ok(to_bytes(&SpsExpected(r)))
     }
 
+    /// `__lantern_executor_shm_reserve`: a shared reservation, named with
+    /// this session's random nonce and a counter, so that a controller that
+    /// opens `/proc/PID/fd/N` can tell it reached this memfd of this
+    /// executor (not another process's, nor one of another host's pid).
+    pub(super) fn shm_reserve(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = (|| {
+            let (instance, size): (u64, u64) = decode(args, "shared-memory reserve")?;
+            Self::check_instance(instance, &MEMORY_MANAGER_INSTANCE, "shared-memory reserve")?;
+            self.shm_count += 1;
+            let name = format!("lantern-shm-{}-{}", self.shm_nonce, self.shm_count);
+            let r = self.memory.reserve_shared(size, &name)?;
+            // SAFETY: getpid only reads.
+            let pid = unsafe { libc::getpid() } as u64;
+            Ok((r.base, pid, r.fd as u64, r.name))
+        })();
+        Ok(to_bytes(&SpsExpected(r)))
+    }
+
     pub(super) fn finalize(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
         let r = (|| {
             let (instance, req): (u64, FinalizeRequest) = decode(args, "finalize")?;

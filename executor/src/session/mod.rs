@@ -85,6 +85,26 @@ pub struct Session {
     page_size: u64,
     /// `LANTERN_EXECUTOR_TRACE=1`: each call and its result on stderr.
     trace: bool,
+    /// Random, per session: part of each shared-memory memfd's name.
+    shm_nonce: String,
+    /// Shared reservations made so far (the other part of the name).
+    shm_count: u64,
+}
+
+/// 16 random bytes in hex (getrandom; the time and pid if it fails: the
+/// nonce tells memfds apart, it guards no secret).
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != bytes.len() as isize {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        bytes[..8].copy_from_slice(&t.to_le_bytes());
+        bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn handler_table() -> Vec<(&'static str, Handler)> {
@@ -114,12 +134,17 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
             Session::register_symbol_table,
         ),
         (
+            names::LANTERN_REGISTER_SYMBOL_TABLE_FROM,
+            Session::register_symbol_table_from,
+        ),
+        (
             names::LANTERN_DEREGISTER_SYMBOL_TABLE,
             Session::deregister_symbol_table,
         ),
         (names::LANTERN_LOAD_TLS_IMAGE, Session::load_tls_image),
         (names::LANTERN_LOOKUP, Session::lantern_lookup),
         (names::LANTERN_RELEASE_TLS_IMAGE, Session::release_tls_image),
+        (names::LANTERN_SHM_RESERVE, Session::shm_reserve),
     ]
 }
 
@@ -275,6 +300,8 @@ impl Session {
             handlers,
             page_size,
             trace: std::env::var("LANTERN_EXECUTOR_TRACE").as_deref() == Ok("1"),
+            shm_nonce: nonce(),
+            shm_count: 0,
         }
     }
 

@@ -73,6 +73,34 @@ impl Session {
         Ok(sps_error(r))
     }
 
+    /// `__lantern_executor_register_symbol_table_from(key, range)`: the
+    /// table is read from checked, readable JIT memory; a
+    /// reservation that starts at the range (the controller's separate
+    /// allocation for the table) is released once the table is decoded.
+    pub(super) fn register_symbol_table_from(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let what = "symbol table registration from memory";
+        let r = (|| {
+            let (key, range): (u64, AddrRange) = decode(args, what)?;
+            let len = range
+                .end
+                .checked_sub(range.start)
+                .ok_or_else(|| format!("{what}: end before start"))?;
+            self.memory
+                .check(range.start, len, Access::Read)
+                .map_err(|e| format!("{what}: {e}"))?;
+            // SAFETY: checked readable JIT memory of this length,
+            // which stays mapped until the release below, after the last use.
+            let bytes =
+                unsafe { std::slice::from_raw_parts(range.start as *const u8, len as usize) };
+            crate::crash::register(key, bytes)?;
+            if self.memory.range(range.start).is_ok() {
+                self.release(range.start)?;
+            }
+            Ok(())
+        })();
+        Ok(sps_error(r))
+    }
+
     pub(super) fn deregister_symbol_table(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
         let r =
             decode::<u64>(args, "symbol table deregistration").and_then(crate::crash::deregister);

@@ -364,8 +364,13 @@ impl Connection {
         drop(state);
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(child) = child.as_mut() {
-            // Polled finely: the executor usually exits within a millisecond,
-            // and this wait is part of every `lantern run --oop`.
+            // Woken by the exit itself where the kernel has pidfds (the
+            // executor usually exits within a millisecond, and this wait is
+            // part of every `lantern run --oop`); else polled finely.
+            if wait_for_exit(child.id(), 10_000) {
+                let _ = child.wait();
+                return;
+            }
             for _ in 0..10_000 {
                 if let Ok(Some(_)) = child.try_wait() {
                     return;
@@ -376,6 +381,27 @@ impl Connection {
             let _ = child.wait();
         }
     }
+}
+
+/// Waits up to `timeout_ms` for process `pid` to exit, through a pidfd;
+/// `false` when it did not, or pidfds are not available.
+fn wait_for_exit(pid: u32, timeout_ms: i32) -> bool {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor
+    // or -1; nothing else is touched.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    if fd < 0 {
+        return false;
+    }
+    // SAFETY: a fresh descriptor owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let mut poll = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd on the stack, valid for the call.
+    let ready = unsafe { libc::poll(&mut poll, 1, timeout_ms) };
+    ready == 1 && poll.revents & libc::POLLIN != 0
 }
 
 impl Drop for Connection {

@@ -3,6 +3,13 @@
 //! boundary; the linker fills working buffers here in the controller;
 //! `finalize` sends the bytes, protections and allocation actions in one
 //! message; `deallocate` runs the dealloc actions there and unmaps.
+//!
+//! With shared memory (lantern-executor on the same host,
+//! [`super::shared_memory`]) the reservation is a memfd and the working
+//! buffers are the controller's view of it: finalize unmaps the view and
+//! sends the segments without content. When the executor does not offer it
+//! or a reservation cannot be shared (the reason is logged), this and every
+//! later allocation of the session take the first path.
 
 use std::sync::Arc;
 
@@ -12,6 +19,7 @@ use lantern_orc_wire::types::{
     AllocActionCallPair, FinalizeRequest, RemoteAllocGroup, SegFinalizeRequest, WrapperFunctionCall,
 };
 
+use super::shared_memory::SharedView;
 use super::RemoteShared;
 use crate::error::{Error, Result};
 use crate::executor_types::{ExecutorAddr, MemLifetime, MemProt};
@@ -27,9 +35,17 @@ pub struct RemoteMemoryManager {
 
 struct Segment {
     offset: u64,
+    size: u64,
     prot: MemProt,
     lifetime: MemLifetime,
-    bytes: Vec<u8>,
+}
+
+/// Where an in-flight allocation's bytes are filled.
+enum Working {
+    /// Buffers here, sent in the finalize message (one per segment).
+    Buffers(Vec<Vec<u8>>),
+    /// The controller's view of the executor's memfd.
+    Shared(SharedView),
 }
 
 struct RemoteInFlight {
@@ -37,6 +53,7 @@ struct RemoteInFlight {
     base: u64,
     size: u64,
     segments: Vec<Segment>,
+    working: Working,
 }
 
 struct RemoteFinalized {
@@ -70,6 +87,43 @@ impl RemoteShared {
             fn_addr: call.function.0,
             args: Bytes(call.arg.to_vec()),
         })
+    }
+
+    /// A shared reservation of `size` bytes, if shared memory is on and this
+    /// one can be shared: its base and the controller's view. A refusal or
+    /// a failed check turns shared memory off for the session (logged, with
+    /// the reason); only a broken connection is an error.
+    fn reserve_shared(&self, size: u64) -> Result<Option<(u64, SharedView)>> {
+        let Some(tag) = self.shm_tag() else {
+            return Ok(None);
+        };
+        let mm = self.conn.symbol(names::MEMORY_MANAGER_INSTANCE)?;
+        let what = format!("reserving {size:#x} bytes of shared memory");
+        let result = self.conn.call(tag, to_bytes(&(mm, size)), &what, false)?;
+        let (base, pid, fd, name) =
+            match from_bytes::<SpsExpected<(u64, u64, u64, String)>>(&result) {
+                Ok(SpsExpected(Ok(r))) => r,
+                Ok(SpsExpected(Err(e))) => {
+                    self.decline_shm(format!("{what}: {e}"));
+                    return Ok(None);
+                }
+                Err(e) => {
+                    self.decline_shm(format!("{what}: malformed result: {e}"));
+                    return Ok(None);
+                }
+            };
+        let page = self.conn.info.page_size.max(4096);
+        match SharedView::open(pid, fd, &name, size.next_multiple_of(page)) {
+            Ok(view) => {
+                self.count_shm();
+                Ok(Some((base, view)))
+            }
+            Err(e) => {
+                deallocate(self, base)?;
+                self.decline_shm(format!("{what}: {e}"));
+                Ok(None)
+            }
+        }
     }
 
     fn call_memory_manager(&self, wrapper: &str, args: Vec<u8>, what: &str) -> Result<Vec<u8>> {
@@ -109,13 +163,12 @@ impl MemoryManager for RemoteMemoryManager {
                     seg.align
                 )));
             }
-            let size =
-                usize::try_from(seg.size).map_err(|_| Error::Memory("segment too large".into()))?;
+            usize::try_from(seg.size).map_err(|_| Error::Memory("segment too large".into()))?;
             segments.push(Segment {
                 offset,
+                size: seg.size,
                 prot: seg.prot,
                 lifetime: seg.lifetime,
-                bytes: vec![0; size],
             });
             offset = offset
                 .checked_add(seg.size)
@@ -123,6 +176,15 @@ impl MemoryManager for RemoteMemoryManager {
                 .ok_or_else(|| Error::Memory("the unit's segments are too large".into()))?;
         }
         let size = offset.max(page);
+        if let Some((base, view)) = self.shared.reserve_shared(size)? {
+            return Ok(Box::new(RemoteInFlight {
+                shared: Arc::clone(&self.shared),
+                base,
+                size,
+                segments,
+                working: Working::Shared(view),
+            }));
+        }
         let mm = self.shared.conn.symbol(names::MEMORY_MANAGER_INSTANCE)?;
         let what = format!("reserving {size:#x} bytes");
         let result = self.shared.call_memory_manager(
@@ -145,11 +207,13 @@ impl MemoryManager for RemoteMemoryManager {
                 )))
             }
         };
+        let working = Working::Buffers(segments.iter().map(|s| vec![0; s.size as usize]).collect());
         Ok(Box::new(RemoteInFlight {
             shared: Arc::clone(&self.shared),
             base,
             size,
             segments,
+            working,
         }))
     }
 }
@@ -160,11 +224,15 @@ impl InFlightAlloc for RemoteInFlight {
     }
 
     fn working_memory(&mut self, index: usize) -> &mut [u8] {
-        &mut self.segments[index].bytes
+        let s = &self.segments[index];
+        match &mut self.working {
+            Working::Buffers(b) => &mut b[index],
+            Working::Shared(view) => view.bytes_mut(s.offset, s.size),
+        }
     }
 
     fn finalize(self: Box<Self>, actions: Vec<AllocAction>) -> Result<FinalizedAlloc> {
-        let this = *self;
+        let mut this = *self;
         let translate = |c: &Option<WrapperCall>| -> Result<WrapperFunctionCall> {
             c.as_ref().map_or(Ok(WrapperFunctionCall::default()), |c| {
                 this.shared.remote_call(c)
@@ -182,19 +250,33 @@ impl InFlightAlloc for RemoteInFlight {
                 }
             }
         }
+        // The controller's view goes before the executor maps code
+        // executable: no writable view of it is left in either process.
+        let buffers = match std::mem::replace(&mut this.working, Working::Buffers(Vec::new())) {
+            Working::Buffers(b) => b,
+            Working::Shared(view) => {
+                drop(view);
+                Vec::new()
+            }
+        };
         let request = FinalizeRequest {
             segments: this
                 .segments
                 .iter()
-                .map(|s| {
+                .enumerate()
+                .map(|(i, s)| {
                     // Trailing zeroes need not cross the wire: the executor
-                    // zero-fills up to the segment's size.
-                    let used = s.bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+                    // zero-fills up to the segment's size. With shared
+                    // memory no content does.
+                    let content = buffers.get(i).map_or(Vec::new(), |b| {
+                        let used = b.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+                        b[..used].to_vec()
+                    });
                     SegFinalizeRequest {
                         group: group(s.prot, s.lifetime),
                         addr: this.base + s.offset,
-                        size: s.bytes.len() as u64,
-                        content: Bytes(s.bytes[..used].to_vec()),
+                        size: s.size,
+                        content: Bytes(content),
                     }
                 })
                 .collect(),

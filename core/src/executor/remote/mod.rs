@@ -4,7 +4,8 @@
 //!
 //! What crosses the wire: symbol lookups (the dylib manager), reserve /
 //! finalize / deallocate (the memory manager; segment bytes travel in the
-//! finalize message), library loading, and running code (run-as-main,
+//! finalize message, or not at all with shared memory: [`SharedMemory`]),
+//! library loading, and running code (run-as-main,
 //! run-as-void-function), eh-frame registration ([`RemoteEhFrameRegistration`],
 //! as an allocation action calling the executor's wrapper). What does not
 //! (yet): reading executor memory (copy relocations), TLS images, making the
@@ -15,6 +16,7 @@
 mod connection;
 mod eh_frame;
 mod memory;
+mod shared_memory;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -41,9 +43,66 @@ pub(crate) struct RemoteShared {
     /// Addresses known to be functions of the executor process: bootstrap
     /// wrappers and symbols looked up there.
     functions: Mutex<HashSet<u64>>,
+    /// Whether allocations go through shared memory.
+    shm: Mutex<SharedMemory>,
+}
+
+/// Shared memory between the controller and the executor
+/// ([`RemoteExecutor::shared_memory`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharedMemory {
+    /// The executor has no `__lantern_executor_shm_reserve` (LLVM's, or
+    /// another): segment bytes travel in the finalize message.
+    NotOffered,
+    /// Turned off ([`RemoteExecutor::set_shared_memory`]).
+    Off,
+    /// On: the next allocation tries it.
+    On {
+        /// Allocations made in shared memory so far.
+        allocations: u64,
+    },
+    /// Tried and declined for the rest of the session, with the reason
+    /// (the executor is on another host, `/proc/PID/fd` cannot be opened,
+    /// the memfd could not be created...).
+    Declined(String),
+}
+
+impl std::fmt::Display for SharedMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SharedMemory::NotOffered => write!(f, "not offered by the executor"),
+            SharedMemory::Off => write!(f, "off"),
+            SharedMemory::On { allocations } => write!(f, "on ({allocations} allocations)"),
+            SharedMemory::Declined(why) => write!(f, "declined: {why}"),
+        }
+    }
 }
 
 impl RemoteShared {
+    /// The shared-memory reserve wrapper, while shared memory is on.
+    fn shm_tag(&self) -> Option<u64> {
+        match *self.shm.lock().unwrap_or_else(|e| e.into_inner()) {
+            SharedMemory::On { .. } => self.conn.info.symbol(names::LANTERN_SHM_RESERVE),
+            _ => None,
+        }
+    }
+
+    fn decline_shm(&self, why: String) {
+        log::info!(
+            "executor {}: shared memory declined, segment bytes go in the finalize message: {why}",
+            self.conn.name
+        );
+        *self.shm.lock().unwrap_or_else(|e| e.into_inner()) = SharedMemory::Declined(why);
+    }
+
+    fn count_shm(&self) {
+        if let SharedMemory::On { allocations } =
+            &mut *self.shm.lock().unwrap_or_else(|e| e.into_inner())
+        {
+            *allocations += 1;
+        }
+    }
+
     fn is_executor_function(&self, addr: u64) -> bool {
         self.functions
             .lock()
@@ -77,10 +136,16 @@ impl RemoteExecutor {
             .map(|(_, a)| *a)
             .collect();
         let process = open_dylib(&conn, "")?;
+        let shm = if conn.info.symbol(names::LANTERN_SHM_RESERVE).is_some() {
+            SharedMemory::On { allocations: 0 }
+        } else {
+            SharedMemory::NotOffered
+        };
         let shared = Arc::new(RemoteShared {
             conn,
             process,
             functions: Mutex::new(functions),
+            shm: Mutex::new(shm),
         });
         Ok(RemoteExecutor {
             memory: RemoteMemoryManager {
@@ -88,6 +153,32 @@ impl RemoteExecutor {
             },
             shared,
         })
+    }
+
+    /// Turns shared memory on (the default, when the executor offers it) or
+    /// off for the allocations that follow. Turning it on again after it
+    /// was declined retries it.
+    pub fn set_shared_memory(&self, on: bool) {
+        let offered = self
+            .shared
+            .conn
+            .info
+            .symbol(names::LANTERN_SHM_RESERVE)
+            .is_some();
+        *self.shared.shm.lock().unwrap_or_else(|e| e.into_inner()) = match (on, offered) {
+            (_, false) => SharedMemory::NotOffered,
+            (false, true) => SharedMemory::Off,
+            (true, true) => SharedMemory::On { allocations: 0 },
+        };
+    }
+
+    /// Whether allocations go through shared memory, and how many did.
+    pub fn shared_memory(&self) -> SharedMemory {
+        self.shared
+            .shm
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The process id of a spawned executor (for debuggers and tests).
