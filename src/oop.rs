@@ -3,8 +3,11 @@
 //! protocol (core/src/executor/remote/). The controller links as usual;
 //! eh-frame registration, debug objects and the crash report's symbol
 //! tables are built here and registered in the executor by allocation
-//! actions calling its wrappers; perf maps and jitdump do not cross the
-//! wire yet (docs/out-of-process.md).
+//! actions calling its wrappers. As in process, debug objects and whole
+//! symbol tables of large units are built on the background worker while
+//! `main` runs (and registered by calls that overlap it), unless a debugger
+//! is attached to the executor; perf maps and jitdump do not cross the wire
+//! yet (docs/out-of-process.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -12,11 +15,14 @@ use std::sync::{Arc, Mutex};
 use lantern_core::executor::remote::{Auth, RemoteEhFrameRegistration, SharedMemory};
 use lantern_core::executor::{ExecutorControl, RemoteExecutor};
 use lantern_core::executor_types::{ExecutorAddr, MemLifetime, MemProt};
+use lantern_core::link::background;
 use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, AllocRequest, Placement, SegmentRequest, WrapperCall};
 use lantern_orc_wire::names::{
-    LANTERN_DEREGISTER_SYMBOL_TABLE, LANTERN_REGISTER_SYMBOL_TABLE,
-    LANTERN_REGISTER_SYMBOL_TABLE_FROM, REGISTER_JIT_LOADER_GDB_WRAPPER,
+    LANTERN_COMPLETE_SYMBOL_TABLE, LANTERN_COMPLETE_SYMBOL_TABLE_FROM,
+    LANTERN_DEREGISTER_SYMBOL_TABLE, LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE,
+    LANTERN_REGISTER_SYMBOL_TABLE, LANTERN_REGISTER_SYMBOL_TABLE_FROM,
+    REGISTER_JIT_LOADER_GDB_WRAPPER,
 };
 use lantern_orc_wire::sps::{to_bytes, Bytes};
 use lantern_orc_wire::types::AddrRange;
@@ -96,9 +102,20 @@ pub(crate) fn run(
         (Some(register), Some(deregister)) if crash_report => Some(RemoteSymbolTables {
             register,
             deregister,
-            from_memory: executor
-                .bootstrap_symbol(LANTERN_REGISTER_SYMBOL_TABLE_FROM)
-                .map(|f| (f, Arc::clone(&executor))),
+            from_memory: executor.bootstrap_symbol(LANTERN_REGISTER_SYMBOL_TABLE_FROM),
+            partial: match (
+                executor.bootstrap_symbol(LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE),
+                executor.bootstrap_symbol(LANTERN_COMPLETE_SYMBOL_TABLE),
+                executor.bootstrap_symbol(LANTERN_COMPLETE_SYMBOL_TABLE_FROM),
+            ) {
+                (Some(register), Some(complete), Some(complete_from)) => Some(PartialTables {
+                    register,
+                    complete,
+                    complete_from,
+                }),
+                _ => None,
+            },
+            executor: Arc::clone(&executor),
         }),
         _ => None,
     };
@@ -108,7 +125,12 @@ pub(crate) fn run(
         std::slice::from_ref(&common.entry),
         debugger_support || symbol_tables.is_some(),
     )?;
-    let mut session = new_session(dynamic, prepared.options.clone(), &Plugins::default());
+    // Deferred passes (debug objects, whole symbol tables) of large units
+    // run on the background worker while no debugger is attached to the
+    // executor, as in process.
+    let mut options = prepared.options.clone();
+    options.background = true;
+    let mut session = new_session(dynamic, options, &Plugins::default());
     session.add_plugin(Arc::new(eh_frame));
     if let Some(tables) = symbol_tables {
         session.add_plugin(Arc::new(tables));
@@ -125,6 +147,7 @@ pub(crate) fn run(
         session.add_plugin(Arc::new(RemoteDebugObjects {
             register: register.addr,
             pending: Arc::default(),
+            executor: Arc::clone(&executor),
         }));
     }
     let started = std::time::Instant::now();
@@ -196,22 +219,36 @@ pub(crate) fn run(
 }
 
 /// Each unit's crash-report symbol table (function ranges, inlined chains,
-/// file:line:column: what the in-process symbolizer holds), built from the
-/// unit's relocated DWARF after its fixups and registered in lantern-executor
-/// by a finalize action calling its
-/// `__lantern_executor_register_symbol_table(key, bytes)`; the dealloc
-/// action drops it when the unit is removed. The table is built on the
-/// link's path (in process it is read in the background). With shared
-/// memory, the table (tens of MB for a large unit) is not sent in the
-/// finalize message: it is written into a read-only allocation of its own
-/// and the finalize action is
-/// `__lantern_executor_register_symbol_table_from(key, range)`, which
-/// decodes it there and releases that allocation.
+/// file:line:column: what the in-process symbolizer holds), registered in
+/// lantern-executor, whose crash handler prints the report from it; the
+/// dealloc action drops it when the unit is removed.
+///
+/// As in process, the unit's partial table (code ranges and symbol names,
+/// no DWARF) is registered by a finalize action
+/// (`__lantern_executor_register_partial_symbol_table`), so a crash at any
+/// moment names its functions; the whole table, built from the unit's
+/// relocated DWARF by a deferred pass (on the background worker for a
+/// large unit while no debugger is attached to the executor), replaces it
+/// with `__lantern_executor_complete_symbol_table` (`_from`, through shared
+/// memory: the table, tens of MB for a large unit, is written into a
+/// read-only allocation of its own, which the executor releases). An
+/// executor without those wrappers gets the whole table on the link's path
+/// (`__lantern_executor_register_symbol_table`, `_from`).
 struct RemoteSymbolTables {
     register: u64,
     deregister: u64,
     /// lantern-executor's register-from-memory wrapper, if it has one.
-    from_memory: Option<(u64, Arc<RemoteExecutor>)>,
+    from_memory: Option<u64>,
+    /// Its partial-then-whole wrappers, if it has them.
+    partial: Option<PartialTables>,
+    executor: Arc<RemoteExecutor>,
+}
+
+#[derive(Clone, Copy)]
+struct PartialTables {
+    register: u64,
+    complete: u64,
+    complete_from: u64,
 }
 
 /// Copies a symbol table into a read-only allocation of its own in the
@@ -238,6 +275,28 @@ fn place_table(executor: &RemoteExecutor, table: &[u8]) -> lantern_core::Result<
     })
 }
 
+/// The call passing `table` to `wrapper` (`(key, bytes)`), or to
+/// `from_memory` (`(key, range)`) with the table placed in shared memory
+/// when that is on.
+fn table_call(
+    executor: &RemoteExecutor,
+    key: u64,
+    table: Vec<u8>,
+    wrapper: u64,
+    from_memory: Option<u64>,
+) -> lantern_core::Result<WrapperCall> {
+    Ok(match from_memory {
+        Some(from) if matches!(executor.shared_memory(), SharedMemory::On { .. }) => WrapperCall {
+            function: ExecutorAddr(from),
+            arg: to_bytes(&(key, place_table(executor, &table)?)).into(),
+        },
+        _ => WrapperCall {
+            function: ExecutorAddr(wrapper),
+            arg: to_bytes(&(key, Bytes(table))).into(),
+        },
+    })
+}
+
 static NEXT_TABLE_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Plugin for RemoteSymbolTables {
@@ -246,34 +305,55 @@ impl Plugin for RemoteSymbolTables {
     }
 
     fn modify_pass_config(&self, config: &mut PassConfig) {
-        config.debug_info_in_pipeline = true;
-        let (register, deregister) = (self.register, self.deregister);
-        let from_memory = self.from_memory.clone();
+        let key = NEXT_TABLE_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let deregister = WrapperCall {
+            function: ExecutorAddr(self.deregister),
+            arg: to_bytes(&key).into(),
+        };
+        let executor = Arc::clone(&self.executor);
+        let Some(partial) = self.partial else {
+            // The whole table on the link's path.
+            config.debug_info_in_pipeline = true;
+            let (register, from_memory) = (self.register, self.from_memory);
+            config.post_fixup.push(Box::new(move |graph| {
+                let table = lantern_plugins::symbolize::encoded_unit_table(graph);
+                let finalize = table_call(&executor, key, table, register, from_memory)?;
+                graph.alloc_actions.push(AllocAction {
+                    finalize: Some(finalize),
+                    dealloc: Some(deregister.clone()),
+                });
+                Ok(())
+            }));
+            return;
+        };
         config.post_fixup.push(Box::new(move |graph| {
-            let key = NEXT_TABLE_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let table = lantern_plugins::symbolize::encoded_unit_table(graph);
-            let finalize = match &from_memory {
-                Some((from, executor))
-                    if matches!(executor.shared_memory(), SharedMemory::On { .. }) =>
-                {
-                    WrapperCall {
-                        function: ExecutorAddr(*from),
-                        arg: to_bytes(&(key, place_table(executor, &table)?)).into(),
-                    }
-                }
-                _ => WrapperCall {
-                    function: ExecutorAddr(register),
-                    arg: to_bytes(&(key, Bytes(table))).into(),
-                },
-            };
+            let table = lantern_plugins::symbolize::encoded_partial_table(graph);
             graph.alloc_actions.push(AllocAction {
-                finalize: Some(finalize),
-                dealloc: Some(WrapperCall {
-                    function: ExecutorAddr(deregister),
-                    arg: to_bytes(&key).into(),
+                finalize: Some(WrapperCall {
+                    function: ExecutorAddr(partial.register),
+                    arg: to_bytes(&(key, Bytes(table))).into(),
                 }),
+                dealloc: Some(deregister.clone()),
             });
             Ok(())
+        }));
+        let executor = Arc::clone(&self.executor);
+        config.deferred.push(Box::new(move |graph, _| {
+            let table = lantern_plugins::symbolize::encoded_unit_table(graph);
+            let sent = table_call(
+                &executor,
+                key,
+                table,
+                partial.complete,
+                Some(partial.complete_from),
+            )
+            .and_then(|call| executor.run_wrapper(&call));
+            match sent {
+                // Once the session is over (`main` returned before the
+                // table was ready) no report can need it.
+                Err(_) if executor.is_closed() => Ok(()),
+                sent => sent,
+            }
         }));
     }
 }
@@ -285,16 +365,26 @@ impl Plugin for RemoteSymbolTables {
 /// and registered there by a finalize action calling the executor's
 /// `llvm_orc_registerJITLoaderGDBWrapper((start, end), true)`, what
 /// llvm-jitlink does per object. The memory stays for the session.
+///
+/// When the objects are still being built on the background worker (a
+/// large unit, no debugger attached to the executor), the merge and the
+/// registration follow them there, overlapping `main`: a debugger that
+/// attaches later finds them registered, as in process.
 struct RemoteDebugObjects {
     register: ExecutorAddr,
     pending: Arc<Mutex<Vec<DebugPart>>>,
+    executor: Arc<RemoteExecutor>,
 }
 
 /// Room left in a merged object for the sections a merge adds itself.
 const SECTION_BUDGET: usize = MAX_MERGED_SECTIONS - 64;
 
 impl RemoteDebugObjects {
-    fn register(&self, executor: &dyn ExecutorControl, bytes: &[u8]) -> lantern_core::Result<()> {
+    fn register(
+        register: ExecutorAddr,
+        executor: &dyn ExecutorControl,
+        bytes: &[u8],
+    ) -> lantern_core::Result<()> {
         let request = AllocRequest {
             segments: vec![SegmentRequest {
                 prot: MemProt::Read,
@@ -313,7 +403,7 @@ impl RemoteDebugObjects {
         };
         let action = AllocAction {
             finalize: Some(WrapperCall {
-                function: self.register,
+                function: register,
                 arg: to_bytes(&(range, true)).into(),
             }),
             dealloc: None,
@@ -338,7 +428,33 @@ impl Plugin for RemoteDebugObjects {
     }
 
     fn before_run(&self, executor: &dyn ExecutorControl) -> lantern_core::Result<()> {
-        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if background::pending() > 0 && !executor.debugger_attached() {
+            // Objects are still being built on the worker: register them
+            // after, there (jobs run in order).
+            let (register, pending) = (self.register, Arc::clone(&self.pending));
+            let executor = Arc::clone(&self.executor);
+            background::submit(Box::new(move || {
+                let result = register_pending(register, &pending, executor.as_ref());
+                if let Err(e) = result {
+                    if !executor.is_closed() {
+                        log::warn!("debug objects are not available to debuggers: {e}");
+                    }
+                }
+            }));
+            return Ok(());
+        }
+        register_pending(self.register, &self.pending, executor)
+    }
+}
+
+/// Merges the debug objects waiting and registers them.
+fn register_pending(
+    register: ExecutorAddr,
+    pending: &Mutex<Vec<DebugPart>>,
+    executor: &dyn ExecutorControl,
+) -> lantern_core::Result<()> {
+    {
+        let pending = std::mem::take(&mut *pending.lock().unwrap_or_else(|e| e.into_inner()));
         // Batches a merged object can hold; a part whose DWARF cannot move
         // goes alone.
         let mut batches: Vec<Vec<DebugPart>> = Vec::new();
@@ -364,7 +480,7 @@ impl Plugin for RemoteDebugObjects {
                     lantern_core::Error::Other(format!("merging debug objects: {e}"))
                 })?,
             };
-            self.register(executor, &bytes)?;
+            RemoteDebugObjects::register(register, executor, &bytes)?;
         }
         Ok(())
     }

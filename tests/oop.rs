@@ -1218,3 +1218,137 @@ fn c_programs_in_lantern_executor_without_shared_memory() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A large unit out of process: its partial symbol table is registered at
+/// the link, the whole one (built from its DWARF on the controller's
+/// background worker) follows while the program runs. A crash in the very
+/// first constructor waits for it and reports what the in-process report
+/// and gdb on the native program show.
+#[test]
+fn a_crash_in_the_first_constructor_of_a_large_unit_out_of_process() {
+    if !have(&[(&["gcc"], "gcc"), (&["gdb"], "gdb")]) {
+        return;
+    }
+    executor();
+    let dir = scratch("oop-early-crash");
+    let object = large_unit(
+        &dir,
+        "early",
+        "static int deref(int *p) { return *p + 1; }\n\
+         static int *nowhere;\n\
+         __attribute__((constructor)) static void first(void) { printf(\"%d\\n\", deref(nowhere)); }\n\
+         int main(void) { return big_fn_7(3); }\n",
+    );
+    let jit = run_with_timeout(
+        Command::new(lantern())
+            .args(["run", "--oop", "--verbose"])
+            .arg(&object),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(jit.status, "signal 11", "{jit:?}");
+    assert!(
+        jit.stderr.contains("in the background"),
+        "the unit's debug information was not deferred, so this tests nothing:\n{}",
+        jit.stderr
+    );
+    let native = dir.join("early-native");
+    link_native(&[&object], &native).unwrap();
+    let gdb = run_with_timeout(
+        Command::new("gdb")
+            .args(["-batch", "-nx", "-ex", "run", "-ex", "bt"])
+            .arg(&native),
+        TIMEOUT,
+    )
+    .unwrap();
+    let expected = frames_in(&gdb.stdout, "early.c");
+    assert_eq!(
+        expected.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        ["deref", "first"],
+        "{}",
+        gdb.stdout
+    );
+    assert_eq!(
+        frames_in(&jit.stderr, "early.c"),
+        expected,
+        "the executor's crash report:\n{}",
+        jit.stderr
+    );
+}
+
+/// A large unit's debug object is built and registered in the background
+/// while `main` runs in the executor: gdb attaching to the executor then
+/// finds the unit's functions with their source lines, as in process.
+#[test]
+fn gdb_attaching_to_the_executor_later_sees_a_large_unit() {
+    if !have(&[(&["gcc"], "gcc"), (&["gdb"], "gdb")]) {
+        return;
+    }
+    executor();
+    let dir = scratch("oop-attach-late");
+    let release = dir.join("release");
+    let _ = std::fs::remove_file(&release);
+    let object = large_unit(
+        &dir,
+        "late",
+        &format!(
+            "#include <unistd.h>\n\
+             int main(void) {{\n\
+               printf(\"ready\\n\"); fflush(stdout);\n\
+               for (int i = 0; i < 1200 && access(\"{}\", F_OK) != 0; i++) usleep(50000);\n\
+               return big_fn_1234(2) == 0;\n\
+             }}\n",
+            release.display()
+        ),
+    );
+    let mut child = Command::new(lantern())
+        .args(["run", "--oop", "--verbose"])
+        .arg(&object)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    let children =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap();
+    let executor_pid: u32 = children
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("lantern's executor child");
+    // The registration may still be on its way: ask until gdb knows the
+    // function's line, or the timeout.
+    let start = std::time::Instant::now();
+    let mut session = String::new();
+    while start.elapsed() < TIMEOUT {
+        let gdb = run_with_timeout(
+            Command::new("gdb")
+                .args(["-batch", "-nx", "-p", &executor_pid.to_string()])
+                .args(["-ex", "info line big_fn_1234", "-ex", "detach"]),
+            TIMEOUT,
+        )
+        .unwrap();
+        session = format!("{}{}", gdb.stdout, gdb.stderr);
+        if session.contains("late.c") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::fs::write(&release, b"").unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("in the background"),
+        "the unit's debug information was not deferred, so this tests nothing:\n{stderr}"
+    );
+    assert!(
+        session.contains("Line ") && session.contains("late.c") && session.contains("big_fn_1234"),
+        "gdb attached to the executor does not know big_fn_1234's line:\n{session}"
+    );
+    assert!(status.success(), "{status:?}\n{stderr}");
+}

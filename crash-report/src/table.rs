@@ -36,6 +36,7 @@ pub struct Segment {
 }
 
 /// What one lookup in a unit's table found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Found {
     /// The address is not in the unit.
     NotHere,
@@ -139,7 +140,8 @@ impl Table {
 
     /// The table as bytes (little-endian): a magic, then each list as a
     /// `u32` count and its elements (strings as a `u32` length and UTF-8).
-    /// Only a complete table is meant to be sent.
+    /// `complete` does not travel: a receiver decodes a complete table,
+    /// and marks a partial one (code ranges and symbols) itself.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(
             64 + self.code.len() * 16

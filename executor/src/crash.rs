@@ -67,8 +67,11 @@ fn try_tables<T>(f: impl FnOnce(&[(u64, Table)]) -> T) -> Option<T> {
 
 /// Registers a unit's table under `key` (decoded and checked here, where
 /// allocating is fine); the first registration installs the handler.
-pub fn register(key: u64, bytes: &[u8]) -> Result<(), String> {
-    let table = Table::decode(bytes).map_err(|e| format!("symbol table {key}: {e}"))?;
+pub fn register(key: u64, bytes: &[u8], complete: bool) -> Result<(), String> {
+    let mut table = Table::decode(bytes).map_err(|e| format!("symbol table {key}: {e}"))?;
+    // A partial table's lookups outside its (absent) DWARF are `Pending`
+    // until `complete` replaces it.
+    table.complete = complete;
     let duplicate = with_tables(|tables| {
         if tables.iter().any(|(k, _)| *k == key) {
             return true;
@@ -82,6 +85,18 @@ pub fn register(key: u64, bytes: &[u8]) -> Result<(), String> {
     if !INSTALLED.swap(true, Ordering::SeqCst) {
         install().map_err(|e| format!("installing the crash handler: {e}"))?;
     }
+    Ok(())
+}
+
+/// Replaces the partial table registered under `key` by the whole one; a
+/// key no longer registered (its unit is gone) is left alone.
+pub fn complete(key: u64, bytes: &[u8]) -> Result<(), String> {
+    let table = Table::decode(bytes).map_err(|e| format!("symbol table {key}: {e}"))?;
+    with_tables(|tables| {
+        if let Some(slot) = tables.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = table;
+        }
+    });
     Ok(())
 }
 
@@ -152,6 +167,55 @@ fn jit_code_at(addr: u64) -> Option<Option<u64>> {
     .flatten()
 }
 
+/// How long a crash report waits for the whole table of a unit whose
+/// partial one is registered (the controller builds it while the program
+/// runs), as the in-process report waits for the background worker.
+const TABLE_WAIT_NS: u64 = 10_000_000_000;
+
+/// Whether a report has waited already: it waits once.
+static WAITED: AtomicBool = AtomicBool::new(false);
+
+/// Looks `addr` up in the tables, passing its frames to `print`; `None`
+/// when no table holds it (or the tables are busy).
+fn lookup_frames(
+    addr: u64,
+    print: &mut dyn FnMut(lantern_crash_report::FrameRef<'_>),
+) -> Option<Found> {
+    try_tables(|tables| {
+        tables
+            .iter()
+            .find(|(_, t)| t.contains(addr))
+            .map(|(_, t)| t.lookup(addr, print))
+    })
+    .flatten()
+}
+
+/// Waits, with async-signal-safe sleeps, until the table holding `addr` is
+/// whole, at most [`TABLE_WAIT_NS`] (the reader thread registering it may
+/// be blocked on a lock the crashed thread holds).
+fn wait_for_whole_table(addr: u64) {
+    const STEP_NS: u64 = 2_000_000;
+    let mut waited = 0;
+    while waited < TABLE_WAIT_NS {
+        let whole = try_tables(|tables| {
+            tables
+                .iter()
+                .find(|(_, t)| t.contains(addr))
+                .is_none_or(|(_, t)| t.complete)
+        });
+        if whole == Some(true) {
+            return;
+        }
+        let step = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: STEP_NS as libc::c_long,
+        };
+        // SAFETY: nanosleep reads the timespec and writes nothing (null remainder).
+        unsafe { libc::nanosleep(&step, std::ptr::null_mut()) };
+        waited += STEP_NS;
+    }
+}
+
 fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
     let mut print = |frame: lantern_crash_report::FrameRef<'_>| {
         let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
@@ -162,13 +226,35 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
         let _ = writeln!(line);
         line.flush();
     };
-    let found = try_tables(|tables| {
-        tables
-            .iter()
-            .find(|(_, t)| t.contains(lookup as u64))
-            .is_some_and(|(_, t)| matches!(t.lookup(lookup as u64, &mut print), Found::Frames))
-    });
-    if found == Some(true) {
+    let addr = lookup as u64;
+    let mut found = lookup_frames(addr, &mut print);
+    if found == Some(Found::Pending) && !WAITED.swap(true, Ordering::Relaxed) {
+        wait_for_whole_table(addr);
+        found = lookup_frames(addr, &mut print);
+    }
+    if found == Some(Found::Pending) {
+        // Still partial: the function's name, without a place.
+        let mut named = false;
+        let _ = try_tables(|tables| {
+            if let Some(function) = tables
+                .iter()
+                .find(|(_, t)| t.contains(addr))
+                .and_then(|(_, t)| t.symbol_at(addr))
+            {
+                print(lantern_crash_report::FrameRef {
+                    function,
+                    file: None,
+                    line: 0,
+                    column: 0,
+                });
+                named = true;
+            }
+        });
+        if named {
+            return;
+        }
+    }
+    if found == Some(Found::Frames) {
         return;
     }
     let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);

@@ -109,3 +109,20 @@ pub const LANTERN_SHM_RESERVE: &str = "__lantern_executor_shm_reserve";
 /// instead of sending it in the finalize message. Not an LLVM name.
 pub const LANTERN_REGISTER_SYMBOL_TABLE_FROM: &str =
     "__lantern_executor_register_symbol_table_from";
+/// Registers a unit's partial symbol table (code ranges and symbol names,
+/// no DWARF yet) as [`LANTERN_REGISTER_SYMBOL_TABLE`] does: SPS `(u64 key,
+/// bytes)` -> `Error`. The whole table follows with
+/// [`LANTERN_COMPLETE_SYMBOL_TABLE`] (the controller builds it in the
+/// background while the program runs); a crash report meanwhile waits a
+/// bounded time for it, then names functions only. Not an LLVM name.
+pub const LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE: &str =
+    "__lantern_executor_register_partial_symbol_table";
+/// Replaces the partial table registered under a key by the whole one: SPS
+/// `(u64 key, bytes)` -> `Error`. A key no longer registered (the unit was
+/// removed meanwhile) is left alone. Not an LLVM name.
+pub const LANTERN_COMPLETE_SYMBOL_TABLE: &str = "__lantern_executor_complete_symbol_table";
+/// [`LANTERN_COMPLETE_SYMBOL_TABLE`] with the table read from executor
+/// memory, as [`LANTERN_REGISTER_SYMBOL_TABLE_FROM`]: SPS `(u64 key,
+/// ExecutorAddrRange table)` -> `Error`. Not an LLVM name.
+pub const LANTERN_COMPLETE_SYMBOL_TABLE_FROM: &str =
+    "__lantern_executor_complete_symbol_table_from";

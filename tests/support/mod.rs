@@ -206,3 +206,36 @@ pub fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
 pub fn link_native<S: AsRef<std::ffi::OsStr>>(inputs: &[S], out: &Path) -> Result<(), String> {
     check(Command::new("gcc").args(inputs).arg("-o").arg(out)).map(drop)
 }
+
+/// A C file with enough debug information (over 512 KiB) that `lantern
+/// run` reads it in the background, and `tail` appended.
+pub fn large_unit(dir: &Path, name: &str, tail: &str) -> PathBuf {
+    let mut source = String::from("#include <stdio.h>\n");
+    for k in 0..1900 {
+        source.push_str(&format!(
+            "struct rec_{k} {{ int a; double b; char name[16]; struct rec_{k} *next; }};\n\
+             int big_fn_{k}(int x) {{ struct rec_{k} r = {{ x, x * 0.5, \"f{k}\", 0 }}; int t = 0; \
+             for (int i = 0; i < x; i++) t += r.a * i; return t + (int)r.b; }}\n"
+        ));
+    }
+    source.push_str(tail);
+    compile_c(dir, name, &source, &["-g", "-O0"])
+}
+
+/// (function, line) of the frames of `file` in a crash report or in gdb's `bt`.
+pub fn frames_in(text: &str, file: &str) -> Vec<(String, u32)> {
+    text.lines()
+        .filter(|l| l.starts_with('#'))
+        .filter_map(|l| {
+            let rest = l.split_once(" in ")?.1;
+            let function = rest.split([' ', '(']).next()?.to_string();
+            let location = rest.rsplit_once(" at ")?.1;
+            let (path, line) = location.split_once(':')?;
+            if !path.ends_with(file) {
+                return None;
+            }
+            let line: u32 = line.split(':').next()?.trim().parse().ok()?;
+            Some((function, line))
+        })
+        .collect()
+}

@@ -83,6 +83,13 @@ pub trait ExecutorControl: Send + Sync {
             "this executor cannot write pointer slots (write_u64s)".into(),
         ))
     }
+    /// Whether a debugger (any tracer) is attached to the process that runs
+    /// the code: then a link finishes its deferred passes (debug objects)
+    /// before it returns, so breakpoints bind before the code runs. An
+    /// executor that cannot tell says yes.
+    fn debugger_attached(&self) -> bool {
+        crate::link::background::traced()
+    }
     /// Runs `preinit`/`init` with `(argc, argv, envp)`, arranges `fini` to run at
     /// exit after the atexit handlers registered later, then calls the entry
     /// point as `main(argc, argv, envp)` and returns its result.

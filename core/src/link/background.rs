@@ -267,16 +267,23 @@ fn monotonic_ns() -> u64 {
 /// `TracerPid` of `/proc/self/status` is not 0.
 pub fn read_tracer() -> bool {
     static WARNED: OnceLock<()> = OnceLock::new();
-    match std::fs::read_to_string("/proc/self/status") {
-        Ok(status) => status
-            .lines()
-            .find_map(|l| l.strip_prefix("TracerPid:"))
-            .is_some_and(|pid| pid.trim() != "0"),
+    match process_traced("self") {
+        Ok(traced) => traced,
         Err(e) => {
             WARNED.get_or_init(|| log::warn!("/proc/self/status: {e}: assuming no debugger"));
             false
         }
     }
+}
+
+/// Whether `TracerPid` of `/proc/PROCESS/status` is not 0 (`PROCESS`: a pid,
+/// or `self`).
+pub fn process_traced(process: &str) -> std::io::Result<bool> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status"))?;
+    Ok(status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .is_some_and(|pid| pid.trim() != "0"))
 }
 
 fn run() {

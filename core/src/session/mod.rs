@@ -336,7 +336,8 @@ impl Session {
     /// since some units were linked, their deferred work is waited for first,
     /// so that the debugger knows every unit before its code runs.
     pub fn prepare_to_run(&self) -> Result<()> {
-        if self.options.background && background::pending() > 0 && background::traced() {
+        if self.options.background && background::pending() > 0 && self.executor.debugger_attached()
+        {
             background::wait_idle(None);
         }
         for plugin in &self.plugins {
@@ -478,7 +479,7 @@ impl Session {
         // compare that output.
         let in_background = self.options.background
             && noalloc_bytes(&graph) >= background::WORTH_IT
-            && !background::traced();
+            && !self.executor.debugger_attached();
         let mut linked = run_pipeline(
             &mut graph,
             self.executor.as_ref(),

@@ -141,6 +141,18 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
             names::LANTERN_DEREGISTER_SYMBOL_TABLE,
             Session::deregister_symbol_table,
         ),
+        (
+            names::LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE,
+            Session::register_partial_symbol_table,
+        ),
+        (
+            names::LANTERN_COMPLETE_SYMBOL_TABLE,
+            Session::complete_symbol_table,
+        ),
+        (
+            names::LANTERN_COMPLETE_SYMBOL_TABLE_FROM,
+            Session::complete_symbol_table_from,
+        ),
         (names::LANTERN_LOAD_TLS_IMAGE, Session::load_tls_image),
         (names::LANTERN_LOOKUP, Session::lantern_lookup),
         (names::LANTERN_RELEASE_TLS_IMAGE, Session::release_tls_image),

@@ -69,7 +69,22 @@ impl Session {
 
     pub(super) fn register_symbol_table(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
         let r = decode::<(u64, Bytes)>(args, "symbol table registration")
-            .and_then(|(key, bytes)| crate::crash::register(key, &bytes.0));
+            .and_then(|(key, bytes)| crate::crash::register(key, &bytes.0, true));
+        Ok(sps_error(r))
+    }
+
+    /// `__lantern_executor_register_partial_symbol_table(key, bytes)`: names
+    /// only, until the whole table comes.
+    pub(super) fn register_partial_symbol_table(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = decode::<(u64, Bytes)>(args, "partial symbol table registration")
+            .and_then(|(key, bytes)| crate::crash::register(key, &bytes.0, false));
+        Ok(sps_error(r))
+    }
+
+    /// `__lantern_executor_complete_symbol_table(key, bytes)`.
+    pub(super) fn complete_symbol_table(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = decode::<(u64, Bytes)>(args, "symbol table completion")
+            .and_then(|(key, bytes)| crate::crash::complete(key, &bytes.0));
         Ok(sps_error(r))
     }
 
@@ -78,27 +93,47 @@ impl Session {
     /// reservation that starts at the range (the controller's separate
     /// allocation for the table) is released once the table is decoded.
     pub(super) fn register_symbol_table_from(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
-        let what = "symbol table registration from memory";
-        let r = (|| {
-            let (key, range): (u64, AddrRange) = decode(args, what)?;
-            let len = range
-                .end
-                .checked_sub(range.start)
-                .ok_or_else(|| format!("{what}: end before start"))?;
-            self.memory
-                .check(range.start, len, Access::Read)
-                .map_err(|e| format!("{what}: {e}"))?;
-            // SAFETY: checked readable JIT memory of this length,
-            // which stays mapped until the release below, after the last use.
-            let bytes =
-                unsafe { std::slice::from_raw_parts(range.start as *const u8, len as usize) };
-            crate::crash::register(key, bytes)?;
-            if self.memory.range(range.start).is_ok() {
-                self.release(range.start)?;
-            }
-            Ok(())
-        })();
+        let r = self.with_table_from(
+            args,
+            "symbol table registration from memory",
+            |key, bytes| crate::crash::register(key, bytes, true),
+        );
         Ok(sps_error(r))
+    }
+
+    /// `__lantern_executor_complete_symbol_table_from(key, range)`, read as
+    /// [`Session::register_symbol_table_from`] reads its table.
+    pub(super) fn complete_symbol_table_from(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = self.with_table_from(args, "symbol table completion from memory", |key, bytes| {
+            crate::crash::complete(key, bytes)
+        });
+        Ok(sps_error(r))
+    }
+
+    /// Decodes `(key, range)`, checks the range and passes its bytes to
+    /// `f`, then releases the reservation the range starts.
+    fn with_table_from(
+        &mut self,
+        args: &[u8],
+        what: &str,
+        f: impl FnOnce(u64, &[u8]) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let (key, range): (u64, AddrRange) = decode(args, what)?;
+        let len = range
+            .end
+            .checked_sub(range.start)
+            .ok_or_else(|| format!("{what}: end before start"))?;
+        self.memory
+            .check(range.start, len, Access::Read)
+            .map_err(|e| format!("{what}: {e}"))?;
+        // SAFETY: checked readable JIT memory of this length, which stays
+        // mapped until the release below, after the last use.
+        let bytes = unsafe { std::slice::from_raw_parts(range.start as *const u8, len as usize) };
+        f(key, bytes)?;
+        if self.memory.range(range.start).is_ok() {
+            self.release(range.start)?;
+        }
+        Ok(())
     }
 
     pub(super) fn deregister_symbol_table(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {

@@ -257,3 +257,11 @@ impl Plugin for Symbolizer {
 pub fn encoded_unit_table(graph: &lantern_core::graph::LinkGraph) -> Vec<u8> {
     UnitTable::full(graph, 0).table.encode()
 }
+
+/// A finalized unit's partial symbol table (code ranges and symbol names,
+/// without its DWARF: cheap, and all a crash report needs to name
+/// functions), encoded as [`encoded_unit_table`]; the receiver marks it
+/// partial until the whole table replaces it.
+pub fn encoded_partial_table(graph: &lantern_core::graph::LinkGraph) -> Vec<u8> {
+    UnitTable::quick(graph, 0).table.encode()
+}

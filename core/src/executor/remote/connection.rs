@@ -1,15 +1,23 @@
 //! The controller's end of a SimpleRemoteEPC connection: starting or
-//! reaching an executor, the secret, the setup message, and synchronous
-//! wrapper calls, each bounded by a timeout and failing with an error that
-//! names what was being done.
+//! reaching an executor, the secret, the setup message, and wrapper calls,
+//! each bounded by a timeout and failing with an error that names what was
+//! being done.
+//!
+//! Calls may overlap, as the protocol allows: each carries its own sequence
+//! number, a reader thread hands every `Result` to the call waiting for it,
+//! and the writer lock keeps messages whole. That is what lets the
+//! controller register debug objects and crash-report tables from its
+//! background worker while `main` runs in the executor.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use lantern_orc_wire::message::{Message, Opcode, DEFAULT_SIZE_LIMIT};
 use lantern_orc_wire::sps::{from_bytes, to_bytes, SpsError};
@@ -39,6 +47,20 @@ enum Stream {
 }
 
 impl Stream {
+    fn try_clone(&self) -> std::io::Result<Stream> {
+        Ok(match self {
+            Stream::Unix(s) => Stream::Unix(s.try_clone()?),
+            Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
+        })
+    }
+
+    fn shutdown(&self) {
+        let _ = match self {
+            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+        };
+    }
+
     fn set_read_timeout(&self, t: Option<Duration>) -> std::io::Result<()> {
         match self {
             Stream::Unix(s) => s.set_read_timeout(t),
@@ -71,16 +93,90 @@ impl Write for Stream {
     }
 }
 
-struct State {
-    stream: Stream,
+/// The calls in flight.
+struct Calls {
     next_seq: u64,
-    /// Set once the connection failed: every later call fails at once.
+    /// Each call waiting, by sequence number, with its reply once the
+    /// reader has it.
+    waiting: HashMap<u64, Option<Vec<u8>>>,
+    /// Set once the connection failed: every call waiting and every later
+    /// call fails with it.
     broken: Option<String>,
+    /// Whether a call has failed with `broken` yet (the first one says what
+    /// became of the executor; later ones that the connection is closed).
+    blamed: bool,
+}
+
+/// What the callers and the reader thread share.
+struct Shared {
+    calls: Mutex<Calls>,
+    /// Signalled when a reply arrives or the connection breaks.
+    arrived: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records why the connection failed (the first reason stays) and wakes
+    /// every call waiting.
+    fn break_with(&self, why: String) {
+        let mut calls = self.lock();
+        if calls.broken.is_none() {
+            calls.broken = Some(why);
+        }
+        drop(calls);
+        self.arrived.notify_all();
+    }
+}
+
+/// The reader thread: hands each `Result` to its call until the stream
+/// ends, fails or carries something else.
+fn read_replies(mut stream: Stream, shared: Arc<Shared>) {
+    let why = loop {
+        let message = match Message::read_from(&mut stream, DEFAULT_SIZE_LIMIT) {
+            Ok(Some(m)) => m,
+            Ok(None) => break "the executor closed the connection".to_string(),
+            Err(e) => break e.to_string(),
+        };
+        match message.opcode {
+            Opcode::Result => {
+                let mut calls = shared.lock();
+                match calls.waiting.get_mut(&message.seq_no) {
+                    Some(slot @ None) => *slot = Some(message.payload),
+                    _ => {
+                        break format!(
+                            "unexpected Result message (sequence number {})",
+                            message.seq_no
+                        )
+                    }
+                }
+                drop(calls);
+                shared.arrived.notify_all();
+            }
+            Opcode::Hangup => {
+                break match from_bytes::<SpsError>(&message.payload) {
+                    Ok(SpsError(Some(e))) => format!("the executor hung up: {e}"),
+                    _ => "the executor hung up".to_string(),
+                }
+            }
+            op => {
+                break format!(
+                    "unexpected {op:?} message (sequence number {})",
+                    message.seq_no
+                )
+            }
+        }
+    };
+    shared.break_with(why);
 }
 
 /// A connection to an executor process.
 pub struct Connection {
-    state: Mutex<State>,
+    writer: Mutex<Stream>,
+    shared: Arc<Shared>,
+    reader: Mutex<Option<JoinHandle<()>>>,
     child: Mutex<Option<Child>>,
     /// What the executor said in its setup message.
     pub info: ExecutorInfo,
@@ -228,12 +324,34 @@ impl Connection {
                 format!("target {} is not x86-64", info.target_triple),
             ));
         }
-        Ok(Connection {
-            state: Mutex::new(State {
-                stream,
+        // Replies are read by a thread of their own, without a timeout: each
+        // call bounds its own wait.
+        stream
+            .set_read_timeout(None)
+            .map_err(|e| executor_error(&name, "setting a timeout", e))?;
+        let reader_stream = stream
+            .try_clone()
+            .map_err(|e| executor_error(&name, "duplicating the connection", e))?;
+        let shared = Arc::new(Shared {
+            calls: Mutex::new(Calls {
                 next_seq: 1,
+                waiting: HashMap::new(),
                 broken: None,
+                blamed: false,
             }),
+            arrived: Condvar::new(),
+        });
+        let reader = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("lantern-executor-replies".into())
+                .spawn(move || read_replies(reader_stream, shared))
+                .map_err(|e| executor_error(&name, "starting the reply reader", e))?
+        };
+        Ok(Connection {
+            writer: Mutex::new(stream),
+            shared,
+            reader: Mutex::new(Some(reader)),
             child: Mutex::new(child),
             info,
             name,
@@ -249,64 +367,109 @@ impl Connection {
 
     /// Calls the wrapper at `tag` and waits for its result: at most
     /// [`CALL_TIMEOUT`], or without limit when `unbounded` (running JIT'd
-    /// code). `what` names the call in errors.
+    /// code). `what` names the call in errors. Other calls may be made
+    /// meanwhile, from other threads.
     pub fn call(&self, tag: u64, payload: Vec<u8>, what: &str, unbounded: bool) -> Result<Vec<u8>> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(why) = &state.broken {
-            return Err(executor_error(
-                &self.name,
-                what,
-                format!("the connection is closed ({why})"),
-            ));
+        let seq_no = {
+            let mut calls = self.shared.lock();
+            if let Some(why) = calls.broken.clone() {
+                if calls.blamed {
+                    return Err(executor_error(
+                        &self.name,
+                        what,
+                        format!("the connection is closed ({why})"),
+                    ));
+                }
+                drop(calls);
+                return Err(executor_error(&self.name, what, self.blame(why)));
+            }
+            let seq_no = calls.next_seq;
+            calls.next_seq += 1;
+            calls.waiting.insert(seq_no, None);
+            seq_no
+        };
+        let sent = Message {
+            opcode: Opcode::CallWrapper,
+            seq_no,
+            tag_addr: tag,
+            payload,
         }
-        let seq_no = state.next_seq;
-        state.next_seq += 1;
-        let result = (|| {
-            Message {
-                opcode: Opcode::CallWrapper,
-                seq_no,
-                tag_addr: tag,
-                payload,
+        .write_to(&mut *self.writer.lock().unwrap_or_else(|e| e.into_inner()));
+        let result = match sent {
+            Ok(()) => self.wait_for(seq_no, unbounded),
+            Err(e) => {
+                self.shared.lock().waiting.remove(&seq_no);
+                Err((e.to_string(), false))
             }
-            .write_to(&mut state.stream)
-            .map_err(|e| e.to_string())?;
-            state
-                .stream
-                .set_read_timeout(if unbounded { None } else { Some(CALL_TIMEOUT) })
-                .map_err(|e| e.to_string())?;
-            let reply = Message::read_from(&mut state.stream, DEFAULT_SIZE_LIMIT)
-                .map_err(|e| match e {
-                    lantern_orc_wire::WireError::Io { source, .. }
-                        if matches!(
-                            source.kind(),
-                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                        ) =>
-                    {
-                        format!("no answer within {} s", CALL_TIMEOUT.as_secs())
-                    }
-                    e => e.to_string(),
-                })?
-                .ok_or_else(|| "the executor closed the connection".to_string())?;
-            match reply.opcode {
-                Opcode::Result if reply.seq_no == seq_no => Ok(reply.payload),
-                Opcode::Hangup => Err(match from_bytes::<SpsError>(&reply.payload) {
-                    Ok(SpsError(Some(e))) => format!("the executor hung up: {e}"),
-                    _ => "the executor hung up".to_string(),
-                }),
-                op => Err(format!(
-                    "unexpected {op:?} message (sequence number {})",
-                    reply.seq_no
-                )),
-            }
-        })();
-        result.map_err(|why| {
-            let why = match self.exit_status() {
-                Some(status) => format!("{why}; the executor {status}"),
-                None => why,
-            };
-            state.broken = Some(why.clone());
+        };
+        result.map_err(|(why, blamed)| {
+            let why = if blamed { why } else { self.blame(why) };
             executor_error(&self.name, what, why)
         })
+    }
+
+    /// Makes `why` the reason the connection failed, with what became of
+    /// the executor when it has ended, and returns it.
+    fn blame(&self, why: String) -> String {
+        let why = match self.exit_status() {
+            Some(status) => format!("{why}; the executor {status}"),
+            None => why,
+        };
+        let mut calls = self.shared.lock();
+        calls.broken = Some(why.clone());
+        calls.blamed = true;
+        drop(calls);
+        self.shared.arrived.notify_all();
+        why
+    }
+
+    /// Waits for call `seq_no`'s reply (see [`Connection::call`]); an error
+    /// says whether a call has been blamed for it already.
+    fn wait_for(
+        &self,
+        seq_no: u64,
+        unbounded: bool,
+    ) -> std::result::Result<Vec<u8>, (String, bool)> {
+        let deadline = Instant::now() + CALL_TIMEOUT;
+        let mut calls = self.shared.lock();
+        loop {
+            if let Some(Some(_)) = calls.waiting.get(&seq_no) {
+                let reply = calls.waiting.remove(&seq_no).flatten();
+                return reply.ok_or_else(|| ("lost reply".to_string(), false));
+            }
+            if let Some(why) = &calls.broken {
+                let failed = (why.clone(), calls.blamed);
+                calls.waiting.remove(&seq_no);
+                return Err(failed);
+            }
+            if unbounded {
+                calls = self
+                    .shared
+                    .arrived
+                    .wait(calls)
+                    .unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                calls.waiting.remove(&seq_no);
+                return Err((
+                    format!("no answer within {} s", CALL_TIMEOUT.as_secs()),
+                    false,
+                ));
+            }
+            calls = self
+                .shared
+                .arrived
+                .wait_timeout(calls, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Whether the connection has ended (hung up, or failed).
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().broken.is_some()
     }
 
     /// The process id of a spawned executor.
@@ -346,22 +509,34 @@ impl Connection {
     /// waits for a spawned executor to exit, so the program's output is
     /// complete. Bounded: an executor still running after 10 s is killed.
     pub fn hang_up(&self) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.broken.is_none() {
-            let _ = Message {
-                opcode: Opcode::Hangup,
-                seq_no: 0,
-                tag_addr: 0,
-                payload: to_bytes(&SpsError(None)),
+        let first = {
+            let mut calls = self.shared.lock();
+            let first = calls.broken.is_none();
+            if first {
+                calls.broken = Some("hung up".into());
+                calls.blamed = true;
             }
-            .write_to(&mut state.stream);
-            state.broken = Some("hung up".into());
+            first
+        };
+        self.shared.arrived.notify_all();
+        {
+            let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            if first {
+                let _ = Message {
+                    opcode: Opcode::Hangup,
+                    seq_no: 0,
+                    tag_addr: 0,
+                    payload: to_bytes(&SpsError(None)),
+                }
+                .write_to(&mut *writer);
+            }
+            writer.shutdown();
         }
-        match &state.stream {
-            Stream::Unix(s) => drop(s.shutdown(std::net::Shutdown::Both)),
-            Stream::Tcp(s) => drop(s.shutdown(std::net::Shutdown::Both)),
+        // The shutdown ends the reader's read.
+        let reader = self.reader.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(reader) = reader {
+            let _ = reader.join();
         }
-        drop(state);
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(child) = child.as_mut() {
             // Woken by the exit itself where the kernel has pidfds (the

@@ -116,6 +116,7 @@ impl RemoteShared {
         match SharedView::open(pid, fd, &name, size.next_multiple_of(page)) {
             Ok(view) => {
                 self.count_shm();
+                *self.shm_pid.lock().unwrap_or_else(|e| e.into_inner()) = Some(pid);
                 Ok(Some((base, view)))
             }
             Err(e) => {

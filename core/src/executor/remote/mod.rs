@@ -45,6 +45,9 @@ pub(crate) struct RemoteShared {
     functions: Mutex<HashSet<u64>>,
     /// Whether allocations go through shared memory.
     shm: Mutex<SharedMemory>,
+    /// The executor's pid in this process's namespace, once a shared-memory
+    /// allocation proved it (`/proc/PID/fd` held the executor's memfd).
+    shm_pid: Mutex<Option<u64>>,
 }
 
 /// Shared memory between the controller and the executor
@@ -146,6 +149,7 @@ impl RemoteExecutor {
             process,
             functions: Mutex::new(functions),
             shm: Mutex::new(shm),
+            shm_pid: Mutex::new(None),
         });
         Ok(RemoteExecutor {
             memory: RemoteMemoryManager {
@@ -202,6 +206,24 @@ impl RemoteExecutor {
     /// The executor's target triple, as its setup message says.
     pub fn target_triple(&self) -> &str {
         &self.shared.conn.info.target_triple
+    }
+
+    /// Whether the connection has ended (hung up or failed): work still
+    /// queued for the executor then has no one to go to.
+    pub fn is_closed(&self) -> bool {
+        self.shared.conn.is_closed()
+    }
+
+    /// The executor's pid, when this process can see it: a spawned
+    /// executor, or one whose memfd a shared-memory allocation opened.
+    fn visible_pid(&self) -> Option<u64> {
+        self.shared.conn.pid().map(u64::from).or_else(|| {
+            *self
+                .shared
+                .shm_pid
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+        })
     }
 
     /// Ends the session: the executor exits (flushing the program's output)
@@ -382,6 +404,16 @@ impl RemoteExecutor {
 impl ExecutorControl for RemoteExecutor {
     fn lookup(&self, name: &str) -> Option<HostSymbol> {
         self.remote_lookup(name)
+    }
+
+    /// Read from the executor's `/proc/PID/status` when its pid is visible
+    /// here; an executor on another host (or in another pid namespace) may
+    /// have a debugger at any time, so the answer is then yes.
+    fn debugger_attached(&self) -> bool {
+        match self.visible_pid() {
+            Some(pid) => crate::link::background::process_traced(&pid.to_string()).unwrap_or(true),
+            None => true,
+        }
     }
 
     fn memory_manager(&self) -> &dyn MemoryManager {
