@@ -453,35 +453,32 @@ fn register_pending(
     pending: &Mutex<Vec<DebugPart>>,
     executor: &dyn ExecutorControl,
 ) -> lantern_core::Result<()> {
-    {
-        let pending = std::mem::take(&mut *pending.lock().unwrap_or_else(|e| e.into_inner()));
-        // Batches a merged object can hold; a part whose DWARF cannot move
-        // goes alone.
-        let mut batches: Vec<Vec<DebugPart>> = Vec::new();
-        let mut used = usize::MAX;
-        for part in pending {
-            let sections = part.allocated_sections();
-            if part.sites.is_none() {
-                batches.push(vec![part]);
-                used = usize::MAX;
-                continue;
-            }
-            if used.saturating_add(sections) > SECTION_BUDGET {
-                batches.push(Vec::new());
-                used = 0;
-            }
-            used += sections;
-            batches.last_mut().expect("pushed above").push(part);
+    let pending = std::mem::take(&mut *pending.lock().unwrap_or_else(|e| e.into_inner()));
+    // Batches a merged object can hold; a part whose DWARF cannot move
+    // goes alone.
+    let mut batches: Vec<Vec<DebugPart>> = Vec::new();
+    let mut used = usize::MAX;
+    for part in pending {
+        let sections = part.allocated_sections();
+        if part.sites.is_none() {
+            batches.push(vec![part]);
+            used = usize::MAX;
+            continue;
         }
-        for batch in batches {
-            let bytes = match batch.as_slice() {
-                [one] => one.object.to_vec(),
-                parts => merge(&parts.iter().collect::<Vec<_>>()).map_err(|e| {
-                    lantern_core::Error::Other(format!("merging debug objects: {e}"))
-                })?,
-            };
-            RemoteDebugObjects::register(register, executor, &bytes)?;
+        if used.saturating_add(sections) > SECTION_BUDGET {
+            batches.push(Vec::new());
+            used = 0;
         }
-        Ok(())
+        used += sections;
+        batches.last_mut().expect("pushed above").push(part);
     }
+    for batch in batches {
+        let bytes = match batch.as_slice() {
+            [one] => one.object.to_vec(),
+            parts => merge(&parts.iter().collect::<Vec<_>>())
+                .map_err(|e| lantern_core::Error::Other(format!("merging debug objects: {e}")))?,
+        };
+        RemoteDebugObjects::register(register, executor, &bytes)?;
+    }
+    Ok(())
 }
