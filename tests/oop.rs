@@ -1231,14 +1231,7 @@ fn a_crash_in_the_first_constructor_of_a_large_unit_out_of_process() {
     }
     executor();
     let dir = scratch("oop-early-crash");
-    let object = large_unit(
-        &dir,
-        "early",
-        "static int deref(int *p) { return *p + 1; }\n\
-         static int *nowhere;\n\
-         __attribute__((constructor)) static void first(void) { printf(\"%d\\n\", deref(nowhere)); }\n\
-         int main(void) { return big_fn_7(3); }\n",
-    );
+    let object = large_unit(&dir, "early", EARLY_CRASH_TAIL);
     let jit = run_with_timeout(
         Command::new(lantern())
             .args(["run", "--oop", "--verbose"])
@@ -1252,28 +1245,7 @@ fn a_crash_in_the_first_constructor_of_a_large_unit_out_of_process() {
         "the unit's debug information was not deferred, so this tests nothing:\n{}",
         jit.stderr
     );
-    let native = dir.join("early-native");
-    link_native(&[&object], &native).unwrap();
-    let gdb = run_with_timeout(
-        Command::new("gdb")
-            .args(["-batch", "-nx", "-ex", "run", "-ex", "bt"])
-            .arg(&native),
-        TIMEOUT,
-    )
-    .unwrap();
-    let expected = frames_in(&gdb.stdout, "early.c");
-    assert_eq!(
-        expected.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
-        ["deref", "first"],
-        "{}",
-        gdb.stdout
-    );
-    assert_eq!(
-        frames_in(&jit.stderr, "early.c"),
-        expected,
-        "the executor's crash report:\n{}",
-        jit.stderr
-    );
+    assert_early_crash_report(&dir, &object, &jit.stderr, "the executor's crash report");
 }
 
 /// A large unit's debug object is built and registered in the background

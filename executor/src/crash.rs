@@ -155,16 +155,15 @@ fn install() -> std::io::Result<()> {
     Ok(())
 }
 
+/// The table whose code holds `addr`.
+fn table_at(tables: &[(u64, Table)], addr: u64) -> Option<&Table> {
+    tables.iter().map(|(_, t)| t).find(|t| t.contains(addr))
+}
+
 /// For the walk's heuristics: whether `addr` is JIT'd code, and where its
 /// symbol starts. `None` also when the tables are busy.
 fn jit_code_at(addr: u64) -> Option<Option<u64>> {
-    try_tables(|tables| {
-        tables
-            .iter()
-            .find(|(_, t)| t.contains(addr))
-            .map(|(_, t)| t.symbol_start(addr))
-    })
-    .flatten()
+    try_tables(|tables| table_at(tables, addr).map(|t| t.symbol_start(addr))).flatten()
 }
 
 /// How long a crash report waits for the whole table of a unit whose
@@ -181,13 +180,7 @@ fn lookup_frames(
     addr: u64,
     print: &mut dyn FnMut(lantern_crash_report::FrameRef<'_>),
 ) -> Option<Found> {
-    try_tables(|tables| {
-        tables
-            .iter()
-            .find(|(_, t)| t.contains(addr))
-            .map(|(_, t)| t.lookup(addr, print))
-    })
-    .flatten()
+    try_tables(|tables| table_at(tables, addr).map(|t| t.lookup(addr, print))).flatten()
 }
 
 /// Waits, with async-signal-safe sleeps, until the table holding `addr` is
@@ -197,12 +190,7 @@ fn wait_for_whole_table(addr: u64) {
     const STEP_NS: u64 = 2_000_000;
     let mut waited = 0;
     while waited < TABLE_WAIT_NS {
-        let whole = try_tables(|tables| {
-            tables
-                .iter()
-                .find(|(_, t)| t.contains(addr))
-                .is_none_or(|(_, t)| t.complete)
-        });
+        let whole = try_tables(|tables| table_at(tables, addr).is_none_or(|t| t.complete));
         if whole == Some(true) {
             return;
         }
@@ -236,11 +224,7 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
         // Still partial: the function's name, without a place.
         let mut named = false;
         let _ = try_tables(|tables| {
-            if let Some(function) = tables
-                .iter()
-                .find(|(_, t)| t.contains(addr))
-                .and_then(|(_, t)| t.symbol_at(addr))
-            {
+            if let Some(function) = table_at(tables, addr).and_then(|t| t.symbol_at(addr)) {
                 print(lantern_crash_report::FrameRef {
                     function,
                     file: None,

@@ -239,3 +239,33 @@ pub fn frames_in(text: &str, file: &str) -> Vec<(String, u32)> {
         })
         .collect()
 }
+
+/// The tail of a large unit ([`large_unit`]) whose first constructor
+/// crashes: `deref` called from `first`, before `main`.
+pub const EARLY_CRASH_TAIL: &str = "static int deref(int *p) { return *p + 1; }\n\
+     static int *nowhere;\n\
+     __attribute__((constructor)) static void first(void) { printf(\"%d\\n\", deref(nowhere)); }\n\
+     int main(void) { return big_fn_7(3); }\n";
+
+/// Asserts that the frames of `early.c` in `report` (a crash report of
+/// [`EARLY_CRASH_TAIL`]'s unit, `object`) are gdb's `bt` on the natively
+/// linked program: `deref`, `first`, with their lines.
+pub fn assert_early_crash_report(dir: &Path, object: &Path, report: &str, what: &str) {
+    let native = dir.join("early-native");
+    link_native(&[object], &native).unwrap();
+    let gdb = run_with_timeout(
+        Command::new("gdb")
+            .args(["-batch", "-nx", "-ex", "run", "-ex", "bt"])
+            .arg(&native),
+        Duration::from_secs(120),
+    )
+    .unwrap();
+    let expected = frames_in(&gdb.stdout, "early.c");
+    assert_eq!(
+        expected.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        ["deref", "first"],
+        "{}",
+        gdb.stdout
+    );
+    assert_eq!(frames_in(report, "early.c"), expected, "{what}:\n{report}");
+}
