@@ -49,6 +49,23 @@ pub(crate) struct ChurnArgs {
     /// units are live: what one more unit costs at that scale.
     #[arg(long, default_value_t = 0, value_name = "C", requires = "keep")]
     cycles_while_kept: u64,
+    /// Churn in another process: `lantern-executor` (beside the `lantern`
+    /// binary) on a socketpair. The entry point runs there; each removal
+    /// unregisters the unit's debug object and eh-frames there
+    /// (docs/out-of-process.md).
+    #[arg(long, conflicts_with_all = ["executor", "connect", "keep", "threads"])]
+    oop: bool,
+    /// Churn in another process started as `PATH filedescs=N,N` (any LLVM 19
+    /// SimpleRemoteEPC executor).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["connect", "keep", "threads"])]
+    executor: Option<std::path::PathBuf>,
+    /// Churn in an executor listening on HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["keep", "threads"])]
+    connect: Option<String>,
+    /// Out of process, send segment bytes in the protocol's messages instead
+    /// of memory shared with the executor.
+    #[arg(long)]
+    no_shared_memory: bool,
 }
 
 /// What the process holds: mappings, resident memory, registered debug objects.
@@ -60,10 +77,15 @@ struct Footprint {
 }
 
 fn footprint() -> Footprint {
-    let mappings = std::fs::read_to_string("/proc/self/maps")
+    process_footprint("self", gdb_jit::registered_objects().len())
+}
+
+/// What process `pid` (`self` for this one) holds; `jit_objects` as given.
+fn process_footprint(pid: &str, jit_objects: usize) -> Footprint {
+    let mappings = std::fs::read_to_string(format!("/proc/{pid}/maps"))
         .map(|m| m.lines().count())
         .unwrap_or(0);
-    let rss_kib = std::fs::read_to_string("/proc/self/status")
+    let rss_kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -74,7 +96,7 @@ fn footprint() -> Footprint {
     Footprint {
         mappings,
         rss_kib,
-        jit_objects: gdb_jit::registered_objects().len(),
+        jit_objects,
     }
 }
 
@@ -87,6 +109,11 @@ impl ChurnArgs {
 pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     if args.common.separate_units {
         return Err("churn links the files as one unit: drop --separate-units".into());
+    }
+    if let Some(target) =
+        crate::oop::target(args.oop, args.executor.as_deref(), args.connect.as_deref())?
+    {
+        return churn_remote(&args, target);
     }
     let executor = Arc::new(args.common.executor());
     let debug_object = DebugObjectPlugin::registering();
@@ -352,4 +379,82 @@ fn call_entry(
     // entry point has the C signature `int entry(int)`.
     let f: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(addr.0 as usize) };
     Ok(f(cycle))
+}
+
+/// `churn --oop`, `--executor`, `--connect`: the cycles run in an executor
+/// process; the entry point is called there (LLVM's run-as-int-function),
+/// and each removal runs the unit's dealloc actions there: its debug
+/// object leaves the executor's GDB JIT list (lantern-executor), its
+/// eh-frames leave the unwinder, its memory is unmapped. What the executor
+/// process holds is reported as for the in-process churn.
+fn churn_remote(args: &ChurnArgs, target: crate::oop::Target) -> Result<(), String> {
+    let executor = crate::oop::start(target, !args.no_shared_memory)?;
+    let debugger_support = !args.common.no_debugger_support;
+    let plugins = crate::oop::RemotePlugins::new(&executor, debugger_support, false, true)?;
+    let dynamic: Arc<dyn lantern_core::executor::ExecutorControl> = executor.clone();
+    let prepared = prepare(
+        &args.common,
+        dynamic.as_ref(),
+        std::slice::from_ref(&args.common.entry),
+        debugger_support,
+    )?;
+    let unit = prepared.units[0].clone();
+    let mut options = prepared.options.clone();
+    options.background = true;
+    let mut session = new_session(dynamic, options, &Plugins::default());
+    plugins.add_to(&mut session);
+    let entry = args.common.entry.as_str();
+    let cycle = |n: u64| -> Result<i32, String> {
+        let linked = link_one(&session, unit.clone())?;
+        let addr = linked
+            .lookup(entry)
+            .ok_or_else(|| format!("entry point `{entry}` is not defined by the linked objects"))?;
+        let result = executor
+            .run_int_function(addr, n as i32)
+            .map_err(|e| e.to_string())?;
+        session.remove(linked).map_err(|e| e.to_string())?;
+        Ok(result)
+    };
+    let pid = executor.pid().map(|p| p.to_string());
+    let held = || pid.as_deref().map(|p| process_footprint(p, 0));
+
+    // One warm-up cycle, as in process.
+    cycle(0)?;
+    let before = held();
+    let stop = Arc::new(AtomicBool::new(false));
+    if args.until_stdin_closes {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
+    let start = Instant::now();
+    let (mut checksum, mut slowest, mut cycles) = (0i64, Duration::ZERO, 0u64);
+    for n in 0..args.cycles {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let t = Instant::now();
+        checksum += i64::from(cycle(n)?);
+        slowest = slowest.max(t.elapsed());
+        cycles += 1;
+    }
+    let elapsed = start.elapsed();
+    let after = held();
+    println!(
+        "churn: {cycles} add+call+remove cycles in the executor (pid {}) in {:.3} s: {:.1} us per cycle (slowest {:.1} us), checksum {checksum}",
+        pid.as_deref().unwrap_or("unknown"),
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / cycles.max(1) as f64,
+        slowest.as_secs_f64() * 1e6,
+    );
+    if let (Some(before), Some(after)) = (before, after) {
+        println!(
+            "churn: the executor before -> after: {} -> {} mappings, {} -> {} KiB resident",
+            before.mappings, after.mappings, before.rss_kib, after.rss_kib
+        );
+    }
+    executor.hang_up();
+    Ok(())
 }

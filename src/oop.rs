@@ -20,9 +20,10 @@ use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, AllocRequest, Placement, SegmentRequest, WrapperCall};
 use lantern_orc_wire::names::{
     LANTERN_COMPLETE_SYMBOL_TABLE, LANTERN_COMPLETE_SYMBOL_TABLE_FROM,
-    LANTERN_DEREGISTER_SYMBOL_TABLE, LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE,
+    LANTERN_DEREGISTER_DEBUG_OBJECT, LANTERN_DEREGISTER_SYMBOL_TABLE,
+    LANTERN_REGISTER_DEBUG_OBJECT, LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE,
     LANTERN_REGISTER_SYMBOL_TABLE, LANTERN_REGISTER_SYMBOL_TABLE_FROM,
-    REGISTER_JIT_LOADER_GDB_WRAPPER,
+    LANTERN_RESERVE_DEBUG_OBJECT, REGISTER_JIT_LOADER_GDB_WRAPPER,
 };
 use lantern_orc_wire::sps::{to_bytes, Bytes};
 use lantern_orc_wire::types::AddrRange;
@@ -76,54 +77,15 @@ pub(crate) fn run(
     crash_report: bool,
     shared_memory: bool,
 ) -> Result<u8, String> {
-    let spawn_started = std::time::Instant::now();
-    let executor = match target {
-        Target::Spawn(path, auth) => RemoteExecutor::spawn(&path.display().to_string(), auth),
-        Target::Connect(addr) => {
-            let secret = std::env::var("LANTERN_EXECUTOR_SECRET").ok();
-            RemoteExecutor::connect(&addr, secret.as_deref())
-        }
-    }
-    .map_err(|e| e.to_string())?;
-    executor.set_shared_memory(shared_memory);
-    log::info!(
-        "executor {} ready (setup message read) in {:.1} ms",
-        executor.target_triple(),
-        spawn_started.elapsed().as_secs_f64() * 1e3
-    );
-    let executor = Arc::new(executor);
-    let eh_frame = RemoteEhFrameRegistration::new(&executor).map_err(|e| e.to_string())?;
-    let dynamic: Arc<dyn ExecutorControl> = executor.clone();
+    let executor = start(target, shared_memory)?;
     let debugger_support = !common.no_debugger_support;
-    let symbol_tables = match (
-        executor.bootstrap_symbol(LANTERN_REGISTER_SYMBOL_TABLE),
-        executor.bootstrap_symbol(LANTERN_DEREGISTER_SYMBOL_TABLE),
-    ) {
-        (Some(register), Some(deregister)) if crash_report => Some(RemoteSymbolTables {
-            register,
-            deregister,
-            from_memory: executor.bootstrap_symbol(LANTERN_REGISTER_SYMBOL_TABLE_FROM),
-            partial: match (
-                executor.bootstrap_symbol(LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE),
-                executor.bootstrap_symbol(LANTERN_COMPLETE_SYMBOL_TABLE),
-                executor.bootstrap_symbol(LANTERN_COMPLETE_SYMBOL_TABLE_FROM),
-            ) {
-                (Some(register), Some(complete), Some(complete_from)) => Some(PartialTables {
-                    register,
-                    complete,
-                    complete_from,
-                }),
-                _ => None,
-            },
-            executor: Arc::clone(&executor),
-        }),
-        _ => None,
-    };
+    let dynamic: Arc<dyn ExecutorControl> = executor.clone();
+    let plugins = RemotePlugins::new(&executor, debugger_support, crash_report, false)?;
     let prepared = prepare(
         common,
         dynamic.as_ref(),
         std::slice::from_ref(&common.entry),
-        debugger_support || symbol_tables.is_some(),
+        debugger_support || plugins.crash_report,
     )?;
     // Deferred passes (debug objects, whole symbol tables) of large units
     // run on the background worker while no debugger is attached to the
@@ -131,25 +93,7 @@ pub(crate) fn run(
     let mut options = prepared.options.clone();
     options.background = true;
     let mut session = new_session(dynamic, options, &Plugins::default());
-    session.add_plugin(Arc::new(eh_frame));
-    if let Some(tables) = symbol_tables {
-        session.add_plugin(Arc::new(tables));
-    }
-    if debugger_support {
-        let register = executor
-            .lookup(REGISTER_JIT_LOADER_GDB_WRAPPER)
-            .ok_or_else(|| {
-                format!(
-                    "the executor has no {REGISTER_JIT_LOADER_GDB_WRAPPER} for debugger support \
-                     (--no-debugger-support runs without)"
-                )
-            })?;
-        session.add_plugin(Arc::new(RemoteDebugObjects {
-            register: register.addr,
-            pending: Arc::default(),
-            executor: Arc::clone(&executor),
-        }));
-    }
+    plugins.add_to(&mut session);
     let started = std::time::Instant::now();
     let mut units = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
@@ -218,6 +162,131 @@ pub(crate) fn run(
     Ok(status as u8)
 }
 
+/// Starts the executor the target names, or reaches it; with
+/// `shared_memory`, segment bytes go through memory shared with it when it
+/// offers that.
+pub(crate) fn start(target: Target, shared_memory: bool) -> Result<Arc<RemoteExecutor>, String> {
+    let spawn_started = std::time::Instant::now();
+    let executor = match target {
+        Target::Spawn(path, auth) => RemoteExecutor::spawn(&path.display().to_string(), auth),
+        Target::Connect(addr) => {
+            let secret = std::env::var("LANTERN_EXECUTOR_SECRET").ok();
+            RemoteExecutor::connect(&addr, secret.as_deref())
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    executor.set_shared_memory(shared_memory);
+    log::info!(
+        "executor {} ready (setup message read) in {:.1} ms",
+        executor.target_triple(),
+        spawn_started.elapsed().as_secs_f64() * 1e3
+    );
+    Ok(Arc::new(executor))
+}
+
+/// The plugins that put in the executor what runs there: eh-frame
+/// registration, the crash report's symbol tables, debug objects.
+pub(crate) struct RemotePlugins {
+    eh_frame: RemoteEhFrameRegistration,
+    symbol_tables: Option<RemoteSymbolTables>,
+    debug_objects: Option<RemoteDebugObjects>,
+    /// Whether the executor's crash handler gets symbol tables (it is
+    /// lantern-executor and `crash_report` was asked).
+    pub(crate) crash_report: bool,
+}
+
+impl RemotePlugins {
+    /// With `per_unit`, each unit's debug object is registered on its own
+    /// after its link and unregistered at its removal (a runtime that
+    /// removes code); otherwise the objects waiting are merged before code
+    /// runs and stay for the session (`lantern run`).
+    pub(crate) fn new(
+        executor: &Arc<RemoteExecutor>,
+        debugger_support: bool,
+        crash_report: bool,
+        per_unit: bool,
+    ) -> Result<Self, String> {
+        let eh_frame = RemoteEhFrameRegistration::new(executor).map_err(|e| e.to_string())?;
+        let symbol_tables = match (
+            executor.bootstrap_symbol(LANTERN_REGISTER_SYMBOL_TABLE),
+            executor.bootstrap_symbol(LANTERN_DEREGISTER_SYMBOL_TABLE),
+        ) {
+            (Some(register), Some(deregister)) if crash_report => Some(RemoteSymbolTables {
+                register,
+                deregister,
+                from_memory: executor.bootstrap_symbol(LANTERN_REGISTER_SYMBOL_TABLE_FROM),
+                partial: match (
+                    executor.bootstrap_symbol(LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE),
+                    executor.bootstrap_symbol(LANTERN_COMPLETE_SYMBOL_TABLE),
+                    executor.bootstrap_symbol(LANTERN_COMPLETE_SYMBOL_TABLE_FROM),
+                ) {
+                    (Some(register), Some(complete), Some(complete_from)) => Some(PartialTables {
+                        register,
+                        complete,
+                        complete_from,
+                    }),
+                    _ => None,
+                },
+                executor: Arc::clone(executor),
+            }),
+            _ => None,
+        };
+        let debug_objects = if debugger_support {
+            let register = executor
+                .lookup(REGISTER_JIT_LOADER_GDB_WRAPPER)
+                .ok_or_else(|| {
+                    format!(
+                        "the executor has no {REGISTER_JIT_LOADER_GDB_WRAPPER} for debugger support \
+                         (--no-debugger-support runs without)"
+                    )
+                })?;
+            let slots = match (
+                executor.bootstrap_symbol(LANTERN_RESERVE_DEBUG_OBJECT),
+                executor.bootstrap_symbol(LANTERN_REGISTER_DEBUG_OBJECT),
+                executor.bootstrap_symbol(LANTERN_DEREGISTER_DEBUG_OBJECT),
+            ) {
+                (Some(reserve), Some(register), Some(deregister)) if per_unit => Some(DebugSlots {
+                    reserve,
+                    register,
+                    deregister,
+                }),
+                _ => None,
+            };
+            if per_unit && slots.is_none() {
+                log::warn!(
+                    "the executor cannot unregister debug objects: removed units stay known to \
+                     debuggers attached to it (--no-debugger-support registers none)"
+                );
+            }
+            Some(RemoteDebugObjects {
+                register: register.addr,
+                slots,
+                per_unit,
+                pending: Arc::default(),
+                executor: Arc::clone(executor),
+            })
+        } else {
+            None
+        };
+        Ok(RemotePlugins {
+            eh_frame,
+            crash_report: symbol_tables.is_some(),
+            symbol_tables,
+            debug_objects,
+        })
+    }
+
+    pub(crate) fn add_to(self, session: &mut lantern_core::session::Session) {
+        session.add_plugin(Arc::new(self.eh_frame));
+        if let Some(tables) = self.symbol_tables {
+            session.add_plugin(Arc::new(tables));
+        }
+        if let Some(objects) = self.debug_objects {
+            session.add_plugin(Arc::new(objects));
+        }
+    }
+}
+
 /// Each unit's crash-report symbol table (function ranges, inlined chains,
 /// file:line:column: what the in-process symbolizer holds), registered in
 /// lantern-executor, whose crash handler prints the report from it; the
@@ -251,28 +320,35 @@ struct PartialTables {
     complete_from: u64,
 }
 
-/// Copies a symbol table into a read-only allocation of its own in the
-/// executor (shared memory: no bytes on the wire) and returns its range.
-/// The executor releases the allocation when it registers the table.
-fn place_table(executor: &RemoteExecutor, table: &[u8]) -> lantern_core::Result<AddrRange> {
+/// Copies bytes (a symbol table, a debug object) into a read-only
+/// allocation of their own in the executor (with shared memory, no bytes
+/// on the wire), runs `actions` at its finalize and returns its range. The
+/// allocation is not released through this side: the executor releases it
+/// (a table once decoded, a debug object with its key), or it stays for
+/// the session.
+fn place_read_only(
+    executor: &dyn ExecutorControl,
+    bytes: &[u8],
+    actions: impl FnOnce(AddrRange) -> Vec<AllocAction>,
+) -> lantern_core::Result<AddrRange> {
     let request = AllocRequest {
         segments: vec![SegmentRequest {
             prot: MemProt::Read,
             lifetime: MemLifetime::Standard,
-            size: table.len() as u64,
+            size: bytes.len() as u64,
             align: 16,
         }],
         placement: Placement::Anywhere,
     };
     let mut alloc = executor.memory_manager().allocate(&request)?;
-    alloc.working_memory(0).copy_from_slice(table);
+    alloc.working_memory(0).copy_from_slice(bytes);
     let start = alloc.segment_addr(0).0;
-    // Released by the executor, not through this handle.
-    std::mem::forget(alloc.finalize(Vec::new())?);
-    Ok(AddrRange {
+    let range = AddrRange {
         start,
-        end: start + table.len() as u64,
-    })
+        end: start + bytes.len() as u64,
+    };
+    std::mem::forget(alloc.finalize(actions(range))?);
+    Ok(range)
 }
 
 /// The call passing `table` to `wrapper` (`(key, bytes)`), or to
@@ -288,7 +364,7 @@ fn table_call(
     Ok(match from_memory {
         Some(from) if matches!(executor.shared_memory(), SharedMemory::On { .. }) => WrapperCall {
             function: ExecutorAddr(from),
-            arg: to_bytes(&(key, place_table(executor, &table)?)).into(),
+            arg: to_bytes(&(key, place_read_only(executor, &table, |_| Vec::new())?)).into(),
         },
         _ => WrapperCall {
             function: ExecutorAddr(wrapper),
@@ -372,44 +448,88 @@ impl Plugin for RemoteSymbolTables {
 /// attaches later finds them registered, as in process.
 struct RemoteDebugObjects {
     register: ExecutorAddr,
+    /// lantern-executor's debug-object slots, used when units are
+    /// registered one by one and it has them.
+    slots: Option<DebugSlots>,
+    /// Each unit registered on its own after its link, not merged before
+    /// code runs.
+    per_unit: bool,
     pending: Arc<Mutex<Vec<DebugPart>>>,
     executor: Arc<RemoteExecutor>,
 }
+
+/// lantern-executor's wrappers for debug objects that leave with their
+/// unit: a unit's finalize action reserves its key
+/// (`__lantern_executor_reserve_debug_object`), its dealloc action
+/// deregisters it (the object leaves gdb's and lldb's list and its memory
+/// is released), and the object, built after the link (on the background
+/// worker while no debugger is attached), fills the slot
+/// (`__lantern_executor_register_debug_object`; released at once when the
+/// unit was removed meanwhile).
+#[derive(Clone, Copy)]
+struct DebugSlots {
+    reserve: u64,
+    register: u64,
+    deregister: u64,
+}
+
+static NEXT_DEBUG_OBJECT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Room left in a merged object for the sections a merge adds itself.
 const SECTION_BUDGET: usize = MAX_MERGED_SECTIONS - 64;
 
 impl RemoteDebugObjects {
+    /// Registers an object with LLVM's wrapper: for the session (LLVM 19's
+    /// executors never unregister one).
     fn register(
         register: ExecutorAddr,
         executor: &dyn ExecutorControl,
         bytes: &[u8],
     ) -> lantern_core::Result<()> {
-        let request = AllocRequest {
-            segments: vec![SegmentRequest {
-                prot: MemProt::Read,
-                lifetime: MemLifetime::Standard,
-                size: bytes.len() as u64,
-                align: 16,
-            }],
-            placement: Placement::Anywhere,
-        };
-        let mut alloc = executor.memory_manager().allocate(&request)?;
-        alloc.working_memory(0).copy_from_slice(bytes);
-        let start = alloc.segment_addr(0).0;
-        let range = AddrRange {
-            start,
-            end: start + bytes.len() as u64,
+        place_read_only(executor, bytes, |range| {
+            vec![AllocAction {
+                finalize: Some(WrapperCall {
+                    function: register,
+                    arg: to_bytes(&(range, true)).into(),
+                }),
+                dealloc: None,
+            }]
+        })?;
+        Ok(())
+    }
+
+    /// The passes of a unit whose object goes in a slot of its own.
+    fn slot_passes(&self, slots: DebugSlots, config: &mut PassConfig) {
+        let key = NEXT_DEBUG_OBJECT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let key_call = |function: u64| WrapperCall {
+            function: ExecutorAddr(function),
+            arg: to_bytes(&key).into(),
         };
         let action = AllocAction {
-            finalize: Some(WrapperCall {
-                function: register,
-                arg: to_bytes(&(range, true)).into(),
-            }),
-            dealloc: None,
+            finalize: Some(key_call(slots.reserve)),
+            dealloc: Some(key_call(slots.deregister)),
         };
-        std::mem::forget(alloc.finalize(vec![action])?);
-        Ok(())
+        config.post_fixup.push(Box::new(move |graph| {
+            graph.alloc_actions.push(action.clone());
+            Ok(())
+        }));
+        let executor = Arc::clone(&self.executor);
+        config.deferred.push(Box::new(move |graph, _| {
+            let part = build_part(graph)?;
+            let sent = place_read_only(executor.as_ref(), &part.object, |_| Vec::new()).and_then(
+                |range| {
+                    executor.run_wrapper(&WrapperCall {
+                        function: ExecutorAddr(slots.register),
+                        arg: to_bytes(&(key, range)).into(),
+                    })
+                },
+            );
+            match sent {
+                // The session is over: no debugger can need the object.
+                Err(_) if executor.is_closed() => Ok(()),
+                sent => sent,
+            }
+        }));
     }
 }
 
@@ -419,6 +539,17 @@ impl Plugin for RemoteDebugObjects {
     }
 
     fn modify_pass_config(&self, config: &mut PassConfig) {
+        if let Some(slots) = self.slots {
+            return self.slot_passes(slots, config);
+        }
+        if self.per_unit {
+            let (register, executor) = (self.register, Arc::clone(&self.executor));
+            config.deferred.push(Box::new(move |graph, _| {
+                let part = build_part(graph)?;
+                RemoteDebugObjects::register(register, executor.as_ref(), &part.object)
+            }));
+            return;
+        }
         let pending = Arc::clone(&self.pending);
         config.deferred.push(Box::new(move |graph, _executor| {
             let part = build_part(graph)?;
@@ -428,6 +559,10 @@ impl Plugin for RemoteDebugObjects {
     }
 
     fn before_run(&self, executor: &dyn ExecutorControl) -> lantern_core::Result<()> {
+        if self.per_unit {
+            // Registered after each link: nothing waits.
+            return Ok(());
+        }
         if background::pending() > 0 && !executor.debugger_attached() {
             // Objects are still being built on the worker: register them
             // after, there (jobs run in order).

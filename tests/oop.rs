@@ -1324,3 +1324,241 @@ fn gdb_attaching_to_the_executor_later_sees_a_large_unit() {
     );
     assert!(status.success(), "{status:?}\n{stderr}");
 }
+
+/// A debugger session that started lantern-executor listening, as `(hit n,
+/// pc, JIT objects registered)` at each stop: the session prints `hit
+/// n=N pc=ADDR` and then lists the registered objects (gdb's `maint info
+/// jit`, lldb's `image list`).
+fn churn_stops(session: &str, debugger: &str) -> Vec<(i64, String, usize)> {
+    let mut stops: Vec<(i64, String, usize)> = Vec::new();
+    for line in session.lines() {
+        let line = line.trim();
+        if let Some((n, pc)) = line
+            .strip_prefix("hit n=")
+            .and_then(|rest| rest.split_once(" pc="))
+        {
+            stops.push((n.trim().parse().unwrap_or(-1), pc.trim().to_string(), 0));
+        } else if let Some(stop) = stops.last_mut() {
+            let object = match debugger {
+                "gdb" => line.starts_with("0x") && line.split_whitespace().count() == 3,
+                _ => line.starts_with('[') && line.contains(" JIT(0x"),
+            };
+            stop.2 += usize::from(object);
+        }
+    }
+    stops
+}
+
+/// `lantern churn --connect` drives lantern-executor started under gdb and
+/// lldb: a breakpoint on the churned function stops in every copy, with
+/// the arguments the native program's calls have, and at each stop the
+/// executor has one JIT object registered: each removal in the controller
+/// unregistered the unit's debug object in the executor (and gdb, whose
+/// breakpoints a copy at the address of the removed one used to miss,
+/// still stops there).
+#[test]
+fn removal_in_the_controller_unregisters_in_the_executor() {
+    if !have_gcc() || !have_gdb_and_lldb() {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-churn-debugger");
+    let obj = compile_c(
+        &dir,
+        "work",
+        "int work(int n)\n{\n  return n * 3 + 1;\n}\n",
+        &["-g", "-O2"],
+    );
+    let main = compile_c(
+        &dir,
+        "main",
+        "int work(int);\nint main(void) { int s = 0; for (int n = 0; n < 4; n++) s += work(n); return s == 0; }\n",
+        &["-g", "-O0"],
+    );
+    let native = dir.join("native");
+    link_native(&[&main, &obj], &native).unwrap();
+    let secret = "fedcba9876543210fedcba9876543210";
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    std::fs::set_permissions(
+        &secret_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let stops = 5;
+    let session = |debugger: &str, program: &[&std::ffi::OsStr]| -> Command {
+        let mut c;
+        if debugger == "gdb" {
+            c = Command::new("gdb");
+            c.args(["-q", "-batch", "-nx", "-ex", "set breakpoint pending on"]);
+            c.args(["-ex", "break work", "-ex", "run"]);
+            for _ in 0..stops {
+                c.args(["-ex", "printf \"hit n=%d pc=%p\\n\", n, $pc"]);
+                c.args(["-ex", "maint info jit", "-ex", "continue"]);
+            }
+            c.arg("--args").args(program);
+        } else {
+            c = Command::new("lldb-19");
+            c.args(["-b", "-o", "settings set plugin.jit-loader.gdb.enable on"]);
+            c.args(["-o", "breakpoint set --name work", "-o"]);
+            let mut launch = String::from("process launch --");
+            for arg in &program[1..] {
+                launch.push(' ');
+                launch.push_str(&arg.to_string_lossy());
+            }
+            c.arg(launch);
+            for _ in 0..stops {
+                c.args(["-o", "script if lldb.process.GetState() == lldb.eStateStopped: print(f'hit n={lldb.frame.FindVariable(\"n\").GetValueAsSigned()} pc={lldb.frame.GetPC():#x}')"]);
+                c.args(["-o", "image list", "-o", "process continue"]);
+            }
+            c.arg(program[0]);
+        }
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    };
+    let secret_arg = format!("secret-file={}", secret_file.display());
+    for debugger in ["gdb", "lldb"] {
+        let oracle =
+            run_with_timeout(&mut session(debugger, &[native.as_os_str()]), TIMEOUT).unwrap();
+        let expected: Vec<i64> = churn_stops(&oracle.stdout, debugger)
+            .iter()
+            .map(|s| s.0)
+            .collect();
+        assert_eq!(
+            expected,
+            [0, 1, 2, 3],
+            "{debugger} on the native program:\n{oracle:?}"
+        );
+
+        let mut child = session(
+            debugger,
+            &[
+                exe.as_os_str(),
+                std::ffi::OsStr::new("listen=127.0.0.1:0"),
+                std::ffi::OsStr::new(&secret_arg),
+            ],
+        )
+        .spawn()
+        .unwrap();
+        // gdb passes the executor's stderr through; lldb prints it on stdout.
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let (out, err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+        let readers: Vec<_> = [
+            Box::new(out) as Box<dyn std::io::Read + Send>,
+            Box::new(err),
+        ]
+        .into_iter()
+        .map(|stream| {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                for line in std::io::BufReader::new(stream)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    if let Some(i) = line.find("lantern-executor: listening on ") {
+                        let addr = line[i..].trim_start_matches("lantern-executor: listening on ");
+                        let _ = tx.send(addr.trim().to_string());
+                    }
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+                text
+            })
+        })
+        .collect();
+        let addr = rx.recv_timeout(TIMEOUT).expect("the executor listens");
+        let controller = run_with_timeout(
+            Command::new(lantern())
+                .env("LANTERN_EXECUTOR_SECRET", secret)
+                .args([
+                    "churn",
+                    "--connect",
+                    &addr,
+                    "--entry",
+                    "work",
+                    "--cycles",
+                    "4",
+                ])
+                .arg(&obj),
+            TIMEOUT,
+        )
+        .unwrap();
+        let status = child.wait().unwrap();
+        let text: String = readers.into_iter().map(|r| r.join().unwrap()).collect();
+        assert!(status.success(), "{debugger}: {status}\n{text}");
+        assert_eq!(controller.status, "exit 0", "{}", controller.stderr);
+        let seen = churn_stops(&text, debugger);
+        // The warm-up cycle calls work(0) first; then the four cycles.
+        let ns: Vec<i64> = seen.iter().skip(1).map(|s| s.0).collect();
+        assert_eq!(
+            ns, expected,
+            "{debugger} did not stop in every linked copy:\n{text}"
+        );
+        let objects: Vec<usize> = seen.iter().map(|s| s.2).collect();
+        assert_eq!(
+            objects, [1; 5],
+            "{debugger}: removed units' debug objects stayed registered:\n{text}"
+        );
+    }
+}
+
+/// `lantern churn` out of process computes what it computes in process,
+/// in lantern-executor and in LLVM's executor, and leaves lantern-executor
+/// holding the mappings it held after the warm-up cycle: each removal
+/// unmapped the unit and released its debug object there.
+#[test]
+fn churn_out_of_process_matches_in_process() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("oop-churn");
+    let obj = compile_c(
+        &dir,
+        "work",
+        "int work(int n) { return n * 3 + 1; }\n",
+        &["-g", "-O2"],
+    );
+    let churn = |how: &[&str]| -> Outcome {
+        let outcome = run_with_timeout(
+            Command::new(lantern())
+                .args(["churn", "--entry", "work", "--cycles", "100"])
+                .args(how)
+                .arg(&obj),
+            TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(outcome.status, "exit 0", "{how:?}: {}", outcome.stderr);
+        outcome
+    };
+    let checksum = |out: &Outcome| -> String {
+        out.stdout
+            .split_once("checksum ")
+            .map(|(_, c)| c.lines().next().unwrap_or("").to_string())
+            .unwrap_or_else(|| panic!("no checksum in {out:?}"))
+    };
+    let expected = checksum(&churn(&[]));
+    let oop = churn(&["--oop"]);
+    assert_eq!(checksum(&oop), expected);
+    let line = oop
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("churn: the executor before -> after:"))
+        .unwrap_or_else(|| panic!("no footprint line: {oop:?}"));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(numbers[0], numbers[1], "mappings grew: {line}");
+    if Path::new(LLVM_EXECUTOR).exists() || !missing("llvm-jitlink-executor (llvm-19)") {
+        let llvm = churn(&["--executor", LLVM_EXECUTOR]);
+        assert_eq!(checksum(&llvm), expected);
+        assert!(
+            llvm.stderr.contains("cannot unregister debug objects"),
+            "{}",
+            llvm.stderr
+        );
+    }
+}

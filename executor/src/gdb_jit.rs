@@ -120,6 +120,90 @@ impl GdbJit {
     }
 }
 
+impl GdbJit {
+    /// Makes gdb re-set its breakpoints now, by registering and
+    /// unregistering an object with nothing in it: after an object leaves
+    /// and while its code is still mapped. gdb keeps a removed object's
+    /// breakpoint locations "inserted" until the next registration; if new
+    /// code lands at the same address by then (`mmap` reuses freed ranges),
+    /// it inherits that state, gets no breakpoint instruction, and the
+    /// breakpoint never stops again. (The in-process registry does the
+    /// same, plugins/src/debug_object/registry.rs.) lldb is left alone: it
+    /// needs none of this, and pays for each registration.
+    pub fn resync_breakpoints(&mut self) {
+        if traced_by_lldb() {
+            return;
+        }
+        let empty = empty_object();
+        let (addr, size) = (empty.as_ptr() as u64, empty.len() as u64);
+        self.register(addr, size, true);
+        self.unregister_within(addr, addr + size);
+    }
+}
+
+/// Whether this process is traced by lldb.
+fn traced_by_lldb() -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    let tracer = status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .map(str::trim)
+        .unwrap_or("0");
+    tracer != "0"
+        && std::fs::read_to_string(format!("/proc/{tracer}/comm"))
+            .is_ok_and(|comm| comm.starts_with("lldb"))
+}
+
+/// An x86-64 ELF relocatable object with no sections but its section
+/// names: a file header, the null section and `.shstrtab`.
+fn empty_object() -> &'static [u8] {
+    static EMPTY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| {
+        const NAMES: &[u8] = b"\0.shstrtab\0";
+        let mut elf = Vec::with_capacity(64 * 3 + NAMES.len());
+        elf.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+        elf.extend_from_slice(&1u16.to_le_bytes()); // ET_REL
+        elf.extend_from_slice(&62u16.to_le_bytes()); // EM_X86_64
+        elf.extend_from_slice(&1u32.to_le_bytes()); // EV_CURRENT
+        elf.extend_from_slice(&0u64.to_le_bytes()); // e_entry
+        elf.extend_from_slice(&0u64.to_le_bytes()); // e_phoff
+        elf.extend_from_slice(&64u64.to_le_bytes()); // e_shoff
+        elf.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+        for half in [64u16, 0, 0, 64, 2, 1] {
+            // e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx
+            elf.extend_from_slice(&half.to_le_bytes());
+        }
+        elf.extend_from_slice(&[0; 64]); // the null section
+        elf.extend_from_slice(&1u32.to_le_bytes()); // sh_name: ".shstrtab"
+        elf.extend_from_slice(&3u32.to_le_bytes()); // SHT_STRTAB
+        for word in [0u64, 0, 192, NAMES.len() as u64] {
+            // sh_flags, sh_addr, sh_offset, sh_size
+            elf.extend_from_slice(&word.to_le_bytes());
+        }
+        elf.extend_from_slice(&[0; 8]); // sh_link, sh_info
+        elf.extend_from_slice(&1u64.to_le_bytes()); // sh_addralign
+        elf.extend_from_slice(&0u64.to_le_bytes()); // sh_entsize
+        elf.extend_from_slice(NAMES);
+        elf
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_empty_object_is_well_formed() {
+        let elf = super::empty_object();
+        assert_eq!(elf.len(), 192 + 11);
+        assert_eq!(&elf[..4], b"\x7fELF");
+        let shoff = u64::from_le_bytes(elf[40..48].try_into().unwrap()) as usize;
+        let strtab = &elf[shoff + 64..shoff + 128];
+        let offset = u64::from_le_bytes(strtab[24..32].try_into().unwrap()) as usize;
+        assert_eq!(&elf[offset + 1..offset + 10], b".shstrtab");
+    }
+}
+
 // SAFETY: the entries are owned by the GdbJit and only touched through it,
 // under the session lock (one thread at a time).
 unsafe impl Send for GdbJit {}

@@ -800,3 +800,73 @@ fn symbol_tables_from_memory_are_checked() {
     let (status, err) = c.finish();
     assert_eq!(status, 0, "{err}");
 }
+
+/// Debug-object slots: a unit's finalize action reserves its key, the
+/// object registered later is owned by the executor (released with the
+/// key), an object whose unit is already gone is released at once, and
+/// misuse (a key reserved twice, an unknown key, a range that starts no
+/// reservation) is an error naming the key or the address.
+#[test]
+fn debug_object_slots_own_their_objects() {
+    let mut c = Controller::start();
+    let key_call = |c: &mut Controller, name: &str, key: u64| -> Option<String> {
+        let r: SpsError = from_bytes(&c.call(name, to_bytes(&key))).unwrap();
+        r.0
+    };
+    let register = |c: &mut Controller, key: u64, start: u64, end: u64| -> Option<String> {
+        let args = to_bytes(&(key, AddrRange { start, end }));
+        let r: SpsError = from_bytes(&c.call(names::LANTERN_REGISTER_DEBUG_OBJECT, args)).unwrap();
+        r.0
+    };
+    let object = |c: &mut Controller| -> u64 {
+        let base = c.reserve(0x1000);
+        let req = FinalizeRequest {
+            segments: vec![segment(
+                true,
+                false,
+                false,
+                base,
+                0x1000,
+                b"\x7fELF".to_vec(),
+            )],
+            actions: vec![],
+        };
+        assert_eq!(c.finalize(&req), None);
+        base
+    };
+    assert_eq!(
+        key_call(&mut c, names::LANTERN_RESERVE_DEBUG_OBJECT, 7),
+        None
+    );
+    let e = key_call(&mut c, names::LANTERN_RESERVE_DEBUG_OBJECT, 7).unwrap();
+    assert!(e.contains("key 7 is already reserved"), "{e}");
+    let base = object(&mut c);
+    let e = register(&mut c, 7, base + 16, base + 32).unwrap();
+    assert!(e.contains("does not start a reservation"), "{e}");
+    assert_eq!(register(&mut c, 7, base, base + 4), None);
+    // The key's deregistration releases the object's memory: the
+    // controller no longer can.
+    assert_eq!(
+        key_call(&mut c, names::LANTERN_DEREGISTER_DEBUG_OBJECT, 7),
+        None
+    );
+    let e = c.deallocate(vec![base]).unwrap();
+    assert!(e.contains("unrecognized allocation"), "{e}");
+    let e = key_call(&mut c, names::LANTERN_DEREGISTER_DEBUG_OBJECT, 7).unwrap();
+    assert!(e.contains("key 7 is not reserved"), "{e}");
+    // A unit removed before its object came: the object is released on
+    // arrival.
+    assert_eq!(
+        key_call(&mut c, names::LANTERN_RESERVE_DEBUG_OBJECT, 8),
+        None
+    );
+    assert_eq!(
+        key_call(&mut c, names::LANTERN_DEREGISTER_DEBUG_OBJECT, 8),
+        None
+    );
+    let base = object(&mut c);
+    assert_eq!(register(&mut c, 8, base, base + 4), None);
+    assert!(c.deallocate(vec![base]).is_some());
+    let (status, err) = c.finish();
+    assert_eq!(status, 0, "{err}");
+}

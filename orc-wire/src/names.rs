@@ -126,3 +126,24 @@ pub const LANTERN_COMPLETE_SYMBOL_TABLE: &str = "__lantern_executor_complete_sym
 /// ExecutorAddrRange table)` -> `Error`. Not an LLVM name.
 pub const LANTERN_COMPLETE_SYMBOL_TABLE_FROM: &str =
     "__lantern_executor_complete_symbol_table_from";
+/// Opens a slot for a unit's debug object before the object exists: SPS
+/// `(u64 key)` -> `Error`. A finalize action of the unit, whose dealloc
+/// action is [`LANTERN_DEREGISTER_DEBUG_OBJECT`]: the controller builds the
+/// object after the link (on its background worker while the program
+/// runs) and fills the slot with [`LANTERN_REGISTER_DEBUG_OBJECT`]. Not an
+/// LLVM name (LLVM 19 never unregisters a debug object).
+pub const LANTERN_RESERVE_DEBUG_OBJECT: &str = "__lantern_executor_reserve_debug_object";
+/// Registers the debug object at a range with gdb and lldb under a key
+/// reserved by [`LANTERN_RESERVE_DEBUG_OBJECT`]: SPS `(u64 key,
+/// ExecutorAddrRange object)` -> `Error`. The range must start a
+/// reservation of its own (the controller's allocation for the object),
+/// which the executor then owns: it is released, and the object
+/// unregistered, when the key is deregistered; at once when the key is no
+/// longer reserved (the unit was removed before its object came). Not an
+/// LLVM name.
+pub const LANTERN_REGISTER_DEBUG_OBJECT: &str = "__lantern_executor_register_debug_object";
+/// Closes a key's slot: unregisters its debug object from gdb and lldb and
+/// releases the object's memory (nothing more when the object has not
+/// come): SPS `(u64 key)` -> `Error`. The unit's dealloc action. Not an
+/// LLVM name.
+pub const LANTERN_DEREGISTER_DEBUG_OBJECT: &str = "__lantern_executor_deregister_debug_object";

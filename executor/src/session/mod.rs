@@ -74,6 +74,9 @@ pub struct Session {
     gdb: GdbJit,
     /// Registered eh-frame sections (start addresses).
     eh_frames: HashSet<u64>,
+    /// Debug-object slots by unit key: the base of the reservation holding
+    /// the registered object, `None` while the object has not come.
+    debug_objects: HashMap<u64, Option<u64>>,
     /// Handles returned by the dylib manager's open.
     dylibs: HashSet<u64>,
     /// Loaded TLS images: `dlopen` handle -> the memfd holding the object.
@@ -157,6 +160,18 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
         (names::LANTERN_LOOKUP, Session::lantern_lookup),
         (names::LANTERN_RELEASE_TLS_IMAGE, Session::release_tls_image),
         (names::LANTERN_SHM_RESERVE, Session::shm_reserve),
+        (
+            names::LANTERN_RESERVE_DEBUG_OBJECT,
+            Session::reserve_debug_object,
+        ),
+        (
+            names::LANTERN_REGISTER_DEBUG_OBJECT,
+            Session::register_debug_object,
+        ),
+        (
+            names::LANTERN_DEREGISTER_DEBUG_OBJECT,
+            Session::deregister_debug_object,
+        ),
     ]
 }
 
@@ -306,6 +321,7 @@ impl Session {
             memory: Memory::new(page_size),
             gdb: GdbJit::default(),
             eh_frames: HashSet::new(),
+            debug_objects: HashMap::new(),
             dylibs: HashSet::new(),
             tls_images: HashMap::new(),
             looked_up: HashSet::new(),

@@ -67,6 +67,78 @@ impl Session {
         Ok(sps_error(r))
     }
 
+    /// `__lantern_executor_reserve_debug_object(key)`: a unit's finalize
+    /// action, before its debug object exists.
+    pub(super) fn reserve_debug_object(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = decode::<u64>(args, "debug object reservation").and_then(|key| {
+            match self.debug_objects.entry(key) {
+                std::collections::hash_map::Entry::Occupied(_) => Err(format!(
+                    "debug object reservation: key {key} is already reserved"
+                )),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(None);
+                    Ok(())
+                }
+            }
+        });
+        Ok(sps_error(r))
+    }
+
+    /// `__lantern_executor_register_debug_object(key, range)`: registers the
+    /// object, whose reservation the session now owns; releases it at once
+    /// when the key's unit is gone.
+    pub(super) fn register_debug_object(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        const WHAT: &str = "debug object registration";
+        let r = (|| {
+            let (key, range): (u64, AddrRange) = decode(args, WHAT)?;
+            let len = range
+                .end
+                .checked_sub(range.start)
+                .ok_or_else(|| format!("{WHAT}: end before start"))?;
+            self.memory
+                .range(range.start)
+                .map_err(|_| format!("{WHAT}: {:#x} does not start a reservation", range.start))?;
+            self.memory
+                .check(range.start, len, Access::Read)
+                .map_err(|e| format!("{WHAT}: {e}"))?;
+            match self.debug_objects.get_mut(&key) {
+                Some(slot @ None) => {
+                    *slot = Some(range.start);
+                    self.gdb.register(range.start, len, true);
+                    Ok(())
+                }
+                Some(Some(_)) => {
+                    self.release(range.start)?;
+                    Err(format!("{WHAT}: key {key} already has an object"))
+                }
+                // The unit was removed before its object came.
+                None => self.release(range.start),
+            }
+        })();
+        Ok(sps_error(r))
+    }
+
+    /// `__lantern_executor_deregister_debug_object(key)`: a unit's dealloc
+    /// action.
+    pub(super) fn deregister_debug_object(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = decode::<u64>(args, "debug object deregistration").and_then(|key| {
+            match self.debug_objects.remove(&key) {
+                Some(Some(base)) => {
+                    let released = self.release(base);
+                    // The unit's code is still mapped (its dealloc actions
+                    // run first).
+                    self.gdb.resync_breakpoints();
+                    released
+                }
+                Some(None) => Ok(()),
+                None => Err(format!(
+                    "debug object deregistration: key {key} is not reserved"
+                )),
+            }
+        });
+        Ok(sps_error(r))
+    }
+
     pub(super) fn register_symbol_table(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
         let r = decode::<(u64, Bytes)>(args, "symbol table registration")
             .and_then(|(key, bytes)| crate::crash::register(key, &bytes.0, true));

@@ -321,6 +321,24 @@ impl RemoteExecutor {
         Ok(addr)
     }
 
+    /// Runs `int f(int)` in the executor (LLVM's run-as-int-function) and
+    /// returns its result: what a runtime calling one JIT'd function at a
+    /// time does (`lantern churn` out of process).
+    pub fn run_int_function(&self, f: ExecutorAddr, arg: i32) -> Result<i32> {
+        let tag = self.shared.conn.symbol(names::RUN_AS_INT_FUNCTION)?;
+        let what = format!("running the function at {f}");
+        let result = self
+            .shared
+            .conn
+            .call(tag, to_bytes(&(f.0, arg)), &what, true)?;
+        from_bytes(&result).map_err(|e| {
+            Error::Other(format!(
+                "executor {}: {what}: malformed result: {e}",
+                self.shared.conn.name
+            ))
+        })
+    }
+
     fn run_void(&self, f: ExecutorAddr, what: &str) -> Result<()> {
         let tag = self.shared.conn.symbol(names::RUN_AS_VOID_FUNCTION)?;
         self.shared.conn.call(tag, to_bytes(&f.0), what, true)?;
