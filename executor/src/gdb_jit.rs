@@ -190,6 +190,10 @@ fn empty_object() -> &'static [u8] {
     })
 }
 
+// SAFETY: the entries are owned by the GdbJit and only touched through it,
+// under the session lock (one thread at a time).
+unsafe impl Send for GdbJit {}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -203,7 +207,3 @@ mod tests {
         assert_eq!(&elf[offset + 1..offset + 10], b".shstrtab");
     }
 }
-
-// SAFETY: the entries are owned by the GdbJit and only touched through it,
-// under the session lock (one thread at a time).
-unsafe impl Send for GdbJit {}
