@@ -31,6 +31,7 @@ use lantern_plugins::debug_object::merge::{merge, MAX_MERGED_SECTIONS};
 use lantern_plugins::debug_object::{build_part, DebugPart};
 
 use crate::cli::{link_one, new_session, prepare, CommonArgs, Linked, Plugins};
+use crate::report;
 
 /// Where the program runs.
 pub(crate) enum Target {
@@ -97,7 +98,11 @@ pub(crate) fn run(
     let started = std::time::Instant::now();
     let mut units = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
-        units.push(link_one(&session, unit)?);
+        let unit = link_one(&session, unit)?;
+        if common.timings {
+            report::print_timings(unit.timings());
+        }
+        units.push(unit);
     }
     let linked = Linked {
         session: Arc::new(session),
