@@ -337,6 +337,15 @@ pub(crate) fn prepare(
     roots: &[String],
     debug_info: bool,
 ) -> Result<Prepared, String> {
+    load_libraries(common, executor)?;
+    prepare_files(common, roots, debug_info)
+}
+
+/// Loads `--preload` and `-l` libraries into the executor.
+pub(crate) fn load_libraries(
+    common: &CommonArgs,
+    executor: &dyn ExecutorControl,
+) -> Result<(), String> {
     for path in &common.preload {
         executor
             .load_library(&path.display().to_string())
@@ -350,6 +359,16 @@ pub(crate) fn prepare(
             .map_err(|e| format!("-l {name}: {e}"))?;
         log::info!("loaded -l {name} from {path}");
     }
+    Ok(())
+}
+
+/// Compiles sources and reads the files into units, with the session
+/// options the command's arguments ask for: what needs no executor.
+pub(crate) fn prepare_files(
+    common: &CommonArgs,
+    roots: &[String],
+    debug_info: bool,
+) -> Result<Prepared, String> {
     let mut temp: Option<TempDir> = None;
     let mut units = vec![LinkUnit::default()];
     for (index, file) in common.files.iter().enumerate() {

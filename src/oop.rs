@@ -18,6 +18,7 @@ use lantern_core::executor_types::{ExecutorAddr, MemLifetime, MemProt};
 use lantern_core::link::background;
 use lantern_core::link::{PassConfig, Plugin};
 use lantern_core::memory::{AllocAction, AllocRequest, Placement, SegmentRequest, WrapperCall};
+use lantern_core::session::ParsedUnit;
 use lantern_orc_wire::names::{
     LANTERN_COMPLETE_SYMBOL_TABLE, LANTERN_COMPLETE_SYMBOL_TABLE_FROM,
     LANTERN_DEREGISTER_DEBUG_OBJECT, LANTERN_DEREGISTER_SYMBOL_TABLE,
@@ -30,7 +31,10 @@ use lantern_orc_wire::types::AddrRange;
 use lantern_plugins::debug_object::merge::{merge, MAX_MERGED_SECTIONS};
 use lantern_plugins::debug_object::{build_part, DebugPart};
 
-use crate::cli::{link_one, new_session, prepare, CommonArgs, Linked, Plugins};
+use crate::cli::{
+    explain_link_error, load_libraries, new_session, prepare_files, CommonArgs, Linked, Plugins,
+    Prepared,
+};
 use crate::report;
 
 /// Where the program runs.
@@ -78,27 +82,44 @@ pub(crate) fn run(
     crash_report: bool,
     shared_memory: bool,
 ) -> Result<u8, String> {
-    let executor = start(target, shared_memory)?;
     let debugger_support = !common.no_debugger_support;
+    // The executor starts (a process to spawn and its setup message to
+    // read: over a millisecond) and loads the libraries while this thread
+    // compiles, reads and parses the files. Parsing needs only the
+    // session's options, which the arguments decide, except that without
+    // the executor's crash handler (LLVM's executor) the DWARF is kept only
+    // for debuggers: a guess that turns out wrong costs a second parse, in
+    // link_parsed.
+    let (started, parsed) = std::thread::scope(|scope| {
+        let starting = std::thread::Builder::new()
+            .name("executor-start".into())
+            .spawn_scoped(scope, || -> Result<_, String> {
+                let executor = start(target, shared_memory)?;
+                let plugins = RemotePlugins::new(&executor, debugger_support, crash_report, false)?;
+                load_libraries(common, executor.as_ref())?;
+                Ok((executor, plugins))
+            })
+            .map_err(|e| format!("starting the executor: {e}"))?;
+        let parsed = parse_ahead(common, debugger_support || crash_report);
+        let started = starting
+            .join()
+            .map_err(|_| "starting the executor: the thread panicked".to_string())?;
+        Ok::<_, String>((started, parsed))
+    })?;
+    let (executor, plugins) = started?;
+    let (prepared, parsed) = parsed?;
     let dynamic: Arc<dyn ExecutorControl> = executor.clone();
-    let plugins = RemotePlugins::new(&executor, debugger_support, crash_report, false)?;
-    let prepared = prepare(
-        common,
-        dynamic.as_ref(),
-        std::slice::from_ref(&common.entry),
-        debugger_support || plugins.crash_report,
-    )?;
     // Deferred passes (debug objects, whole symbol tables) of large units
     // run on the background worker while no debugger is attached to the
     // executor, as in process.
     let mut options = prepared.options.clone();
-    options.background = true;
+    options.debug_info = debugger_support || plugins.crash_report;
     let mut session = new_session(dynamic, options, &Plugins::default());
     plugins.add_to(&mut session);
     let started = std::time::Instant::now();
-    let mut units = Vec::with_capacity(prepared.units.len());
-    for unit in prepared.units.iter().cloned() {
-        let unit = link_one(&session, unit)?;
+    let mut units = Vec::with_capacity(parsed.len());
+    for unit in parsed {
+        let unit = explain_link_error(session.link_parsed(unit))?;
         if common.timings {
             report::print_timings(unit.timings());
         }
@@ -165,6 +186,23 @@ pub(crate) fn run(
         (main_started.elapsed() - main_time).as_secs_f64() * 1e3
     );
     Ok(status as u8)
+}
+
+/// Compiles, reads and parses the files as a session with debug
+/// information (`debug_info`) and background passes would.
+fn parse_ahead(
+    common: &CommonArgs,
+    debug_info: bool,
+) -> Result<(Prepared, Vec<ParsedUnit>), String> {
+    let mut prepared = prepare_files(common, std::slice::from_ref(&common.entry), debug_info)?;
+    prepared.options.background = true;
+    let parsed = prepared
+        .units
+        .iter()
+        .map(|unit| ParsedUnit::parse(unit.clone(), &prepared.options, Vec::new()))
+        .collect::<lantern_core::Result<Vec<_>>>()
+        .map_err(|e| e.to_string())?;
+    Ok((prepared, parsed))
 }
 
 /// Starts the executor the target names, or reaches it; with

@@ -412,6 +412,52 @@ fn dylib_manager_finds_libc_and_reports_missing_symbols() {
     c.finish();
 }
 
+/// Lantern's lookup answers every name of one call, in order, with what
+/// LLVM's lookup does not say (kind, thread-local placement).
+#[test]
+fn lantern_lookup_answers_many_names_in_one_call() {
+    let mut c = Controller::start();
+    let dm = c.sym(names::DYLIB_MANAGER_INSTANCE);
+    let h: SpsExpected<u64> = from_bytes(&c.call(
+        names::DYLIB_MANAGER_OPEN,
+        to_bytes(&(dm, String::new(), 0u64)),
+    ))
+    .unwrap();
+    let h = h.0.unwrap();
+    type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
+    let names_asked = vec![
+        "printf".to_string(),
+        "no_such_symbol_x".to_string(),
+        "environ".to_string(),
+    ];
+    let found: SpsExpected<Vec<Found>> = from_bytes(&c.call(
+        names::LANTERN_LOOKUP_SYMBOLS,
+        to_bytes(&(dm, h, names_asked)),
+    ))
+    .unwrap();
+    let found = found.0.unwrap();
+    assert_eq!(found.len(), 3);
+    let (printf, is_function, _, (is_tls, ..)) = found[0];
+    assert!(printf != 0 && is_function && !is_tls, "{:?}", found[0]);
+    assert_eq!(found[1].0, 0, "{:?}", found[1]);
+    let (environ, is_function, _, (is_tls, ..)) = found[2];
+    assert!(environ != 0 && !is_function && !is_tls, "{:?}", found[2]);
+    // No names, no answers; an unknown handle is an error.
+    let none: SpsExpected<Vec<Found>> = from_bytes(&c.call(
+        names::LANTERN_LOOKUP_SYMBOLS,
+        to_bytes(&(dm, h, Vec::<String>::new())),
+    ))
+    .unwrap();
+    assert!(none.0.unwrap().is_empty());
+    let r: SpsExpected<Vec<Found>> = from_bytes(&c.call(
+        names::LANTERN_LOOKUP_SYMBOLS,
+        to_bytes(&(dm, 1234u64, vec!["printf".to_string()])),
+    ))
+    .unwrap();
+    assert!(r.0.unwrap_err().contains("unknown handle"));
+    c.finish();
+}
+
 #[test]
 fn malformed_arguments_get_an_error_reply() {
     let mut c = Controller::start();

@@ -79,14 +79,16 @@ pub const LANTERN_LOAD_TLS_IMAGE: &str = "__lantern_executor_load_tls_image";
 /// Closes a TLS image by the handle [`LANTERN_LOAD_TLS_IMAGE`] returned:
 /// SPS `(u64 handle)` -> `Error`.
 pub const LANTERN_RELEASE_TLS_IMAGE: &str = "__lantern_executor_release_tls_image";
-/// lantern-executor's lookup of one symbol with what LLVM's lookup does not
-/// say: SPS `(u64 dylib instance, u64 handle, string name)` ->
-/// `Expected<(u64 addr, bool is_function, u64 size, (bool is_tls, u64
-/// module_id, u64 offset, (bool static, i64 tp_offset)))>`, `addr` 0 when
-/// not found. For a thread-local variable of a library, where its block is
-/// (module id, offset; its offset from the thread pointer when the block is
-/// in static TLS). Not an LLVM name.
-pub const LANTERN_LOOKUP: &str = "__lantern_executor_lookup";
+/// lantern-executor's lookup of symbols with what LLVM's lookup does not
+/// say: SPS `(u64 dylib instance, u64 handle, sequence<string> names)` ->
+/// `Expected<sequence<(u64 addr, bool is_function, u64 size, (bool is_tls,
+/// u64 module_id, u64 offset, (bool static, i64 tp_offset)))>>`, one entry a
+/// name in order, `addr` 0 when not found. For a thread-local variable of a
+/// library, where its block is (module id, offset; its offset from the
+/// thread pointer when the block is in static TLS). One call for all the
+/// names a link resolves in the executor: a round trip each cost a link of
+/// a 20-object C program 0.6 ms. Not an LLVM name.
+pub const LANTERN_LOOKUP_SYMBOLS: &str = "__lantern_executor_lookup_symbols";
 /// lantern-executor's shared-memory reservation (ORC's
 /// `ExecutorSharedMemoryMapperService` reserve, for a controller on the
 /// same host): SPS `(u64 memory manager instance, u64 size)` ->

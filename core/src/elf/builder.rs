@@ -27,7 +27,7 @@ const MAX_ALIGN: u64 = 1 << 28;
 const MAX_SIZE: u64 = 1 << 47;
 
 /// What the builder keeps besides allocated sections.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GraphBuilderOptions {
     /// Keep `.debug_*` sections, and the stabs tcc emits (`.stab`, `.stabstr`),
     /// as NoAlloc sections (relocated in controller memory).

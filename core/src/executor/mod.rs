@@ -55,6 +55,12 @@ pub struct TlsImage<'a> {
 pub trait ExecutorControl: Send + Sync {
     /// Looks a symbol up in the executor: its runtime helpers, loaded libraries, the program.
     fn lookup(&self, name: &str) -> Option<HostSymbol>;
+    /// Looks symbols up, an answer each in order: what a link resolves in
+    /// the executor, asked at once (one round trip to an executor in
+    /// another process).
+    fn lookup_symbols(&self, names: &[&str]) -> Vec<Option<HostSymbol>> {
+        names.iter().map(|name| self.lookup(name)).collect()
+    }
     fn memory_manager(&self) -> &dyn MemoryManager;
     /// Reads executor memory (host data to copy).
     fn read_memory(&self, addr: ExecutorAddr, len: u64) -> Result<Vec<u8>>;

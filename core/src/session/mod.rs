@@ -2,6 +2,7 @@
 //! other, earlier units and the host, and keep what they export.
 
 mod copy_relocs;
+mod parse;
 mod redirectable;
 mod resolve;
 mod toolchain;
@@ -12,7 +13,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
+use crate::elf::{Archive, GraphBuilderOptions};
 use crate::error::{Error, Result};
 use crate::executor::ExecutorControl;
 use crate::graph::{ExecutorAddr, InputFile, LinkGraph, Linkage, Scope, SymbolDef};
@@ -21,6 +22,7 @@ use crate::link::{
 };
 use crate::memory::{FinalizedAlloc, Placement};
 
+pub use parse::ParsedUnit;
 pub use toolchain::find_libgcc;
 pub use unit_symbols::UnitSymbols;
 
@@ -375,18 +377,22 @@ impl Session {
     }
 
     fn link_unit(&self, unit: LinkUnit, export: bool) -> Result<LinkedUnit> {
-        let mut timings = Timings::default();
-        let graphs = timings.record("parse", || self.parse_objects(&unit.objects))?;
-        let mut graph = LinkGraph::new();
-        for g in graphs {
-            graph.merge(g);
-        }
-        let archives = unit
-            .archives
-            .iter()
-            .map(|a| Archive::parse(&a.name, a.data.clone()))
-            .collect::<Result<Vec<_>>>()?;
-        self.link_merged(graph, archives, timings, export)
+        let parsed = ParsedUnit::parse_with(unit, self.builder_options(), self.options.parallel)?;
+        self.link_merged(parsed.graph, parsed.archives, parsed.timings, export)
+    }
+
+    /// Links a unit parsed ahead ([`ParsedUnit::parse`], while the executor
+    /// was starting, say) as [`Session::link`] would; one parsed with other
+    /// options than this session's is parsed again.
+    pub fn link_parsed(&self, parsed: ParsedUnit) -> Result<LinkedUnit> {
+        let options = self.builder_options();
+        let parsed = if parsed.options == options {
+            parsed
+        } else {
+            log::debug!("the unit was parsed with other options than the session's: parsing again");
+            ParsedUnit::parse_with(parsed.unit, options, self.options.parallel)?
+        };
+        self.link_merged(parsed.graph, parsed.archives, parsed.timings, true)
     }
 
     /// Resolves, links and finalizes a graph built by hand (stubs,
@@ -636,51 +642,6 @@ impl Session {
                 .flat_map(|plugin| plugin.noalloc_sections())
                 .collect(),
         }
-    }
-
-    fn parse_objects(&self, objects: &[InputFile]) -> Result<Vec<LinkGraph>> {
-        let options = self.builder_options();
-        let parse = |file: &InputFile| {
-            GraphBuilder::new(&file.name, (*file.data).as_ref()).build(file.clone(), &options)
-        };
-        // Few objects parse on this thread, without asking how many cores
-        // there are (`available_parallelism` reads three cgroup files and
-        // calls `sched_getaffinity`: 20 µs, a third of a lazy unit's link).
-        if !self.options.parallel || objects.len() < 4 {
-            return objects.iter().map(parse).collect();
-        }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // Under a debugger a thread costs more than it saves: each start
-        // and exit is a stop and a libthread_db round trip (on the
-        // 1,000-object program a gdb session took 237 ms with two parser
-        // threads, 220 ms with one).
-        if threads < 2 || background::traced() {
-            return objects.iter().map(parse).collect();
-        }
-        // The calling thread parses the first chunk itself: one thread fewer
-        // to create (under a debugger, each new thread is a stop and a
-        // libthread_db round trip).
-        let chunk = objects.len().div_ceil(threads);
-        let (first, rest) = objects.split_at(chunk.min(objects.len()));
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = rest
-                .chunks(chunk)
-                .map(|files| {
-                    scope.spawn(move || files.iter().map(parse).collect::<Result<Vec<_>>>())
-                })
-                .collect();
-            // An error returns at once; the scope joins the other threads.
-            let mut graphs: Vec<LinkGraph> = first.iter().map(parse).collect::<Result<_>>()?;
-            graphs.reserve(rest.len());
-            for handle in handles {
-                graphs.extend(
-                    handle
-                        .join()
-                        .map_err(|_| Error::Other("parser thread panicked".into()))??,
-                );
-            }
-            Ok(graphs)
-        })
     }
 }
 

@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// One symbol as `names::LANTERN_LOOKUP_SYMBOLS` answers it: `(addr,
+/// is_function, size, (is_tls, module_id, offset, (static, tp_offset)))`.
+type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
+
 impl Session {
     pub(super) fn dylib_open(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
         let r = (|| {
@@ -96,34 +100,40 @@ impl Session {
         addr
     }
 
-    /// Lantern's lookup: one symbol, with its kind and size, and where a
-    /// thread-local variable of a library lives (see `names::LANTERN_LOOKUP`).
-    pub(super) fn lantern_lookup(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
-        type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
-        let r = (|| -> Result<Found, String> {
-            let (instance, handle, name): (u64, u64, String) = decode(args, "Lantern lookup")?;
+    /// Lantern's lookup: symbols with their kind and size, and where a
+    /// thread-local variable of a library lives (see
+    /// `names::LANTERN_LOOKUP_SYMBOLS`).
+    pub(super) fn lantern_lookup_symbols(&mut self, args: &[u8]) -> Result<Vec<u8>, Fatal> {
+        let r = (|| -> Result<Vec<Found>, String> {
+            let (instance, handle, names): (u64, u64, Vec<String>) =
+                decode(args, "Lantern lookup")?;
             Self::check_instance(instance, &DYLIB_MANAGER_INSTANCE, "Lantern lookup")?;
             if !self.dylibs.contains(&handle) {
                 return Err(format!("Lantern lookup: unknown handle {handle:#x}"));
             }
-            let addr = self.lookup_name(handle, &name);
-            if addr == 0 {
-                return Ok((0, false, 0, (false, 0, 0, (false, 0))));
-            }
-            let symbol = crate::host_tls::symbol_info(addr);
-            let tls = match symbol {
-                None => crate::host_tls::host_tls(addr),
-                Some(_) => None,
-            };
-            let (is_function, size) = symbol.unwrap_or((false, 0));
-            let tls = match tls {
-                Some((module, offset, tp)) => {
-                    (true, module, offset, (tp.is_some(), tp.unwrap_or(0)))
-                }
-                None => (false, 0, 0, (false, 0)),
-            };
-            Ok((addr, is_function, size, tls))
+            Ok(names
+                .iter()
+                .map(|name| self.lantern_lookup_one(handle, name))
+                .collect())
         })();
         Ok(to_bytes(&SpsExpected(r)))
+    }
+
+    fn lantern_lookup_one(&mut self, handle: u64, name: &str) -> Found {
+        let addr = self.lookup_name(handle, name);
+        if addr == 0 {
+            return (0, false, 0, (false, 0, 0, (false, 0)));
+        }
+        let symbol = crate::host_tls::symbol_info(addr);
+        let tls = match symbol {
+            None => crate::host_tls::host_tls(addr),
+            Some(_) => None,
+        };
+        let (is_function, size) = symbol.unwrap_or((false, 0));
+        let tls = match tls {
+            Some((module, offset, tp)) => (true, module, offset, (tp.is_some(), tp.unwrap_or(0))),
+            None => (false, 0, 0, (false, 0)),
+        };
+        (addr, is_function, size, tls)
     }
 }

@@ -157,7 +157,10 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
             Session::complete_symbol_table_from,
         ),
         (names::LANTERN_LOAD_TLS_IMAGE, Session::load_tls_image),
-        (names::LANTERN_LOOKUP, Session::lantern_lookup),
+        (
+            names::LANTERN_LOOKUP_SYMBOLS,
+            Session::lantern_lookup_symbols,
+        ),
         (names::LANTERN_RELEASE_TLS_IMAGE, Session::release_tls_image),
         (names::LANTERN_SHM_RESERVE, Session::shm_reserve),
         (

@@ -261,45 +261,85 @@ impl RemoteExecutor {
         self.place_code(&code)
     }
 
-    /// A symbol of the executor process, through the dylib manager.
-    fn remote_lookup(&self, name: &str) -> Option<HostSymbol> {
-        let conn = &self.shared.conn;
-        if let Some(tag) = conn.info.symbol(names::LANTERN_LOOKUP) {
-            return self.lantern_lookup(tag, name);
+    /// Symbols of the executor process, through the dylib manager: one
+    /// call for all of `names`, an answer each in order. A failed call is
+    /// logged and finds nothing (the link then names the symbols undefined).
+    fn remote_lookup_symbols(&self, names: &[&str]) -> Vec<Option<HostSymbol>> {
+        if names.is_empty() {
+            return Vec::new();
         }
-        let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE).ok()?;
-        let tag = conn.symbol(names::DYLIB_MANAGER_LOOKUP).ok()?;
-        let set = vec![(name.to_string(), false)];
-        let what = format!("looking up {name}");
-        let result = match conn.call(tag, to_bytes(&(dm, self.shared.process, set)), &what, false) {
-            Ok(r) => r,
+        let conn = &self.shared.conn;
+        let what = match names {
+            [name] => format!("looking up {name}"),
+            [first, ..] => format!("looking up {first} and {} more symbols", names.len() - 1),
+            [] => unreachable!("checked above"),
+        };
+        let found = if let Some(tag) = conn.info.symbol(names::LANTERN_LOOKUP_SYMBOLS) {
+            self.lantern_lookup_symbols(tag, names, &what)
+        } else {
+            self.llvm_lookup_symbols(names, &what)
+        };
+        let mut found = match found {
+            Ok(found) if found.len() == names.len() => found,
+            Ok(found) => {
+                log::error!(
+                    "executor {}: {what}: {} answers for {} names",
+                    conn.name,
+                    found.len(),
+                    names.len()
+                );
+                return vec![None; names.len()];
+            }
             Err(e) => {
                 log::error!("{e}");
-                return None;
+                return vec![None; names.len()];
             }
         };
-        let defs: Vec<ExecutorSymbolDef> =
-            from_bytes::<SpsExpected<Vec<ExecutorSymbolDef>>>(&result)
-                .ok()?
-                .0
-                .ok()?;
-        let addr = defs.first()?.addr;
-        if addr == 0 {
-            return None;
-        }
-        self.shared
+        let mut functions = self
+            .shared
             .functions
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(addr);
+            .unwrap_or_else(|e| e.into_inner());
+        for symbol in found.iter_mut() {
+            if symbol.is_some_and(|s| s.addr.0 == 0) {
+                *symbol = None;
+            }
+            if let Some(symbol) = symbol {
+                functions.insert(symbol.addr.0);
+            }
+        }
+        found
+    }
+
+    /// LLVM's dylib-manager lookup: addresses only.
+    fn llvm_lookup_symbols(&self, names: &[&str], what: &str) -> Result<Vec<Option<HostSymbol>>> {
+        let conn = &self.shared.conn;
+        let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE)?;
+        let tag = conn.symbol(names::DYLIB_MANAGER_LOOKUP)?;
+        let set: Vec<(String, bool)> = names.iter().map(|n| (n.to_string(), false)).collect();
+        let result = conn.call(tag, to_bytes(&(dm, self.shared.process, set)), what, false)?;
+        let defs = from_bytes::<SpsExpected<Vec<ExecutorSymbolDef>>>(&result)
+            .map_err(|e| {
+                Error::Other(format!(
+                    "executor {}: {what}: malformed result: {e}",
+                    conn.name
+                ))
+            })?
+            .0
+            .map_err(|e| Error::Other(format!("executor {}: {what}: {e}", conn.name)))?;
         // The protocol says neither kind nor size: unknown size keeps copy
         // relocations (which would read executor memory) out of the way.
-        Some(HostSymbol {
-            addr: ExecutorAddr(addr),
-            is_function: false,
-            size: 0,
-            tls: None,
-        })
+        Ok(defs
+            .into_iter()
+            .map(|def| {
+                Some(HostSymbol {
+                    addr: ExecutorAddr(def.addr),
+                    is_function: false,
+                    size: 0,
+                    tls: None,
+                })
+            })
+            .collect())
     }
 
     /// Copies `code` into new executable memory of the executor; it stays
@@ -368,60 +408,63 @@ fn open_dylib(conn: &connection::Connection, path: &str) -> Result<u64> {
 }
 
 impl RemoteExecutor {
-    /// lantern-executor's lookup (`names::LANTERN_LOOKUP`): one call, which
-    /// also says a symbol's kind and size and where a library's
+    /// lantern-executor's lookup (`names::LANTERN_LOOKUP_SYMBOLS`): one
+    /// call, which also says each symbol's kind and where a library's
     /// thread-local variable lives, as the in-process lookup does.
-    fn lantern_lookup(&self, tag: u64, name: &str) -> Option<HostSymbol> {
+    fn lantern_lookup_symbols(
+        &self,
+        tag: u64,
+        names: &[&str],
+        what: &str,
+    ) -> Result<Vec<Option<HostSymbol>>> {
         let conn = &self.shared.conn;
-        let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE).ok()?;
-        let what = format!("looking up {name}");
-        let args = to_bytes(&(dm, self.shared.process, name.to_string()));
-        let result = match conn.call(tag, args, &what, false) {
-            Ok(r) => r,
-            Err(e) => {
-                log::error!("{e}");
-                return None;
-            }
-        };
+        let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE)?;
+        let list: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let result = conn.call(tag, to_bytes(&(dm, self.shared.process, list)), what, false)?;
         type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
-        let (addr, is_function, _size, (is_tls, module_id, offset, (is_static, tp_offset))) =
-            match from_bytes::<SpsExpected<Found>>(&result) {
-                Ok(SpsExpected(Ok(found))) => found,
-                Ok(SpsExpected(Err(e))) => {
-                    log::error!("executor {}: {what}: {e}", conn.name);
-                    return None;
-                }
-                Err(e) => {
-                    log::error!("executor {}: {what}: malformed result: {e}", conn.name);
-                    return None;
-                }
-            };
-        if addr == 0 {
-            return None;
-        }
-        self.shared
-            .functions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(addr);
-        Some(HostSymbol {
-            addr: ExecutorAddr(addr),
-            is_function,
-            // No size: copy relocations would read executor memory, which
-            // the protocol cannot.
-            size: 0,
-            tls: is_tls.then_some(crate::graph::HostTls {
-                module_id,
-                offset,
-                tp_offset: is_static.then_some(tp_offset),
-            }),
-        })
+        let found = from_bytes::<SpsExpected<Vec<Found>>>(&result)
+            .map_err(|e| {
+                Error::Other(format!(
+                    "executor {}: {what}: malformed result: {e}",
+                    conn.name
+                ))
+            })?
+            .0
+            .map_err(|e| Error::Other(format!("executor {}: {what}: {e}", conn.name)))?;
+        Ok(found
+            .into_iter()
+            .map(
+                |(
+                    addr,
+                    is_function,
+                    _size,
+                    (is_tls, module_id, offset, (is_static, tp_offset)),
+                )| {
+                    Some(HostSymbol {
+                        addr: ExecutorAddr(addr),
+                        is_function,
+                        // No size: copy relocations would read executor
+                        // memory, which the protocol cannot.
+                        size: 0,
+                        tls: is_tls.then_some(crate::graph::HostTls {
+                            module_id,
+                            offset,
+                            tp_offset: is_static.then_some(tp_offset),
+                        }),
+                    })
+                },
+            )
+            .collect())
     }
 }
 
 impl ExecutorControl for RemoteExecutor {
     fn lookup(&self, name: &str) -> Option<HostSymbol> {
-        self.remote_lookup(name)
+        self.remote_lookup_symbols(&[name]).pop().flatten()
+    }
+
+    fn lookup_symbols(&self, names: &[&str]) -> Vec<Option<HostSymbol>> {
+        self.remote_lookup_symbols(names)
     }
 
     /// Read from the executor's `/proc/PID/status` when its pid is visible
