@@ -12,7 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use lantern_core::executor::remote::{Auth, RemoteEhFrameRegistration, SharedMemory};
+use lantern_core::executor::remote::{
+    Auth, RemoteEhFrameRegistration, SharedMemory, StartingExecutor,
+};
 use lantern_core::executor::{ExecutorControl, RemoteExecutor};
 use lantern_core::executor_types::{ExecutorAddr, MemLifetime, MemProt};
 use lantern_core::link::background;
@@ -84,30 +86,18 @@ pub(crate) fn run(
 ) -> Result<u8, String> {
     let debugger_support = !common.no_debugger_support;
     // The executor starts (a process to spawn and its setup message to
-    // read: over a millisecond) and loads the libraries while this thread
+    // read: over a millisecond, on the other core) while this thread
     // compiles, reads and parses the files. Parsing needs only the
     // session's options, which the arguments decide, except that without
     // the executor's crash handler (LLVM's executor) the DWARF is kept only
     // for debuggers: a guess that turns out wrong costs a second parse, in
     // link_parsed.
-    let (started, parsed) = std::thread::scope(|scope| {
-        let starting = std::thread::Builder::new()
-            .name("executor-start".into())
-            .spawn_scoped(scope, || -> Result<_, String> {
-                let executor = start(target, shared_memory)?;
-                let plugins = RemotePlugins::new(&executor, debugger_support, crash_report, false)?;
-                load_libraries(common, executor.as_ref())?;
-                Ok((executor, plugins))
-            })
-            .map_err(|e| format!("starting the executor: {e}"))?;
-        let parsed = parse_ahead(common, debugger_support || crash_report);
-        let started = starting
-            .join()
-            .map_err(|_| "starting the executor: the thread panicked".to_string())?;
-        Ok::<_, String>((started, parsed))
-    })?;
-    let (executor, plugins) = started?;
+    let begun = begin(target)?;
+    let parsed = parse_ahead(common, debugger_support || crash_report);
+    let executor = begun.finish(shared_memory)?;
     let (prepared, parsed) = parsed?;
+    let plugins = RemotePlugins::new(&executor, debugger_support, crash_report, false)?;
+    load_libraries(common, executor.as_ref())?;
     let dynamic: Arc<dyn ExecutorControl> = executor.clone();
     // Deferred passes (debug objects, whole symbol tables) of large units
     // run on the background worker while no debugger is attached to the
@@ -209,22 +199,50 @@ fn parse_ahead(
 /// `shared_memory`, segment bytes go through memory shared with it when it
 /// offers that.
 pub(crate) fn start(target: Target, shared_memory: bool) -> Result<Arc<RemoteExecutor>, String> {
-    let spawn_started = std::time::Instant::now();
-    let executor = match target {
-        Target::Spawn(path, auth) => RemoteExecutor::spawn(&path.display().to_string(), auth),
+    begin(target)?.finish(shared_memory)
+}
+
+/// An executor on its way: a spawned process whose setup message is still
+/// to come, or one reached over TCP.
+pub(crate) struct Begun {
+    starting: Result<StartingExecutor, RemoteExecutor>,
+    since: std::time::Instant,
+}
+
+/// Spawns the executor the target names and returns without waiting for
+/// it (a spawn takes over a millisecond to send its setup message); an
+/// executor to connect to is reached at once.
+pub(crate) fn begin(target: Target) -> Result<Begun, String> {
+    let since = std::time::Instant::now();
+    let starting = match target {
+        Target::Spawn(path, auth) => {
+            RemoteExecutor::start(&path.display().to_string(), auth).map(Ok)
+        }
         Target::Connect(addr) => {
             let secret = std::env::var("LANTERN_EXECUTOR_SECRET").ok();
-            RemoteExecutor::connect(&addr, secret.as_deref())
+            RemoteExecutor::connect(&addr, secret.as_deref()).map(Err)
         }
     }
     .map_err(|e| e.to_string())?;
-    executor.set_shared_memory(shared_memory);
-    log::info!(
-        "executor {} ready (setup message read) in {:.1} ms",
-        executor.target_triple(),
-        spawn_started.elapsed().as_secs_f64() * 1e3
-    );
-    Ok(Arc::new(executor))
+    Ok(Begun { starting, since })
+}
+
+impl Begun {
+    /// Waits for the executor's setup message; with `shared_memory`,
+    /// segment bytes go through memory shared with it when it offers that.
+    pub(crate) fn finish(self, shared_memory: bool) -> Result<Arc<RemoteExecutor>, String> {
+        let executor = match self.starting {
+            Ok(starting) => starting.finish().map_err(|e| e.to_string())?,
+            Err(ready) => ready,
+        };
+        executor.set_shared_memory(shared_memory);
+        log::info!(
+            "executor {} ready (setup message read) in {:.1} ms",
+            executor.target_triple(),
+            self.since.elapsed().as_secs_f64() * 1e3
+        );
+        Ok(Arc::new(executor))
+    }
 }
 
 /// The plugins that put in the executor what runs there: eh-frame

@@ -229,9 +229,37 @@ fn inheritable(fd: &impl AsRawFd) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(dup) })
 }
 
+/// A spawned executor whose setup message has not been read yet.
+pub struct Starting {
+    stream: Stream,
+    secret: Option<String>,
+    child: Child,
+    name: String,
+}
+
+impl Starting {
+    /// Proves the secret and reads the setup message (waits for the
+    /// executor to start, up to the call timeout).
+    pub fn establish(self) -> Result<Connection> {
+        Connection::establish(
+            self.stream,
+            self.secret.as_deref(),
+            Some(self.child),
+            self.name,
+        )
+    }
+}
+
 impl Connection {
     /// Starts `program filedescs=N,N` on one end of a socketpair.
     pub fn spawn(program: &str, auth: Auth) -> Result<Connection> {
+        Connection::start(program, auth)?.establish()
+    }
+
+    /// Starts the executor process without waiting for its setup message:
+    /// the caller does other work while it starts, then calls
+    /// [`Starting::establish`].
+    pub fn start(program: &str, auth: Auth) -> Result<Starting> {
         let name = program.to_string();
         let (ours, theirs_cloexec) =
             UnixStream::pair().map_err(|e| executor_error(&name, "socketpair", e))?;
@@ -268,7 +296,12 @@ impl Connection {
             .map_err(|e| executor_error(&name, "starting it", e))?;
         drop(theirs);
         drop(secret_pipe);
-        Connection::establish(Stream::Unix(ours), secret.as_deref(), Some(child), name)
+        Ok(Starting {
+            stream: Stream::Unix(ours),
+            secret,
+            child,
+            name,
+        })
     }
 
     /// Connects to an executor listening on `addr` (plain LLVM protocol, or

@@ -114,6 +114,16 @@ impl RemoteShared {
     }
 }
 
+/// An executor process spawned by [`RemoteExecutor::start`], not yet ready.
+pub struct StartingExecutor(connection::Starting);
+
+impl StartingExecutor {
+    /// Waits for the executor's setup message (up to the call timeout).
+    pub fn finish(self) -> Result<RemoteExecutor> {
+        RemoteExecutor::new(self.0.establish()?)
+    }
+}
+
 /// An [`ExecutorControl`] over a byte stream to an executor process.
 pub struct RemoteExecutor {
     shared: Arc<RemoteShared>,
@@ -124,6 +134,16 @@ impl RemoteExecutor {
     /// Starts `program filedescs=N,N` on a socketpair.
     pub fn spawn(program: &str, auth: Auth) -> Result<RemoteExecutor> {
         RemoteExecutor::new(connection::Connection::spawn(program, auth)?)
+    }
+
+    /// Starts `program filedescs=N,N` on a socketpair and returns at once:
+    /// [`StartingExecutor::finish`] waits for its setup message. A caller
+    /// with work that needs no executor (parsing objects) does it between
+    /// the two, while the executor starts on another core.
+    pub fn start(program: &str, auth: Auth) -> Result<StartingExecutor> {
+        Ok(StartingExecutor(connection::Connection::start(
+            program, auth,
+        )?))
     }
 
     /// Connects to an executor listening on `addr` (`HOST:PORT`).
