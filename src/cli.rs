@@ -457,6 +457,20 @@ pub(crate) fn explain_link_error(
     }
 }
 
+/// With `--separate-units`, an undefined symbol is often one that a later
+/// file defines: says so under the list.
+pub(crate) fn separate_units_hint(common: &CommonArgs, error: String) -> String {
+    if common.separate_units && error.contains("undefined symbol") {
+        format!(
+            "{error}\n(with --separate-units each file is a unit of its own, linked in order: \
+             a file may use only what earlier files and libraries define; put each file \
+             after those it uses, or leave out --separate-units)"
+        )
+    } else {
+        error
+    }
+}
+
 /// Compiles sources, loads libraries, links the files as one unit (or one
 /// unit per file with `--separate-units`).
 pub(crate) fn link_units(
@@ -472,7 +486,7 @@ pub(crate) fn link_units(
     let session = new_session(executor, prepared.options.clone(), &plugins);
     let mut linked = Vec::with_capacity(prepared.units.len());
     for unit in prepared.units.iter().cloned() {
-        let unit = link_one(&session, unit)?;
+        let unit = link_one(&session, unit).map_err(|e| separate_units_hint(common, e))?;
         log::info!("placed JIT memory: {}", unit.layout().placement);
         if common.timings {
             report::print_timings(unit.timings());

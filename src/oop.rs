@@ -34,8 +34,8 @@ use lantern_plugins::debug_object::merge::{merge, MAX_MERGED_SECTIONS};
 use lantern_plugins::debug_object::{build_part, DebugPart};
 
 use crate::cli::{
-    explain_link_error, load_libraries, new_session, prepare_files, CommonArgs, Linked, Plugins,
-    Prepared,
+    explain_link_error, load_libraries, new_session, prepare_files, separate_units_hint,
+    CommonArgs, Linked, Plugins, Prepared,
 };
 use crate::report;
 
@@ -109,7 +109,8 @@ pub(crate) fn run(
     let started = std::time::Instant::now();
     let mut units = Vec::with_capacity(parsed.len());
     for unit in parsed {
-        let unit = explain_link_error(session.link_parsed(unit))?;
+        let unit = explain_link_error(session.link_parsed(unit))
+            .map_err(|e| separate_units_hint(common, e))?;
         if common.timings {
             report::print_timings(unit.timings());
         }

@@ -61,6 +61,54 @@ fn all_undefined_symbols_are_listed_with_their_references() {
     );
 }
 
+/// With --separate-units, a symbol a later file defines is undefined in an
+/// earlier one: the error says why and what to do, in process and out of
+/// process; in the other order the program runs.
+#[test]
+fn separate_units_in_the_wrong_order_are_explained() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("err-separate-units");
+    let user = compile_c(
+        &dir,
+        "user",
+        "int g(void);\nint main(void){ return g() - 7; }",
+        &[],
+    );
+    let definer = compile_c(&dir, "definer", "int g(void){ return 7; }", &[]);
+    for how in [&[][..], &["--oop"][..]] {
+        let run = |files: [&Path; 2]| {
+            run_with_timeout(
+                Command::new(lantern())
+                    .arg("run")
+                    .args(how)
+                    .arg("--separate-units")
+                    .args(files),
+                Duration::from_secs(60),
+            )
+            .expect("lantern runs")
+        };
+        let out = run([&user, &definer]);
+        assert_error(
+            &out,
+            &[
+                "1 undefined symbol",
+                "`g`",
+                "user.o(.text",
+                "--separate-units",
+                "earlier files",
+            ],
+        );
+        let out = run([&definer, &user]);
+        assert_eq!(out.status, "exit 0", "{how:?}: {out:?}");
+    }
+    // Without --separate-units, no hint.
+    let out = lantern_run(&[&user]);
+    assert_error(&out, &["`g`"]);
+    assert!(!out.stderr.contains("--separate-units"), "{}", out.stderr);
+}
+
 #[test]
 fn duplicate_strong_definitions_name_both_files() {
     if !have_gcc() {
