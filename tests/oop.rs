@@ -1562,3 +1562,39 @@ fn churn_out_of_process_matches_in_process() {
         );
     }
 }
+
+/// The controller's work between spawning the executor and reading its
+/// setup message (here a compiler that takes longer than the executor's
+/// 5-second wait for the secret) does not make the executor give up: the
+/// secret is sent at the spawn.
+#[test]
+fn slow_compiles_before_the_link_keep_the_executor() {
+    if !have(&[(&["gcc"], "gcc")]) {
+        return;
+    }
+    executor();
+    let dir = scratch("oop-slow-compile");
+    let source = dir.join("slow.c");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\nint main(void) { puts(\"compiled slowly\"); return 3; }\n",
+    )
+    .unwrap();
+    let cc = dir.join("slow-cc");
+    std::fs::write(&cc, "#!/bin/sh\nsleep 6\nexec gcc \"$@\"\n").unwrap();
+    std::fs::set_permissions(&cc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = run_with_timeout(
+        Command::new(lantern())
+            .args(["run", "--oop"])
+            .arg(&source)
+            .env("CC", &cc),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(
+        (out.stdout.as_str(), out.status.as_str()),
+        ("compiled slowly\n", "exit 3"),
+        "{}",
+        out.stderr
+    );
+}

@@ -229,25 +229,33 @@ fn inheritable(fd: &impl AsRawFd) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(dup) })
 }
 
-/// A spawned executor whose setup message has not been read yet.
+/// A spawned executor whose setup message has not been read yet (its
+/// secret, if any, is sent).
 pub struct Starting {
     stream: Stream,
-    secret: Option<String>,
     child: Child,
     name: String,
 }
 
 impl Starting {
-    /// Proves the secret and reads the setup message (waits for the
-    /// executor to start, up to the call timeout).
+    /// Reads the setup message (waits for the executor to start, up to the
+    /// call timeout).
     pub fn establish(self) -> Result<Connection> {
-        Connection::establish(
-            self.stream,
-            self.secret.as_deref(),
-            Some(self.child),
-            self.name,
-        )
+        Connection::establish(self.stream, None, Some(self.child), self.name)
     }
+}
+
+/// The first message of a Lantern controller: the secret that proves it.
+fn send_secret(stream: &mut Stream, secret: &str, name: &str) -> Result<()> {
+    let hello = Message {
+        opcode: Opcode::CallWrapper,
+        seq_no: 0,
+        tag_addr: 0,
+        payload: to_bytes(secret),
+    };
+    hello
+        .write_to(stream)
+        .map_err(|e| executor_error(name, "sending the secret", e))
 }
 
 impl Connection {
@@ -296,9 +304,16 @@ impl Connection {
             .map_err(|e| executor_error(&name, "starting it", e))?;
         drop(theirs);
         drop(secret_pipe);
+        let mut stream = Stream::Unix(ours);
+        // The secret goes now, not when the caller comes back for the setup
+        // message: lantern-executor waits 5 s for it, and the caller's work
+        // in between (compiling sources, parsing a thousand objects) may
+        // take longer. The socket buffers it.
+        if let Some(s) = &secret {
+            send_secret(&mut stream, s, &name)?;
+        }
         Ok(Starting {
-            stream: Stream::Unix(ours),
-            secret,
+            stream,
             child,
             name,
         })
@@ -319,15 +334,7 @@ impl Connection {
         name: String,
     ) -> Result<Connection> {
         if let Some(s) = secret {
-            let hello = Message {
-                opcode: Opcode::CallWrapper,
-                seq_no: 0,
-                tag_addr: 0,
-                payload: to_bytes(s),
-            };
-            hello
-                .write_to(&mut stream)
-                .map_err(|e| executor_error(&name, "sending the secret", e))?;
+            send_secret(&mut stream, s, &name)?;
         }
         stream
             .set_read_timeout(Some(CALL_TIMEOUT))
