@@ -100,6 +100,18 @@ impl Controller {
         reply.payload
     }
 
+    /// The dylib manager's instance and its handle for the executor
+    /// process itself (what lookups of libc's symbols go through).
+    fn open_process(&mut self) -> (u64, u64) {
+        let dm = self.sym(names::DYLIB_MANAGER_INSTANCE);
+        let h: SpsExpected<u64> = from_bytes(&self.call(
+            names::DYLIB_MANAGER_OPEN,
+            to_bytes(&(dm, String::new(), 0u64)),
+        ))
+        .unwrap();
+        (dm, h.0.unwrap())
+    }
+
     fn reserve(&mut self, size: u64) -> u64 {
         let mm = self.sym(names::MEMORY_MANAGER_INSTANCE);
         let r: SpsExpected<u64> =
@@ -295,13 +307,7 @@ fn allocation_actions_run_and_a_failing_one_releases_the_memory() {
     // A debug "object" registered with the GDB JIT interface as a finalize
     // action, exactly as llvm-jitlink's allocation action would.
     let gdb = {
-        let dm = c.sym(names::DYLIB_MANAGER_INSTANCE);
-        let h: SpsExpected<u64> = from_bytes(&c.call(
-            names::DYLIB_MANAGER_OPEN,
-            to_bytes(&(dm, String::new(), 0u64)),
-        ))
-        .unwrap();
-        let h = h.0.unwrap();
+        let (dm, h) = c.open_process();
         let set = vec![(
             names::REGISTER_JIT_LOADER_GDB_ALLOC_ACTION.to_string(),
             true,
@@ -375,13 +381,7 @@ fn allocation_actions_run_and_a_failing_one_releases_the_memory() {
 #[test]
 fn dylib_manager_finds_libc_and_reports_missing_symbols() {
     let mut c = Controller::start();
-    let dm = c.sym(names::DYLIB_MANAGER_INSTANCE);
-    let h: SpsExpected<u64> = from_bytes(&c.call(
-        names::DYLIB_MANAGER_OPEN,
-        to_bytes(&(dm, String::new(), 0u64)),
-    ))
-    .unwrap();
-    let h = h.0.unwrap();
+    let (dm, h) = c.open_process();
     let set = vec![
         ("printf".to_string(), true),
         ("no_such_symbol_x".to_string(), false),
@@ -417,13 +417,7 @@ fn dylib_manager_finds_libc_and_reports_missing_symbols() {
 #[test]
 fn lantern_lookup_answers_many_names_in_one_call() {
     let mut c = Controller::start();
-    let dm = c.sym(names::DYLIB_MANAGER_INSTANCE);
-    let h: SpsExpected<u64> = from_bytes(&c.call(
-        names::DYLIB_MANAGER_OPEN,
-        to_bytes(&(dm, String::new(), 0u64)),
-    ))
-    .unwrap();
-    let h = h.0.unwrap();
+    let (dm, h) = c.open_process();
     type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
     let names_asked = vec![
         "printf".to_string(),

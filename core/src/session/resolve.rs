@@ -10,11 +10,15 @@ use crate::arch::x86_64::tables::{Tables, GOT_BASE_SYMBOL, TLSDESC_RESOLVER_SYMB
 use crate::arch::x86_64::EdgeKind;
 use crate::elf::{Archive, GraphBuilder, GraphBuilderOptions};
 use crate::error::{Error, Result, Undefined};
-use crate::executor::{ExecutorControl, HostSymbol};
+use crate::executor::ExecutorControl;
 use crate::graph::{
-    BlockId, Content, InputFile, LinkGraph, Linkage, MemLifetime, MemProt, Scope, Symbol,
+    BlockId, Content, HostTls, InputFile, LinkGraph, Linkage, MemLifetime, MemProt, Scope, Symbol,
     SymbolDef, SymbolId,
 };
+
+/// A definition outside the unit: address, whether a function, size, and
+/// for a library's thread-local variable where its block is.
+type Outside = (u64, bool, u64, Option<HostTls>);
 
 struct Resolver<'a> {
     graph: &'a mut LinkGraph,
@@ -63,20 +67,22 @@ pub(crate) fn resolve(
     loop {
         let undefined = r.undefined_references();
         let mut still_undefined = Vec::new();
-        // What earlier units do not define is asked of the executor at once.
-        let outside: Vec<usize> = (0..undefined.len())
-            .filter(|&i| dylib.lookup(&undefined[i].0).is_none())
+        // Earlier units first; what they do not define is asked of the
+        // executor at once.
+        let mut found: Vec<Option<Outside>> = undefined
+            .iter()
+            .map(|(name, _)| {
+                dylib
+                    .lookup(name)
+                    .map(|s| (s.addr.0, s.is_function, s.size, None))
+            })
             .collect();
+        let outside: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
         let names: Vec<&str> = outside.iter().map(|&i| &*undefined[i].0).collect();
-        let mut in_executor: Vec<Option<HostSymbol>> = vec![None; undefined.len()];
-        for (&i, found) in outside.iter().zip(executor.lookup_symbols(&names)) {
-            in_executor[i] = found;
+        for (&i, symbol) in outside.iter().zip(executor.lookup_symbols(&names)) {
+            found[i] = symbol.map(|s| (s.addr.0, s.is_function, s.size, s.tls));
         }
-        for ((name, references), in_executor) in undefined.into_iter().zip(in_executor) {
-            let found = dylib
-                .lookup(&name)
-                .map(|s| (s.addr.0, s.is_function, s.size, None))
-                .or_else(|| in_executor.map(|s| (s.addr.0, s.is_function, s.size, s.tls)));
+        for ((name, references), found) in undefined.into_iter().zip(found) {
             match found {
                 Some((addr, is_function, size, tls)) => {
                     if let Some(tls) = tls {

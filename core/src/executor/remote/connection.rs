@@ -259,14 +259,9 @@ fn send_secret(stream: &mut Stream, secret: &str, name: &str) -> Result<()> {
 }
 
 impl Connection {
-    /// Starts `program filedescs=N,N` on one end of a socketpair.
-    pub fn spawn(program: &str, auth: Auth) -> Result<Connection> {
-        Connection::start(program, auth)?.establish()
-    }
-
-    /// Starts the executor process without waiting for its setup message:
-    /// the caller does other work while it starts, then calls
-    /// [`Starting::establish`].
+    /// Starts `program filedescs=N,N` on one end of a socketpair, without
+    /// waiting for its setup message: the caller does other work while it
+    /// starts, then calls [`Starting::establish`].
     pub fn start(program: &str, auth: Auth) -> Result<Starting> {
         let name = program.to_string();
         let (ours, theirs_cloexec) =

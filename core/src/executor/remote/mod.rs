@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use lantern_orc_wire::names;
-use lantern_orc_wire::sps::{from_bytes, to_bytes, SpsError, SpsExpected};
+use lantern_orc_wire::sps::{from_bytes, to_bytes, Decode, SpsError, SpsExpected};
 use lantern_orc_wire::types::ExecutorSymbolDef;
 
 pub use connection::{Auth, CALL_TIMEOUT};
@@ -133,7 +133,7 @@ pub struct RemoteExecutor {
 impl RemoteExecutor {
     /// Starts `program filedescs=N,N` on a socketpair.
     pub fn spawn(program: &str, auth: Auth) -> Result<RemoteExecutor> {
-        RemoteExecutor::new(connection::Connection::spawn(program, auth)?)
+        RemoteExecutor::start(program, auth)?.finish()
     }
 
     /// Starts `program filedescs=N,N` on a socketpair and returns at once:
@@ -337,16 +337,8 @@ impl RemoteExecutor {
         let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE)?;
         let tag = conn.symbol(names::DYLIB_MANAGER_LOOKUP)?;
         let set: Vec<(String, bool)> = names.iter().map(|n| (n.to_string(), false)).collect();
-        let result = conn.call(tag, to_bytes(&(dm, self.shared.process, set)), what, false)?;
-        let defs = from_bytes::<SpsExpected<Vec<ExecutorSymbolDef>>>(&result)
-            .map_err(|e| {
-                Error::Other(format!(
-                    "executor {}: {what}: malformed result: {e}",
-                    conn.name
-                ))
-            })?
-            .0
-            .map_err(|e| Error::Other(format!("executor {}: {what}: {e}", conn.name)))?;
+        let defs: Vec<ExecutorSymbolDef> =
+            call_expected(conn, tag, to_bytes(&(dm, self.shared.process, set)), what)?;
         // The protocol says neither kind nor size: unknown size keeps copy
         // relocations (which would read executor memory) out of the way.
         Ok(defs
@@ -414,9 +406,20 @@ fn open_dylib(conn: &connection::Connection, path: &str) -> Result<u64> {
     } else {
         format!("loading {path}")
     };
-    let result = conn.call(tag, to_bytes(&(dm, path.to_string(), 0u64)), &what, false)?;
-    match from_bytes::<SpsExpected<u64>>(&result) {
-        Ok(SpsExpected(Ok(handle))) => Ok(handle),
+    call_expected(conn, tag, to_bytes(&(dm, path.to_string(), 0u64)), &what)
+}
+
+/// Calls a wrapper that answers SPS `Expected<T>` (outside `main`): its
+/// error, or an undecodable answer, is an error naming `what`.
+fn call_expected<T: Decode>(
+    conn: &connection::Connection,
+    tag: u64,
+    args: Vec<u8>,
+    what: &str,
+) -> Result<T> {
+    let result = conn.call(tag, args, what, false)?;
+    match from_bytes::<SpsExpected<T>>(&result) {
+        Ok(SpsExpected(Ok(value))) => Ok(value),
         Ok(SpsExpected(Err(e))) => {
             Err(Error::Other(format!("executor {}: {what}: {e}", conn.name)))
         }
@@ -440,17 +443,9 @@ impl RemoteExecutor {
         let conn = &self.shared.conn;
         let dm = conn.symbol(names::DYLIB_MANAGER_INSTANCE)?;
         let list: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let result = conn.call(tag, to_bytes(&(dm, self.shared.process, list)), what, false)?;
         type Found = (u64, bool, u64, (bool, u64, u64, (bool, i64)));
-        let found = from_bytes::<SpsExpected<Vec<Found>>>(&result)
-            .map_err(|e| {
-                Error::Other(format!(
-                    "executor {}: {what}: malformed result: {e}",
-                    conn.name
-                ))
-            })?
-            .0
-            .map_err(|e| Error::Other(format!("executor {}: {what}: {e}", conn.name)))?;
+        let found: Vec<Found> =
+            call_expected(conn, tag, to_bytes(&(dm, self.shared.process, list)), what)?;
         Ok(found
             .into_iter()
             .map(
