@@ -1,9 +1,10 @@
 //! What a symbol of a library in the executor is, as the in-process
 //! executor finds it (core/src/executor/in_process.rs): kind and size from
-//! the dynamic symbol table (`dladdr1`), and for a thread-local variable
-//! (whose `dlsym` address is the calling thread's copy, in no library's
-//! image) its library's TLS module, its offset in the block, and its offset
-//! from the thread pointer when the block is in static TLS.
+//! the dynamic symbol table (`lantern_dynsym`, else `dladdr1`), and for a
+//! thread-local variable (whose `dlsym` address is the calling thread's
+//! copy, in no library's image) its library's TLS module, its offset in the
+//! block, and its offset from the thread pointer when the block is in
+//! static TLS.
 
 use std::ffi::{c_int, c_void};
 

@@ -1,7 +1,7 @@
 //! The executor seen from the linker: symbol lookup in its process, its
 //! memory manager, and running code there.
 
-mod dynsym;
+use lantern_dynsym as dynsym;
 mod in_process;
 pub mod remote;
 mod runtime;

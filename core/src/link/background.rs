@@ -279,11 +279,29 @@ pub fn read_tracer() -> bool {
 /// Whether `TracerPid` of `/proc/PROCESS/status` is not 0 (`PROCESS`: a pid,
 /// or `self`).
 pub fn process_traced(process: &str) -> std::io::Result<bool> {
-    let status = std::fs::read_to_string(format!("/proc/{process}/status"))?;
-    Ok(status
-        .lines()
-        .find_map(|l| l.strip_prefix("TracerPid:"))
-        .is_some_and(|pid| pid.trim() != "0"))
+    // Asked before each run and each large link: one read into a buffer
+    // that holds the line (procfs gives no size, so `read_to_string` took
+    // eight reads of a growing buffer).
+    let mut file = std::fs::File::open(format!("/proc/{process}/status"))?;
+    let mut buf = [0u8; 4096];
+    let mut len = 0;
+    const KEY: &[u8] = b"\nTracerPid:";
+    loop {
+        let text = &buf[..len];
+        if let Some(at) = text.windows(KEY.len()).position(|w| w == KEY) {
+            let value = &text[at + KEY.len()..];
+            if let Some(end) = value.iter().position(|&b| b == b'\n') {
+                return Ok(value[..end].trim_ascii() != b"0");
+            }
+        }
+        if len == buf.len() {
+            return Ok(false);
+        }
+        match std::io::Read::read(&mut file, &mut buf[len..])? {
+            0 => return Ok(false),
+            n => len += n,
+        }
+    }
 }
 
 fn run() {
@@ -344,6 +362,31 @@ mod tests {
         // The live worker's own line parses too.
         let own = std::fs::read("/proc/thread-self/stat").unwrap();
         assert!(parse_stat(&own).is_some());
+    }
+
+    #[test]
+    fn a_traced_process_is_told_from_an_untraced_one() {
+        use std::os::unix::process::CommandExt;
+        let mut plain = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut traced = std::process::Command::new("sleep");
+        traced.arg("5");
+        // SAFETY: the child asks to be traced by us (its parent) before exec;
+        // ptrace is async-signal-safe.
+        unsafe {
+            traced.pre_exec(|| {
+                libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+                Ok(())
+            });
+        }
+        let mut traced = traced.spawn().unwrap();
+        let (p, t) = (plain.id().to_string(), traced.id().to_string());
+        assert!(!process_traced(&p).unwrap());
+        assert!(process_traced(&t).unwrap());
+        for child in [&mut plain, &mut traced] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        assert!(process_traced("4194304999").is_err(), "no such process");
     }
 
     #[test]

@@ -20,7 +20,7 @@ const STT_GNU_IFUNC: u8 = 10;
 
 /// What the dynamic symbol table says of a host symbol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DynamicSymbol {
+pub struct DynamicSymbol {
     pub is_function: bool,
     pub size: u64,
 }
@@ -37,7 +37,7 @@ fn gnu_hash(name: &[u8]) -> u32 {
 /// GNU hash table or the table has no entry at `addr` (the caller then
 /// asks `dladdr1`). An indirect function's entry matches whatever address
 /// its resolver chose.
-pub(crate) fn lookup(addr: u64, name: &[u8]) -> Option<DynamicSymbol> {
+pub fn lookup(addr: u64, name: &[u8]) -> Option<DynamicSymbol> {
     struct Search<'a> {
         addr: u64,
         name: &'a [u8],
