@@ -420,6 +420,81 @@ fn a_killed_executor_fails_the_next_call_with_the_cause() {
     assert!(err.contains("was killed by signal 9"), "{err}");
 }
 
+/// Calls overlap: while one thread's `main` runs in the executor (an
+/// unbounded call, whose wait reads the stream for every call), threads
+/// looking symbols up each get their own answers, and the program's status.
+#[test]
+fn calls_from_many_threads_each_get_their_own_reply() {
+    use lantern_core::executor::remote::Auth;
+    use lantern_core::executor::{ExecutorControl, RemoteExecutor};
+    use lantern_core::session::{LinkUnit, Session, SessionOptions};
+    use std::sync::Arc;
+    if !have_gcc() {
+        return;
+    }
+    let exe = executor();
+    let dir = scratch("oop-overlap");
+    let obj = compile_c(
+        &dir,
+        "slow",
+        "#include <unistd.h>\nint main(void) { usleep(300000); return 7; }\n",
+        &["-g"],
+    );
+    let remote = Arc::new(RemoteExecutor::spawn(exe.to_str().unwrap(), Auth::Secret).unwrap());
+    let names: [&[&str]; 3] = [
+        &["printf", "malloc"],
+        &["puts"],
+        &["free", "no_such_symbol", "qsort"],
+    ];
+    let expected: Vec<Vec<Option<u64>>> = names
+        .iter()
+        .map(|n| {
+            remote
+                .lookup_symbols(n)
+                .iter()
+                .map(|s| s.as_ref().map(|s| s.addr.0))
+                .collect()
+        })
+        .collect();
+    assert!(expected[0].iter().all(Option::is_some) && expected[2][1].is_none());
+    let session = Session::new(remote.clone(), SessionOptions::default());
+    let mut unit = LinkUnit::default();
+    unit.add_bytes("slow.o", std::fs::read(&obj).unwrap());
+    let linked = session.link(unit).unwrap();
+    let entry = linked.lookup("main").unwrap();
+    let started = std::time::Instant::now();
+    std::thread::scope(|scope| {
+        let runner = scope.spawn(|| {
+            remote
+                .run_main(entry, linked.initializers(), &["slow".to_string()])
+                .unwrap()
+        });
+        let lookers: Vec<_> = (0..4)
+            .map(|t| {
+                let (remote, names, expected) = (&remote, &names, &expected);
+                scope.spawn(move || {
+                    let mut calls = 0;
+                    while calls < 50 || started.elapsed() < std::time::Duration::from_millis(100) {
+                        let i = (t + calls) % names.len();
+                        let got: Vec<Option<u64>> = remote
+                            .lookup_symbols(names[i])
+                            .iter()
+                            .map(|s| s.as_ref().map(|s| s.addr.0))
+                            .collect();
+                        assert_eq!(got, expected[i], "thread {t}, call {calls}");
+                        calls += 1;
+                    }
+                    calls
+                })
+            })
+            .collect();
+        for looker in lookers {
+            assert!(looker.join().unwrap() >= 50);
+        }
+        assert_eq!(runner.join().unwrap(), 7);
+    });
+}
+
 /// gdb runs lantern-executor; `lantern run --connect` links a program whose
 /// debug object Lantern copies into the executor and registers there: the
 /// session shows what gdb shows for the native program.

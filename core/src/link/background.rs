@@ -367,7 +367,10 @@ mod tests {
     #[test]
     fn a_traced_process_is_told_from_an_untraced_one() {
         use std::os::unix::process::CommandExt;
-        let mut plain = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut plain = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         let mut traced = std::process::Command::new("sleep");
         traced.arg("5");
         // SAFETY: the child asks to be traced by us (its parent) before exec;

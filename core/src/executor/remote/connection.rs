@@ -4,19 +4,21 @@
 //! being done.
 //!
 //! Calls may overlap, as the protocol allows: each carries its own sequence
-//! number, a reader thread hands every `Result` to the call waiting for it,
-//! and the writer lock keeps messages whole. That is what lets the
-//! controller register debug objects and crash-report tables from its
-//! background worker while `main` runs in the executor.
+//! number, and the writer lock keeps messages whole. One of the waiting
+//! calls at a time reads the stream for all of them and hands every
+//! `Result` to the call it answers (leader and followers: no reader thread,
+//! so a reply reaches the usual single caller without a thread switch).
+//! That is what lets the controller register debug objects and
+//! crash-report tables from its background worker while `main` runs in the
+//! executor: the run's call reads their replies.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use lantern_orc_wire::message::{Message, Opcode, DEFAULT_SIZE_LIMIT};
@@ -67,6 +69,13 @@ impl Stream {
             Stream::Tcp(s) => s.set_read_timeout(t),
         }
     }
+
+    fn raw_fd(&self) -> RawFd {
+        match self {
+            Stream::Unix(s) => s.as_raw_fd(),
+            Stream::Tcp(s) => s.as_raw_fd(),
+        }
+    }
 }
 
 impl Read for Stream {
@@ -105,78 +114,102 @@ struct Calls {
     /// Whether a call has failed with `broken` yet (the first one says what
     /// became of the executor; later ones that the connection is closed).
     blamed: bool,
+    /// Whether a waiting call is reading the stream for all (the others
+    /// wait for it to hand them their reply, or the reading).
+    reading: bool,
 }
 
-/// What the callers and the reader thread share.
+/// What the calls share.
 struct Shared {
     calls: Mutex<Calls>,
-    /// Signalled when a reply arrives or the connection breaks.
+    /// Signalled when a reply arrives, the reading is free again, or the
+    /// connection breaks.
     arrived: Condvar,
+    /// The stream's read side, used by the one call that is `reading`.
+    reader: Mutex<Stream>,
 }
 
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
         self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
-
-    /// Records why the connection failed (the first reason stays) and wakes
-    /// every call waiting.
-    fn break_with(&self, why: String) {
-        let mut calls = self.lock();
-        if calls.broken.is_none() {
-            calls.broken = Some(why);
-        }
-        drop(calls);
-        self.arrived.notify_all();
-    }
 }
 
-/// The reader thread: hands each `Result` to its call until the stream
-/// ends, fails or carries something else.
-fn read_replies(mut stream: Stream, shared: Arc<Shared>) {
-    let why = loop {
-        let message = match Message::read_from(&mut stream, DEFAULT_SIZE_LIMIT) {
-            Ok(Some(m)) => m,
-            Ok(None) => break "the executor closed the connection".to_string(),
-            Err(e) => break e.to_string(),
+/// What reading one message did.
+enum ReadOne {
+    /// A reply, filed for its call.
+    Filed,
+    /// Nothing came before the deadline (nothing was consumed).
+    Quiet,
+    /// The connection is over, for this reason.
+    Broken(String),
+}
+
+impl Shared {
+    /// Reads one message (waiting until `deadline`, or without limit) and
+    /// files a `Result` for its call. Only the call that set
+    /// `Calls::reading` calls this.
+    fn read_one(&self, deadline: Option<Instant>) -> ReadOne {
+        let mut stream = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let mut poll = libc::pollfd {
+            fd: stream.raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
         };
+        let timeout_ms = deadline.map_or(-1, |d| {
+            let left = d.saturating_duration_since(Instant::now());
+            left.as_millis().clamp(1, i32::MAX as u128) as i32
+        });
+        // SAFETY: one pollfd on the stack, valid for the call.
+        match unsafe { libc::poll(&mut poll, 1, timeout_ms) } {
+            0 => return ReadOne::Quiet,
+            n if n < 0 => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    return ReadOne::Quiet;
+                }
+                return ReadOne::Broken(format!("waiting for a reply: {e}"));
+            }
+            _ => {}
+        }
+        // A message has begun: the rest follows at once, or within the
+        // stream's read timeout (a half-sent message is an error, not a hang).
+        let message = match Message::read_from(&mut *stream, DEFAULT_SIZE_LIMIT) {
+            Ok(Some(m)) => m,
+            Ok(None) => return ReadOne::Broken("the executor closed the connection".into()),
+            Err(e) => return ReadOne::Broken(describe(e)),
+        };
+        drop(stream);
         match message.opcode {
             Opcode::Result => {
-                let mut calls = shared.lock();
+                let mut calls = self.lock();
                 match calls.waiting.get_mut(&message.seq_no) {
-                    Some(slot @ None) => *slot = Some(message.payload),
-                    _ => {
-                        break format!(
-                            "unexpected Result message (sequence number {})",
-                            message.seq_no
-                        )
+                    Some(slot @ None) => {
+                        *slot = Some(message.payload);
+                        ReadOne::Filed
                     }
-                }
-                drop(calls);
-                shared.arrived.notify_all();
-            }
-            Opcode::Hangup => {
-                break match from_bytes::<SpsError>(&message.payload) {
-                    Ok(SpsError(Some(e))) => format!("the executor hung up: {e}"),
-                    _ => "the executor hung up".to_string(),
+                    _ => ReadOne::Broken(format!(
+                        "unexpected Result message (sequence number {})",
+                        message.seq_no
+                    )),
                 }
             }
-            op => {
-                break format!(
-                    "unexpected {op:?} message (sequence number {})",
-                    message.seq_no
-                )
-            }
+            Opcode::Hangup => ReadOne::Broken(match from_bytes::<SpsError>(&message.payload) {
+                Ok(SpsError(Some(e))) => format!("the executor hung up: {e}"),
+                _ => "the executor hung up".to_string(),
+            }),
+            op => ReadOne::Broken(format!(
+                "unexpected {op:?} message (sequence number {})",
+                message.seq_no
+            )),
         }
-    };
-    shared.break_with(why);
+    }
 }
 
 /// A connection to an executor process.
 pub struct Connection {
     writer: Mutex<Stream>,
-    shared: Arc<Shared>,
-    reader: Mutex<Option<JoinHandle<()>>>,
+    shared: Shared,
     child: Mutex<Option<Child>>,
     /// What the executor said in its setup message.
     pub info: ExecutorInfo,
@@ -359,34 +392,26 @@ impl Connection {
                 format!("target {} is not x86-64", info.target_triple),
             ));
         }
-        // Replies are read by a thread of their own, without a timeout: each
-        // call bounds its own wait.
-        stream
-            .set_read_timeout(None)
-            .map_err(|e| executor_error(&name, "setting a timeout", e))?;
-        let reader_stream = stream
+        // The stream keeps the call timeout as its read timeout: a call
+        // waits for a reply to begin with `poll`, bounded by its own
+        // deadline; the timeout bounds only the rest of a begun message.
+        let reader = stream
             .try_clone()
             .map_err(|e| executor_error(&name, "duplicating the connection", e))?;
-        let shared = Arc::new(Shared {
+        let shared = Shared {
             calls: Mutex::new(Calls {
                 next_seq: 1,
                 waiting: HashMap::new(),
                 broken: None,
                 blamed: false,
+                reading: false,
             }),
             arrived: Condvar::new(),
-        });
-        let reader = {
-            let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name("lantern-executor-replies".into())
-                .spawn(move || read_replies(reader_stream, shared))
-                .map_err(|e| executor_error(&name, "starting the reply reader", e))?
+            reader: Mutex::new(reader),
         };
         Ok(Connection {
             writer: Mutex::new(stream),
             shared,
-            reader: Mutex::new(Some(reader)),
             child: Mutex::new(child),
             info,
             name,
@@ -477,28 +502,43 @@ impl Connection {
                 calls.waiting.remove(&seq_no);
                 return Err(failed);
             }
-            if unbounded {
-                calls = self
-                    .shared
-                    .arrived
-                    .wait(calls)
-                    .unwrap_or_else(|e| e.into_inner());
-                continue;
-            }
             let now = Instant::now();
-            if now >= deadline {
+            if !unbounded && now >= deadline {
                 calls.waiting.remove(&seq_no);
                 return Err((
                     format!("no answer within {} s", CALL_TIMEOUT.as_secs()),
                     false,
                 ));
             }
-            calls = self
-                .shared
-                .arrived
-                .wait_timeout(calls, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            if !calls.reading {
+                // This call reads for all until its own reply comes.
+                calls.reading = true;
+                drop(calls);
+                let read = self.shared.read_one((!unbounded).then_some(deadline));
+                calls = self.shared.lock();
+                calls.reading = false;
+                if let ReadOne::Broken(why) = read {
+                    if calls.broken.is_none() {
+                        calls.broken = Some(why);
+                    }
+                }
+                // Other calls: a reply may be theirs, or the reading theirs
+                // to take.
+                self.shared.arrived.notify_all();
+                continue;
+            }
+            calls = if unbounded {
+                self.shared
+                    .arrived
+                    .wait(calls)
+                    .unwrap_or_else(|e| e.into_inner())
+            } else {
+                self.shared
+                    .arrived
+                    .wait_timeout(calls, deadline - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            };
         }
     }
 
@@ -567,11 +607,7 @@ impl Connection {
             }
             writer.shutdown();
         }
-        // The shutdown ends the reader's read.
-        let reader = self.reader.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(reader) = reader {
-            let _ = reader.join();
-        }
+        // The shutdown ends a waiting call's read.
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(child) = child.as_mut() {
             // Woken by the exit itself where the kernel has pidfds (the
