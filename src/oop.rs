@@ -24,9 +24,10 @@ use lantern_core::session::ParsedUnit;
 use lantern_orc_wire::names::{
     LANTERN_COMPLETE_SYMBOL_TABLE, LANTERN_COMPLETE_SYMBOL_TABLE_FROM,
     LANTERN_DEREGISTER_DEBUG_OBJECT, LANTERN_DEREGISTER_SYMBOL_TABLE,
-    LANTERN_REGISTER_DEBUG_OBJECT, LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE,
-    LANTERN_REGISTER_SYMBOL_TABLE, LANTERN_REGISTER_SYMBOL_TABLE_FROM,
-    LANTERN_RESERVE_DEBUG_OBJECT, REGISTER_JIT_LOADER_GDB_WRAPPER,
+    LANTERN_REGISTER_DEBUG_OBJECT, LANTERN_REGISTER_JIT_LOADER_GDB,
+    LANTERN_REGISTER_PARTIAL_SYMBOL_TABLE, LANTERN_REGISTER_SYMBOL_TABLE,
+    LANTERN_REGISTER_SYMBOL_TABLE_FROM, LANTERN_RESERVE_DEBUG_OBJECT,
+    REGISTER_JIT_LOADER_GDB_WRAPPER,
 };
 use lantern_orc_wire::sps::{to_bytes, Bytes};
 use lantern_orc_wire::types::AddrRange;
@@ -310,8 +311,12 @@ impl RemotePlugins {
             _ => None,
         };
         let debug_objects = if debugger_support {
+            // lantern-executor names it in its setup message; LLVM's
+            // executor holds it as a symbol of its process.
             let register = executor
-                .lookup(REGISTER_JIT_LOADER_GDB_WRAPPER)
+                .bootstrap_symbol(LANTERN_REGISTER_JIT_LOADER_GDB)
+                .map(ExecutorAddr)
+                .or_else(|| executor.lookup(REGISTER_JIT_LOADER_GDB_WRAPPER).map(|s| s.addr))
                 .ok_or_else(|| {
                     format!(
                         "the executor has no {REGISTER_JIT_LOADER_GDB_WRAPPER} for debugger support \
@@ -337,7 +342,7 @@ impl RemotePlugins {
                 );
             }
             Some(RemoteDebugObjects {
-                register: register.addr,
+                register,
                 slots,
                 per_unit,
                 pending: Arc::default(),

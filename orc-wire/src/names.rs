@@ -89,6 +89,12 @@ pub const LANTERN_RELEASE_TLS_IMAGE: &str = "__lantern_executor_release_tls_imag
 /// names a link resolves in the executor: a round trip each cost a link of
 /// a 20-object C program 0.6 ms. Not an LLVM name.
 pub const LANTERN_LOOKUP_SYMBOLS: &str = "__lantern_executor_lookup_symbols";
+
+/// lantern-executor's GDB JIT registration wrapper under a bootstrap name
+/// (the same function as [`REGISTER_JIT_LOADER_GDB_WRAPPER`], which it
+/// answers by lookup, as LLVM's executor does): a controller finds it in the
+/// setup message instead of a lookup round trip. Not an LLVM name.
+pub const LANTERN_REGISTER_JIT_LOADER_GDB: &str = "__lantern_executor_register_jit_loader_gdb";
 /// lantern-executor's shared-memory reservation (ORC's
 /// `ExecutorSharedMemoryMapperService` reserve, for a controller on the
 /// same host): SPS `(u64 memory manager instance, u64 size)` ->

@@ -133,6 +133,10 @@ fn handler_table() -> Vec<(&'static str, Handler)> {
             Session::register_gdb,
         ),
         (
+            names::LANTERN_REGISTER_JIT_LOADER_GDB,
+            Session::register_gdb,
+        ),
+        (
             names::LANTERN_REGISTER_SYMBOL_TABLE,
             Session::register_symbol_table,
         ),
