@@ -95,6 +95,11 @@ pub const LANTERN_LOOKUP_SYMBOLS: &str = "__lantern_executor_lookup_symbols";
 /// answers by lookup, as LLVM's executor does): a controller finds it in the
 /// setup message instead of a lookup round trip. Not an LLVM name.
 pub const LANTERN_REGISTER_JIT_LOADER_GDB: &str = "__lantern_executor_register_jit_loader_gdb";
+
+/// Not a function: the dylib manager's handle of the executor process itself
+/// (what opening `""` answers), opened before the setup message, so that a
+/// controller needs no open round trip for it. Not an LLVM name.
+pub const LANTERN_PROCESS_HANDLE: &str = "__lantern_executor_process_handle";
 /// lantern-executor's shared-memory reservation (ORC's
 /// `ExecutorSharedMemoryMapperService` reserve, for a controller on the
 /// same host): SPS `(u64 memory manager instance, u64 size)` ->

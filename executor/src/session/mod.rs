@@ -79,6 +79,9 @@ pub struct Session {
     debug_objects: HashMap<u64, Option<u64>>,
     /// Handles returned by the dylib manager's open.
     dylibs: HashSet<u64>,
+    /// The process's own handle (`dlopen(NULL)`), named in the setup
+    /// message; 0 if it could not be had.
+    process: u64,
     /// Loaded TLS images: `dlopen` handle -> the memfd holding the object.
     tls_images: HashMap<u64, i32>,
     /// Addresses returned by lookups: functions the controller may run.
@@ -323,13 +326,18 @@ impl Session {
             .into_iter()
             .map(|(_, h)| (h as *const () as u64, h))
             .collect();
+        // SAFETY: dlopen(NULL) returns the handle of the process itself
+        // (its global scope); it loads nothing.
+        let process =
+            unsafe { libc::dlopen(std::ptr::null(), libc::RTLD_LAZY | libc::RTLD_GLOBAL) };
         Session {
+            process: process as u64,
             runners,
             memory: Memory::new(page_size),
             gdb: GdbJit::default(),
             eh_frames: HashSet::new(),
             debug_objects: HashMap::new(),
-            dylibs: HashSet::new(),
+            dylibs: HashSet::from_iter((!process.is_null()).then_some(process as u64)),
             tls_images: HashMap::new(),
             looked_up: HashSet::new(),
             handlers,
@@ -369,6 +377,9 @@ impl Session {
             (names::DISPATCH_FN, wrapper::dispatch_fn as *const () as u64),
         ] {
             symbols.push((name.to_string(), addr));
+        }
+        if self.process != 0 {
+            symbols.push((names::LANTERN_PROCESS_HANDLE.to_string(), self.process));
         }
         ExecutorInfo {
             target_triple: "x86_64-pc-linux-gnu".into(),

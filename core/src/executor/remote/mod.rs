@@ -156,9 +156,14 @@ impl RemoteExecutor {
             .info
             .bootstrap_symbols
             .iter()
+            .filter(|(name, _)| name != names::LANTERN_PROCESS_HANDLE)
             .map(|(_, a)| *a)
             .collect();
-        let process = open_dylib(&conn, "")?;
+        // lantern-executor opened it before its setup message.
+        let process = match conn.info.symbol(names::LANTERN_PROCESS_HANDLE) {
+            Some(handle) => handle,
+            None => open_dylib(&conn, "")?,
+        };
         let shm = if conn.info.symbol(names::LANTERN_SHM_RESERVE).is_some() {
             SharedMemory::On { allocations: 0 }
         } else {
