@@ -3,9 +3,7 @@
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Mutex;
 
-use super::{
-    dynsym, runtime, static_tls, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule,
-};
+use super::{dynsym, runtime, tls_image, ExecutorControl, HostSymbol, TlsImage, TlsModule};
 use crate::error::{Error, Result};
 use crate::executor_types::{ExecutorAddr, Initializers};
 use crate::memory::{InProcessMemoryManager, MemoryKind, MemoryManager, PackedMemoryManager};
@@ -130,6 +128,34 @@ impl InProcessExecutor {
             found: Mutex::new(std::collections::HashMap::new()),
         }
     }
+}
+
+/// [`lantern_static_tls::make_static`] for the library loaded from `path`
+/// as `handle` (open), logged, with its failure as a link error.
+fn make_static(handle: *mut c_void, path: &str, loaded_before: bool) -> Result<()> {
+    use lantern_static_tls::{Failure, Outcome};
+    // SAFETY: the caller's handle, just opened and not closed.
+    match unsafe { lantern_static_tls::make_static(handle, loaded_before) } {
+        Ok(Outcome::NoTls) => {}
+        Ok(Outcome::NothingExported) => {
+            log::info!("{path}: no exported thread-local variable, its TLS stays dynamic")
+        }
+        Ok(Outcome::Placed { size }) => {
+            log::info!("{path}: {size} bytes of TLS placed in static TLS")
+        }
+        Ok(Outcome::KeptAsItWas { reason }) => {
+            log::info!("{path}: its TLS stays where it was ({reason})")
+        }
+        Err(Failure::Request(e)) => return Err(Error::Other(format!("{path}: {e}"))),
+        Err(Failure::Refused { size, reason }) => {
+            return Err(Error::LibraryStaticTls {
+                library: path.to_string(),
+                size,
+                reason,
+            })
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn dl_error() -> String {
@@ -351,7 +377,7 @@ impl ExecutorControl for InProcessExecutor {
             )));
         }
         // JIT'd initial-exec code must reach the library's thread-locals.
-        if let Err(e) = static_tls::make_static(handle, path, loaded_before) {
+        if let Err(e) = make_static(handle, path, loaded_before) {
             // SAFETY: closing the handle opened above; nothing refers to it yet.
             unsafe { libc::dlclose(handle) };
             return Err(e);

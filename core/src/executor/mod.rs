@@ -5,7 +5,6 @@ use lantern_dynsym as dynsym;
 mod in_process;
 pub mod remote;
 mod runtime;
-mod static_tls;
 mod tls_image;
 
 pub use in_process::InProcessExecutor;

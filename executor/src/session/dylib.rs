@@ -22,6 +22,12 @@ impl Session {
                         .map_err(|_| format!("dylib path {path:?} contains NUL"))?,
                 )
             };
+            // SAFETY: RTLD_NOLOAD only looks the library up; the reference
+            // it takes is dropped at once.
+            let loaded_before = c_path.as_ref().is_some_and(|p| unsafe {
+                let h = libc::dlopen(p.as_ptr(), libc::RTLD_LAZY | libc::RTLD_NOLOAD);
+                !h.is_null() && libc::dlclose(h) == 0
+            });
             // SAFETY: dlopen with a NUL-terminated path (or null: the
             // process itself); loading a library runs its constructors,
             // which is what the controller asks for.
@@ -42,6 +48,27 @@ impl Session {
                     }
                 };
                 return Err(format!("cannot open {path:?}: {why}"));
+            }
+            // JIT'd initial-exec code must reach the library's thread-locals,
+            // as in process: its TLS goes to static TLS before anything
+            // (a lookup of one of its variables) makes it dynamic for good.
+            if c_path.is_some() {
+                // SAFETY: the handle dlopen just returned.
+                let placed = unsafe { lantern_static_tls::make_static(handle, loaded_before) };
+                if let Err(failure) = placed {
+                    // SAFETY: closing the handle opened above; nothing
+                    // refers to it yet.
+                    unsafe { libc::dlclose(handle) };
+                    return Err(match failure {
+                        lantern_static_tls::Failure::Request(e) => format!("{path}: {e}"),
+                        lantern_static_tls::Failure::Refused { size, reason } => format!(
+                            "cannot give the thread-local storage of library {path} ({size} bytes) \
+                             a static offset, which JIT'd initial-exec code needs: {reason}. Start \
+                             the process with a larger static TLS reserve \
+                             (GLIBC_TUNABLES=glibc.rtld.optional_static_tls=BYTES)"
+                        ),
+                    });
+                }
             }
             self.dylibs.insert(handle as u64);
             Ok(handle as u64)

@@ -17,6 +17,9 @@
 //! runtime only for the programs that use it (a C program's debugger session
 //! does not read libstdc++), while `std::call_once`'s initial-exec variables
 //! still work.
+//!
+//! A crate of its own: the in-process executor (lantern-core) and
+//! lantern-executor, which does not link lantern-core, both do this.
 
 use std::ffi::{c_int, c_void, CStr, CString};
 
@@ -25,7 +28,31 @@ use object::read::elf::ElfFile64;
 use object::write::elf::{FileHeader, ProgramHeader, Rel, SectionHeader, Sym, Writer};
 use object::{Endianness, Object, ObjectSymbol, SymbolKind};
 
-use crate::error::{Error, Result};
+/// What [`make_static`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The library has no TLS, or no symbol names it.
+    NoTls,
+    /// No exported thread-local variable to relocate against: its TLS
+    /// stays dynamic.
+    NothingExported,
+    /// The block (`size` bytes) now has a fixed offset from the thread
+    /// pointer.
+    Placed { size: u64 },
+    /// The library was loaded before and its TLS stays where it was (the
+    /// loader's reason).
+    KeptAsItWas { reason: String },
+}
+
+/// Why a library's TLS could not be placed in static TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Writing the request object failed.
+    Request(String),
+    /// The loader refused the request (glibc: "cannot allocate memory in
+    /// static TLS block"); `size` is the library's TLS block.
+    Refused { size: u64, reason: String },
+}
 
 /// A loaded module with a TLS segment, as the dynamic loader lists it.
 struct TlsLibrary {
@@ -35,13 +62,20 @@ struct TlsLibrary {
     size: u64,
 }
 
-/// Gives the TLS block of the library opened as `handle` (by `name`) a fixed
-/// offset from the thread pointer. Does nothing for a library without TLS, or
-/// whose TLS no symbol names (JIT'd code cannot refer to it). `loaded_before`:
-/// the library was in the process before this `dlopen`; its TLS may already
-/// be dynamic, which is then kept (and initial-exec references to it fail at
+/// Gives the TLS block of the library opened as `handle` a fixed offset from
+/// the thread pointer. Does nothing for a library without TLS, or whose TLS
+/// no symbol names (JIT'd code cannot refer to it). `loaded_before`: the
+/// library was in the process before this `dlopen`; its TLS may already be
+/// dynamic, which is then kept (and initial-exec references to it fail at
 /// link time with their own error).
-pub(super) fn make_static(handle: *mut c_void, name: &str, loaded_before: bool) -> Result<()> {
+///
+/// Call it right after the `dlopen`: once a thread has reached the
+/// library's TLS through `__tls_get_addr` (a `dlsym` of one of its
+/// variables does), glibc keeps the block dynamic for good.
+///
+/// # Safety
+/// `handle` must be a handle `dlopen` returned and that is not closed.
+pub unsafe fn make_static(handle: *mut c_void, loaded_before: bool) -> Result<Outcome, Failure> {
     let mut module_id: libc::size_t = 0;
     // SAFETY: RTLD_DI_TLS_MODID writes one size_t for a valid handle.
     let rc = unsafe {
@@ -52,28 +86,20 @@ pub(super) fn make_static(handle: *mut c_void, name: &str, loaded_before: bool) 
         )
     };
     if rc != 0 || module_id == 0 {
-        return Ok(());
+        return Ok(Outcome::NoTls);
     }
     let Some(library) = tls_library(module_id) else {
-        return Ok(());
+        return Ok(Outcome::NoTls);
     };
     let Some(symbol) = exported_tls_symbol(&library.path) else {
-        log::info!("{name}: no exported thread-local variable, its TLS stays dynamic");
-        return Ok(());
+        return Ok(Outcome::NothingExported);
     };
     let object = request_object(&library.path, &symbol)
-        .map_err(|e| Error::Other(format!("writing the static TLS request for {name}: {e}")))?;
+        .map_err(|e| Failure::Request(format!("writing the static TLS request: {e}")))?;
     match load_request(&object) {
-        Ok(()) => {
-            log::info!("{name}: {} bytes of TLS placed in static TLS", library.size);
-            Ok(())
-        }
-        Err(reason) if loaded_before => {
-            log::info!("{name}: its TLS stays where it was ({reason})");
-            Ok(())
-        }
-        Err(reason) => Err(Error::LibraryStaticTls {
-            library: name.to_string(),
+        Ok(()) => Ok(Outcome::Placed { size: library.size }),
+        Err(reason) if loaded_before => Ok(Outcome::KeptAsItWas { reason }),
+        Err(reason) => Err(Failure::Refused {
             size: library.size,
             reason,
         }),
@@ -277,6 +303,20 @@ fn request_object(library: &str, symbol: &str) -> object::write::Result<Vec<u8>>
     Ok(buffer)
 }
 
+/// The dynamic loader's last error.
+fn dl_error() -> String {
+    // SAFETY: dlerror returns NULL or a NUL-terminated string valid until the
+    // next dl* call on this thread; we copy it at once.
+    unsafe {
+        let msg = libc::dlerror();
+        if msg.is_null() {
+            "unknown error".into()
+        } else {
+            CStr::from_ptr(msg).to_string_lossy().into_owned()
+        }
+    }
+}
+
 /// Loads the request from memory and closes it again; the loader's reason
 /// if it refuses (glibc: "cannot allocate memory in static TLS block").
 fn load_request(object: &[u8]) -> std::result::Result<(), String> {
@@ -296,7 +336,7 @@ fn load_request(object: &[u8]) -> std::result::Result<(), String> {
     // its one relocation is the point.
     let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
     if handle.is_null() {
-        return Err(super::in_process::dl_error());
+        return Err(dl_error());
     }
     // SAFETY: closing the handle opened above; the library it needs stays
     // open by the caller's handle, and its static TLS block is never freed.
