@@ -15,7 +15,7 @@ use lantern_plugins::{gdb_jit, symbolize, DebugObjectPlugin, EhFrameRegistration
 use crate::cli::{explain_link_error, link_one, new_session, prepare, CommonArgs, Plugins};
 use lantern_core::executor::InProcessExecutor;
 use lantern_core::memory::packed_stats;
-use lantern_core::session::{LinkUnit, SessionOptions};
+use lantern_core::session::{LinkUnit, Session, SessionOptions};
 
 #[derive(Args)]
 pub(crate) struct ChurnArgs {
@@ -66,6 +66,15 @@ pub(crate) struct ChurnArgs {
     /// of memory shared with the executor.
     #[arg(long)]
     no_shared_memory: bool,
+    /// Register debug objects batched: units linked since code last ran
+    /// are merged into one object file before it runs, and merged object
+    /// files are merged again as they accumulate (about 7·log8(N) of them
+    /// for N live units), instead of one object file per unit. What a
+    /// runtime that keeps many units under a debugger should use
+    /// (`DebugObjectPlugin::batched`); a removal registers the rest of its
+    /// object file again.
+    #[arg(long, conflicts_with_all = ["oop", "executor", "connect"])]
+    batched_registration: bool,
 }
 
 /// What the process holds: mappings, resident memory, registered debug objects.
@@ -116,7 +125,18 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
         return churn_remote(&args, target);
     }
     let executor = Arc::new(args.common.executor());
-    let debug_object = DebugObjectPlugin::registering();
+    let debug_object = if args.batched_registration {
+        DebugObjectPlugin::registering().batched()
+    } else {
+        DebugObjectPlugin::registering()
+    };
+    // Batched units are registered when code is about to run.
+    let before_call = |session: &Session| -> Result<(), String> {
+        if args.batched_registration {
+            session.prepare_to_run().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
     let eh_frame = EhFrameRegistration::new().map_err(|e| e.to_string())?;
     let debugger_support = !args.common.no_debugger_support;
     let prepared = prepare(
@@ -139,6 +159,7 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     // One warm-up cycle: libraries the code needs get loaded, caches fill.
     let warm = new_session(executor.clone(), options.clone(), &plugins());
     let linked = link_one(&warm, unit.clone())?;
+    before_call(&warm)?;
     call_entry(&linked, entry, 0)?;
     warm.remove(linked).map_err(|e| e.to_string())?;
     let before = footprint();
@@ -172,6 +193,7 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
                         let t = Instant::now();
                         let linked = link_one(&session, unit.clone())?;
                         let addr = linked.lookup(entry).map_or(0, |a| a.0);
+                        before_call(&session)?;
                         checksum += i64::from(call_entry(&linked, entry, cycle as i32)?);
                         session.remove(linked).map_err(|e| e.to_string())?;
                         // Alone, nothing can have reused the address: the unwinder
@@ -218,7 +240,14 @@ pub(crate) fn churn(args: ChurnArgs) -> Result<(), String> {
     );
 
     if args.keep > 0 {
-        keep(&args, &executor, &prepared.options, &unit, &plugins)?;
+        keep(
+            &args,
+            &executor,
+            &prepared.options,
+            &unit,
+            &plugins,
+            &before_call,
+        )?;
     }
     Ok(())
 }
@@ -232,6 +261,7 @@ fn keep<'a>(
     options: &SessionOptions,
     unit: &LinkUnit,
     plugins: &dyn Fn() -> Plugins<'a>,
+    before_call: &dyn Fn(&Session) -> Result<(), String>,
 ) -> Result<(), String> {
     let before = footprint();
     let jit_before = packed_stats();
@@ -246,6 +276,7 @@ fn keep<'a>(
             .map_err(|e| format!("live unit {}: {e}", i + 1))?;
         kept.push(linked);
     }
+    before_call(&session)?;
     let added = start.elapsed();
     if args.call_sample > 0 {
         let start = Instant::now();
@@ -292,6 +323,7 @@ fn keep<'a>(
         for cycle in 0..args.cycles_while_kept {
             let session = new_session(executor.clone(), options.clone(), &plugins());
             let linked = link_one(&session, unit.clone())?;
+            before_call(&session)?;
             call_entry(&linked, &args.common.entry, cycle as i32)?;
             session.remove(linked).map_err(|e| e.to_string())?;
         }
@@ -309,8 +341,13 @@ fn keep<'a>(
         .map(|(_, size)| size)
         .sum();
     let start = Instant::now();
-    for linked in kept {
-        session.remove(linked).map_err(|e| e.to_string())?;
+    {
+        // Batched units leave their merged object files once each, not one
+        // re-registration of the rest per unit.
+        let _batch = lantern_plugins::debug_object::registry::batch_removals();
+        for linked in kept {
+            session.remove(linked).map_err(|e| e.to_string())?;
+        }
     }
     let removed = start.elapsed();
     // Freed heap stays with malloc until trimmed: trim, so that what is

@@ -386,3 +386,53 @@ fn breakpoints_stop_in_code_linked_again_at_the_same_address() {
         }
     }
 }
+
+/// `--batched-registration`: 2,000 kept units share a few merged object
+/// files (one each would be 2,000), the churned code computes the right
+/// results, and the removals leave none registered.
+#[test]
+fn batched_registration_keeps_few_object_files() {
+    let Some(obj) = work_object("batched") else {
+        return;
+    };
+    let out = run_with_timeout(
+        Command::new(lantern())
+            .args([
+                "churn",
+                "--entry",
+                "work",
+                "--cycles",
+                "100",
+                "--batched-registration",
+                "--keep",
+                "2000",
+                "--cycles-while-kept",
+                "10",
+            ])
+            .arg(&obj),
+        Duration::from_secs(300),
+    )
+    .unwrap();
+    assert_eq!(out.status, "exit 0", "{out:?}");
+    assert!(
+        out.stdout
+            .contains(&format!("checksum {}", expected_checksum(100, 1))),
+        "{}",
+        out.stdout
+    );
+    let registered = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("churn: per live unit:"))
+        .and_then(|l| l.rsplit_once(" ("))
+        .and_then(|(_, r)| r.split_whitespace().next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no registered count in:\n{}", out.stdout));
+    assert!(
+        (1..=4).contains(&registered),
+        "{registered} object files for 2,000 batched units:\n{}",
+        out.stdout
+    );
+    let [_, _, jit] = footprint_change(&out.stdout);
+    assert_eq!(jit, (0, 0), "registered debug objects left: {}", out.stdout);
+}

@@ -459,3 +459,60 @@ fn one_unit_at_a_time_keeps_few_object_files() {
     }
     assert_eq!(gdb_jit::registered_objects(), before);
 }
+
+/// A removal batch (`registry::batch_removals`): removing units of a merged
+/// object file unregisters it once and registers nothing until the batch
+/// ends; then the units left are registered again, merged, in one object
+/// file. Without the batch each removal registered the rest again.
+#[test]
+fn a_removal_batch_registers_the_rest_once_at_its_end() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut objects = Vec::new();
+    for name in ["rb_a", "rb_b", "rb_c", "rb_d"] {
+        let source = format!("int {name}_fn(int x) {{ return x + 1; }}\n");
+        let Some(obj) = compile(name, &source) else {
+            return;
+        };
+        objects.push(obj);
+    }
+    let before = gdb_jit::registered_objects();
+    let session = session_with(DebugObjectPlugin::registering().batched(), None);
+    let mut linked: Vec<_> = objects
+        .iter()
+        .map(|o| Some(session.link(unit(o)).unwrap()))
+        .collect();
+    session.prepare_to_run().unwrap();
+    let all = gdb_jit::registered_objects();
+    assert_eq!(all.len(), before.len() + 1, "four units, one object file");
+
+    let batch = lantern_plugins::debug_object::registry::batch_removals();
+    for i in [0, 2] {
+        session.remove(linked[i].take().unwrap()).unwrap();
+        assert_eq!(
+            gdb_jit::registered_objects(),
+            before,
+            "nothing registered again during the batch (after removing unit {i})"
+        );
+    }
+    drop(batch);
+    let after = gdb_jit::registered_objects();
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "the rest, merged, at the end"
+    );
+    let (functions, _) = described(after[0].0, after[0].1);
+    let expected: Vec<(String, u64)> = [("rb_b_fn", 1), ("rb_d_fn", 3)]
+        .iter()
+        .map(|&(name, i)| {
+            let addr = linked[i].as_ref().unwrap().lookup(name).unwrap().0;
+            (name.to_string(), addr)
+        })
+        .collect();
+    assert_eq!(functions, expected);
+
+    for unit in linked.into_iter().flatten() {
+        session.remove(unit).unwrap();
+    }
+    assert_eq!(gdb_jit::registered_objects(), before, "all removed");
+}
