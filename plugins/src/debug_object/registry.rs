@@ -566,14 +566,15 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
     // breakpoints only when an object is registered, so a registration must
     // follow while the removed code is still mapped: see `resync_breakpoints`.
     unregister(group);
-    if !rest.is_empty() && !(batched && REMOVAL_BATCHES.load(Ordering::SeqCst) > 0) {
-        register_at(&mut registry, position, rest, batched);
-    } else {
+    let deferred = batched && REMOVAL_BATCHES.load(Ordering::SeqCst) > 0;
+    if rest.is_empty() || deferred {
         // The rest (if any) waits for the batch's end.
         registry.pending.extend(rest);
         if !traced_by_lldb() {
             resync_breakpoints();
         }
+    } else {
+        register_at(&mut registry, position, rest, batched);
     }
     0
 }
