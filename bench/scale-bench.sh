@@ -28,7 +28,8 @@ Usage: bench/scale-bench.sh [OPTIONS]
                      would need about 17 GiB of the C++ unit's)
   --debuggers        also add/remove one unit under gdb and lldb with
                      $DEBUGGER_COUNTS units live (slow: each registration
-                     stops the debugger)
+                     stops the debugger), and with --batched-registration
+                     at those counts and 10000
   --lantern P        the lantern binary (default target/release/lantern)
   -h, --help         this text
 USAGE
@@ -89,5 +90,16 @@ if [ "$DEBUGGERS" = 1 ]; then
         lldb-19 -b -o 'settings set plugin.jit-loader.gdb.enable on' -o run -- "$LANTERN" churn \
             --entry work --cycles 10 --keep "$n" --cycles-while-kept 20 "$WORKDIR/work.o" 2>&1 \
             | grep -E 'while|live units \('
+    done
+    # Batched registration: merged object files, a removal batch at the end.
+    for n in $DEBUGGER_COUNTS 10000; do
+        echo "== gdb, $n live units, --batched-registration"
+        gdb -batch -nx -ex run --args "$LANTERN" churn --entry work --cycles 10 --keep "$n" \
+            --cycles-while-kept 20 --batched-registration "$WORKDIR/work.o" 2>&1 \
+            | grep -E 'while|live units \('
+        echo "== lldb, $n live units, --batched-registration"
+        lldb-19 -b -o 'settings set plugin.jit-loader.gdb.enable on' -o run -- "$LANTERN" churn \
+            --entry work --cycles 10 --keep "$n" --cycles-while-kept 20 --batched-registration \
+            "$WORKDIR/work.o" 2>&1 | grep -E 'while|live units \('
     done
 fi
