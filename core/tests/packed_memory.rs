@@ -355,3 +355,49 @@ fn view_patcher_writes_code_without_a_protection_flip() {
     assert_eq!(call(&session, "work", 2), 7);
     session.remove(again).unwrap();
 }
+
+/// A page of the executing view that a debugger wrote into (a private copy:
+/// here made by writing the same byte back through `/proc/self/mem`, as
+/// ptrace does) is found among the unit's pages, in one pagemap read for the
+/// range: patching there is refused, patching the unit's other pages is not.
+#[test]
+fn a_privately_copied_code_page_is_found_among_many() {
+    use lantern_core::lazy::CodePatcher;
+    use lantern_core::memory::ViewPatcher;
+    use std::os::unix::fs::FileExt;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // `big`: four pages of code, then `ret`.
+    let source =
+        "__asm__(\".text\\n.globl big\\n.p2align 12\\nbig: .fill 16384,1,0x90\\nret\\n\");\n";
+    let Some(obj) = compile("copied_page", source) else {
+        return;
+    };
+    let executor = Arc::new(InProcessExecutor::with_memory(MemoryKind::Packed));
+    let session = Session::new(executor.clone(), SessionOptions::default());
+    let linked = session.link(unit(&obj)).unwrap();
+    let big = session.lookup("big").unwrap().0;
+    let page = 4096;
+    let third = (big + 2 * page).next_multiple_of(page);
+    let mem = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/proc/self/mem")
+        .unwrap();
+    let mut byte = [0u8; 1];
+    mem.read_exact_at(&mut byte, third).unwrap();
+    mem.write_all_at(&byte, third).unwrap();
+    let patcher = ViewPatcher::new(executor);
+    let nops = u64::from_le_bytes([0x90; 8]);
+    let err = patcher
+        .write_code_u64(ExecutorAddr(third + 64), nops)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("the page at {third:#x}")), "{err}");
+    patcher
+        .write_code_u64(ExecutorAddr(big + 64), nops)
+        .unwrap();
+    patcher
+        .write_code_u64(ExecutorAddr(third + page + 64), nops)
+        .unwrap();
+    session.remove(linked).unwrap();
+}

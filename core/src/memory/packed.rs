@@ -428,34 +428,34 @@ fn lock() -> std::sync::MutexGuard<'static, Pool> {
 }
 
 impl Pool {
-    /// Whether the page at `addr` of an executing view is a private copy (a
-    /// debugger wrote into it): bit 61 clear on a present or swapped page.
-    fn page_copied(&self, addr: u64) -> bool {
-        let Some(pagemap) = &self.pagemap else {
-            return false;
-        };
-        let mut entry = [0u8; 8];
-        if pagemap
-            .read_exact_at(&mut entry, addr / page_size() * 8)
-            .is_err()
-        {
-            return false;
-        }
-        let e = u64::from_le_bytes(entry);
-        let present_or_swapped = e & (3 << 62) != 0;
-        present_or_swapped && e & (1 << 61) == 0
-    }
-
-    /// Pages of `[addr, addr + len)` that are private copies.
+    /// Pages of `[addr, addr + len)` of an executing view that are private
+    /// copies (a debugger wrote into them): bit 61 clear on a present or
+    /// swapped page. One read of the pagemap for up to 512 pages (a read a
+    /// page took sqlite's 1 MB of code half a millisecond of its link).
     fn copied_pages(&self, addr: u64, len: u64) -> Vec<u64> {
+        let Some(pagemap) = &self.pagemap else {
+            return Vec::new();
+        };
         let page = page_size();
-        let mut p = addr & !(page - 1);
+        let first = addr / page;
+        let end = (addr + len.max(1)).div_ceil(page);
         let mut out = Vec::new();
-        while p < addr + len.max(1) {
-            if self.page_copied(p) {
-                out.push(p);
+        let mut entries = [0u8; 8 * 512];
+        let mut at = first;
+        while at < end {
+            let n = (end - at).min(512) as usize;
+            let buf = &mut entries[..8 * n];
+            if pagemap.read_exact_at(buf, at * 8).is_err() {
+                return out;
             }
-            p += page;
+            for (i, entry) in buf.chunks_exact(8).enumerate() {
+                let e = u64::from_le_bytes(entry.try_into().expect("8 bytes"));
+                let present_or_swapped = e & (3 << 62) != 0;
+                if present_or_swapped && e & (1 << 61) == 0 {
+                    out.push((at + i as u64) * page);
+                }
+            }
+            at += n as u64;
         }
         out
     }
