@@ -41,8 +41,10 @@ pub fn have_llvm() -> bool {
     ok
 }
 
+/// A fresh scratch directory under cargo's target/tmp (not /tmp: runs of
+/// the suite left one per test and process there).
 pub fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lantern-executor-{name}-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("lantern-executor-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
