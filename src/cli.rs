@@ -512,12 +512,39 @@ fn run(args: RunArgs) -> Result<u8, String> {
         });
         let mut argv = vec![argv0];
         argv.extend(args.args.iter().cloned());
+        if args.jitdump {
+            return Err(
+                "--jitdump is not available out of process yet (--perf-map is: it names the \
+                 JIT'd functions in the executor's /tmp/perf-PID.map)"
+                    .into(),
+            );
+        }
         return crate::oop::run(
             &args.common,
             target,
             &argv,
-            !args.no_crash_handler,
-            !args.no_shared_memory,
+            crate::oop::RunOptions {
+                crash_report: !args.no_crash_handler,
+                // perf reads perf maps for anonymous memory only (below).
+                shared_memory: !args.no_shared_memory && !args.perf_map,
+                perf_map: args.perf_map,
+            },
+        );
+    }
+    // perf names samples in a perf map only in anonymous memory: packed JIT
+    // memory is a memfd mapping (dual-mapped for W^X), which perf takes for
+    // a deleted file and does not look up in the map. So `--perf-map` gets
+    // per-unit pages unless packed memory is asked for by name.
+    let mut args = args;
+    let memory_chosen =
+        args.common.memory.is_some() || std::env::var_os("LANTERN_MEMORY").is_some();
+    if args.perf_map && !memory_chosen && !args.back_patch {
+        args.common.memory = Some("pages".into());
+        log::info!("--perf-map: JIT memory in per-unit pages, which perf maps apply to");
+    } else if args.perf_map && args.common.memory_kind() == MemoryKind::Packed {
+        eprintln!(
+            "lantern: warning: perf does not read /tmp/perf-PID.map for packed JIT memory (a \
+             memfd mapping): use --memory pages, or --jitdump"
         );
     }
     let executor = Arc::new(args.common.executor());

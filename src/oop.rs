@@ -6,8 +6,9 @@
 //! actions calling its wrappers. As in process, debug objects and whole
 //! symbol tables of large units are built on the background worker while
 //! `main` runs (and registered by calls that overlap it), unless a debugger
-//! is attached to the executor; perf maps and jitdump do not cross the wire
-//! yet (docs/out-of-process.md).
+//! is attached to the executor. `--perf-map` writes the executor's
+//! `/tmp/perf-PID.map` here; jitdump does not cross the wire yet
+//! (docs/out-of-process.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -78,13 +79,27 @@ pub(crate) fn target(
 /// crash handler prints the report (lantern-executor only: other executors
 /// have no such wrapper, and run without). With `shared_memory`, segment
 /// bytes go through memory shared with the executor when it offers it.
+/// What `lantern run` asks of an out-of-process run besides the files.
+pub(crate) struct RunOptions {
+    /// The executor's crash handler gets symbol tables (lantern-executor).
+    pub crash_report: bool,
+    /// Segment bytes through memory shared with the executor.
+    pub shared_memory: bool,
+    /// The JIT'd functions in the executor's `/tmp/perf-PID.map`.
+    pub perf_map: bool,
+}
+
 pub(crate) fn run(
     common: &CommonArgs,
     target: Target,
     argv: &[String],
-    crash_report: bool,
-    shared_memory: bool,
+    options: RunOptions,
 ) -> Result<u8, String> {
+    let RunOptions {
+        crash_report,
+        shared_memory,
+        perf_map,
+    } = options;
     let debugger_support = !common.no_debugger_support;
     // The executor starts (a process to spawn and its setup message to
     // read: over a millisecond, on the other core) while this thread
@@ -107,6 +122,16 @@ pub(crate) fn run(
     options.debug_info = debugger_support || plugins.crash_report;
     let mut session = new_session(dynamic, options, &Plugins::default());
     plugins.add_to(&mut session);
+    if perf_map {
+        // perf reads the map of the process it profiles: the executor's.
+        let pid = executor.pid().ok_or(
+            "--perf-map out of process needs the executor's pid: a spawned executor \
+             (--oop, --executor), not --connect",
+        )?;
+        let map = lantern_plugins::RemotePerfMap::new(pid);
+        log::info!("perf map: {}", map.path().display());
+        session.add_plugin(Arc::new(map));
+    }
     let started = std::time::Instant::now();
     let mut units = Vec::with_capacity(parsed.len());
     for unit in parsed {

@@ -17,18 +17,6 @@ use support::*;
 const TIMEOUT: Duration = Duration::from_secs(120);
 const LLVM_EXECUTOR: &str = "/usr/lib/llvm-19/bin/llvm-jitlink-executor";
 
-/// lantern-executor, beside the lantern binary (built here if this test
-/// binary was built alone, `cargo test -p lantern --test oop`).
-fn executor() -> PathBuf {
-    let path = lantern().with_file_name("lantern-executor");
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        check(Command::new(cargo).args(["build", "-p", "lantern-executor"]))
-            .expect("building lantern-executor");
-    }
-    path
-}
-
 /// Compiles a test program's sources (`-g -O1 -pthread`) and links the
 /// native oracle. Returns the objects and the binary. `tag` keeps the
 /// scratch directories of tests that build the same program in parallel

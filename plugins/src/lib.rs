@@ -27,5 +27,5 @@ pub use debug_object::DebugObjectPlugin;
 pub use eh_frame::EhFrameRegistration;
 pub use jitdump::JitDump;
 pub use link_stats::LinkStats;
-pub use perf_map::PerfMap;
+pub use perf_map::{PerfMap, RemotePerfMap};
 pub use symbolize::Symbolizer;

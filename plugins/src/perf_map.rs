@@ -144,6 +144,67 @@ impl Plugin for PerfMap {
     }
 }
 
+/// The perf map of a process in which this one does not run code: an
+/// executor (`lantern run --oop`). perf reads `/tmp/perf-PID.map` of the
+/// process it profiles, whoever wrote it; allocation actions cannot write
+/// it there (they would call this process's functions in the executor), so
+/// this plugin appends each unit's functions here, on the same host, once
+/// the unit is finalized. Units are never taken out: for a session that
+/// keeps its units (`lantern run`), not one that removes them.
+pub struct RemotePerfMap {
+    path: PathBuf,
+    /// Whether the file has been started (truncated) yet.
+    started: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RemotePerfMap {
+    /// The map of process `pid`.
+    pub fn new(pid: u32) -> Self {
+        RemotePerfMap {
+            path: PathBuf::from(format!("/tmp/perf-{pid}.map")),
+            started: Default::default(),
+        }
+    }
+
+    /// Where the map is written.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Plugin for RemotePerfMap {
+    fn name(&self) -> &str {
+        "perf-map (out of process)"
+    }
+
+    fn modify_pass_config(&self, config: &mut PassConfig) {
+        let (path, started) = (self.path.clone(), std::sync::Arc::clone(&self.started));
+        config.finalized.push(Box::new(move |graph, _alloc| {
+            let entries = crate::unit_code::functions(graph);
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let text: String = entries.iter().map(line).collect();
+            // The first unit starts the file: an earlier process with the
+            // same pid may have left one.
+            let first = !started.swap(true, std::sync::atomic::Ordering::Relaxed);
+            std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(first)
+                .append(!first)
+                .open(&path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .map_err(|e| {
+                    lantern_core::error::Error::Other(format!(
+                        "writing the perf map {}: {e}",
+                        path.display()
+                    ))
+                })
+        }));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

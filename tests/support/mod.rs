@@ -11,6 +11,18 @@ pub fn lantern() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_lantern"))
 }
 
+/// lantern-executor, beside the lantern binary (built here if this test
+/// binary was built alone, e.g. `cargo test -p lantern --test oop`).
+pub fn executor() -> PathBuf {
+    let path = lantern().with_file_name("lantern-executor");
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        check(Command::new(cargo).args(["build", "-p", "lantern-executor"]))
+            .expect("building lantern-executor");
+    }
+    path
+}
+
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
