@@ -138,6 +138,8 @@ struct RunArgs {
     #[arg(long, value_name = "NAME")]
     argv0: Option<String>,
     /// Name the JIT'd functions for perf in /tmp/perf-PID.map (`perf report` reads it).
+    /// perf applies it to anonymous memory only: JIT memory goes in per-unit
+    /// pages unless --memory says otherwise; with --oop, the executor's map.
     #[arg(long)]
     perf_map: bool,
     /// Write a jitdump file ($LANTERN_JITDUMP_DIR or /tmp, jit-PID.dump) for
