@@ -1,4 +1,6 @@
-//! A loaded object's dynamic symbol by name, through its GNU hash table.
+//! What a host symbol is: a loaded object's dynamic symbol by name, through
+//! its GNU hash table ([`lookup`]), and with `dladdr1` and the TLS blocks
+//! ([`describe`]), the same for the in-process executor and lantern-executor.
 //!
 //! `dladdr1` tells a host symbol's type and size, but finds them by
 //! scanning the whole dynamic symbol table of the object holding the address
@@ -7,6 +9,11 @@
 //! linker itself uses, finds the symbol by name in a few probes.
 
 use std::ffi::{c_int, c_void};
+
+mod host;
+pub use host::{
+    describe, dl_error, thread_pointer, tls_block, tls_module_id, HostSymbolInfo, TlsPlace,
+};
 
 const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;
@@ -172,32 +179,9 @@ mod tests {
     use super::*;
     use std::ffi::CString;
 
-    extern "C" {
-        fn dladdr1(
-            addr: *const c_void,
-            info: *mut libc::Dl_info,
-            extra: *mut *mut c_void,
-            flags: c_int,
-        ) -> c_int;
-    }
-
     /// What `dladdr1` says of the symbol at `addr`.
     fn by_scan(addr: *mut c_void) -> Option<DynamicSymbol> {
-        // SAFETY: a zeroed Dl_info is a valid out-parameter.
-        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-        let mut sym: *mut c_void = std::ptr::null_mut();
-        // SAFETY: dladdr1 fills `info` and `sym` (RTLD_DL_SYMENT = 1).
-        let found = unsafe { dladdr1(addr, &mut info, &mut sym, 1) };
-        if found == 0 || sym.is_null() {
-            return None;
-        }
-        // SAFETY: RTLD_DL_SYMENT makes `sym` point at an Elf64_Sym.
-        let sym = unsafe { &*(sym as *const libc::Elf64_Sym) };
-        let kind = sym.st_info & 0xf;
-        Some(DynamicSymbol {
-            is_function: kind == STT_FUNC || kind == STT_GNU_IFUNC,
-            size: sym.st_size,
-        })
+        host::by_dladdr1(addr as u64).map(|(is_function, size)| DynamicSymbol { is_function, size })
     }
 
     #[test]

@@ -16,7 +16,6 @@ mod auth;
 mod crash;
 mod eh_frame;
 mod gdb_jit;
-mod host_tls;
 mod memory;
 mod runtime;
 mod session;

@@ -76,18 +76,10 @@ struct TlsLibrary {
 /// # Safety
 /// `handle` must be a handle `dlopen` returned and that is not closed.
 pub unsafe fn make_static(handle: *mut c_void, loaded_before: bool) -> Result<Outcome, Failure> {
-    let mut module_id: libc::size_t = 0;
-    // SAFETY: RTLD_DI_TLS_MODID writes one size_t for a valid handle.
-    let rc = unsafe {
-        libc::dlinfo(
-            handle,
-            libc::RTLD_DI_TLS_MODID,
-            &mut module_id as *mut libc::size_t as *mut c_void,
-        )
-    };
-    if rc != 0 || module_id == 0 {
+    // SAFETY: the caller's open handle.
+    let Some(module_id) = (unsafe { lantern_dynsym::tls_module_id(handle) }) else {
         return Ok(Outcome::NoTls);
-    }
+    };
     let Some(library) = tls_library(module_id) else {
         return Ok(Outcome::NoTls);
     };
@@ -107,9 +99,9 @@ pub unsafe fn make_static(handle: *mut c_void, loaded_before: bool) -> Result<Ou
 }
 
 /// The path and TLS size of the loaded module with TLS module id `module_id`.
-fn tls_library(module_id: usize) -> Option<TlsLibrary> {
+fn tls_library(module_id: u64) -> Option<TlsLibrary> {
     struct Search {
-        module_id: usize,
+        module_id: u64,
         found: Option<TlsLibrary>,
     }
     unsafe extern "C" fn visit(
@@ -119,7 +111,7 @@ fn tls_library(module_id: usize) -> Option<TlsLibrary> {
     ) -> c_int {
         // SAFETY: dl_iterate_phdr passes a valid info and our `Search`.
         let (info, search) = unsafe { (&*info, &mut *(data as *mut Search)) };
-        if info.dlpi_tls_modid != search.module_id || info.dlpi_name.is_null() {
+        if info.dlpi_tls_modid as u64 != search.module_id || info.dlpi_name.is_null() {
             return 0;
         }
         // SAFETY: dlpi_phdr points at dlpi_phnum program headers.
@@ -303,20 +295,6 @@ fn request_object(library: &str, symbol: &str) -> object::write::Result<Vec<u8>>
     Ok(buffer)
 }
 
-/// The dynamic loader's last error.
-fn dl_error() -> String {
-    // SAFETY: dlerror returns NULL or a NUL-terminated string valid until the
-    // next dl* call on this thread; we copy it at once.
-    unsafe {
-        let msg = libc::dlerror();
-        if msg.is_null() {
-            "unknown error".into()
-        } else {
-            CStr::from_ptr(msg).to_string_lossy().into_owned()
-        }
-    }
-}
-
 /// Loads the request from memory and closes it again; the loader's reason
 /// if it refuses (glibc: "cannot allocate memory in static TLS block").
 fn load_request(object: &[u8]) -> std::result::Result<(), String> {
@@ -336,7 +314,7 @@ fn load_request(object: &[u8]) -> std::result::Result<(), String> {
     // its one relocation is the point.
     let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
     if handle.is_null() {
-        return Err(dl_error());
+        return Err(lantern_dynsym::dl_error());
     }
     // SAFETY: closing the handle opened above; the library it needs stays
     // open by the caller's handle, and its static TLS block is never freed.

@@ -9,87 +9,8 @@ use crate::executor_types::{ExecutorAddr, Initializers};
 use crate::memory::{InProcessMemoryManager, MemoryKind, MemoryManager, PackedMemoryManager};
 
 extern "C" {
-    fn dladdr1(
-        addr: *const c_void,
-        info: *mut libc::Dl_info,
-        extra: *mut *mut c_void,
-        flags: c_int,
-    ) -> c_int;
     static mut environ: *mut *mut c_char;
-    /// glibc's TLS lookup: the calling thread's address of (module, offset).
-    fn __tls_get_addr(index: *const u64) -> *mut c_void;
 }
-
-/// Where the host thread-local variable whose copy in this thread is at
-/// `addr` lives: its library's module id, its offset there, and its offset
-/// from the thread pointer if the library's block is in static TLS.
-/// (`dlsym` of a TLS symbol gives the calling thread's copy, which lies in no
-/// library's image, so the library is found by its TLS block.)
-fn host_tls(addr: *mut c_void) -> Option<crate::graph::HostTls> {
-    struct Search {
-        addr: u64,
-        found: Option<(u64, u64)>,
-    }
-    unsafe extern "C" fn visit(
-        info: *mut libc::dl_phdr_info,
-        _size: usize,
-        data: *mut c_void,
-    ) -> c_int {
-        // SAFETY: dl_iterate_phdr passes a valid info and our `Search`.
-        let (info, search) = unsafe { (&*info, &mut *(data as *mut Search)) };
-        if info.dlpi_tls_modid == 0 || info.dlpi_tls_data.is_null() {
-            return 0;
-        }
-        // SAFETY: dlpi_phdr points at dlpi_phnum program headers.
-        let phdrs = unsafe { std::slice::from_raw_parts(info.dlpi_phdr, info.dlpi_phnum as usize) };
-        let Some(tls) = phdrs.iter().find(|p| p.p_type == libc::PT_TLS) else {
-            return 0;
-        };
-        let block = info.dlpi_tls_data as u64;
-        if (block..block + tls.p_memsz).contains(&search.addr) {
-            search.found = Some((info.dlpi_tls_modid as u64, search.addr - block));
-            return 1;
-        }
-        0
-    }
-    let mut search = Search {
-        addr: addr as u64,
-        found: None,
-    };
-    // SAFETY: the callback only reads the headers glibc passes it.
-    unsafe { libc::dl_iterate_phdr(Some(visit), &mut search as *mut Search as *mut c_void) };
-    let (module_id, offset) = search.found?;
-    // Static TLS sits at one offset from the thread pointer in every thread;
-    // dynamic TLS is allocated per thread. Compare with another thread.
-    let here = tls_block(module_id) as i64 - thread_pointer() as i64;
-    let there = std::thread::spawn(move || tls_block(module_id) as i64 - thread_pointer() as i64)
-        .join()
-        .ok()?;
-    Some(crate::graph::HostTls {
-        module_id,
-        offset,
-        tp_offset: (here == there).then_some(here + offset as i64),
-    })
-}
-
-/// The calling thread's copy of TLS module `module_id`'s block.
-fn tls_block(module_id: u64) -> u64 {
-    let index = [module_id, 0];
-    // SAFETY: __tls_get_addr with the (module, 0) pair of a loaded module
-    // returns the calling thread's block, allocating it if needed.
-    unsafe { __tls_get_addr(index.as_ptr()) as u64 }
-}
-
-/// The calling thread's thread pointer (`%fs:0` holds its own address on x86-64).
-fn thread_pointer() -> u64 {
-    let tp: u64;
-    // SAFETY: reads the TCB's self pointer, which glibc sets up for every thread.
-    unsafe {
-        std::arch::asm!("mov {}, qword ptr fs:[0]", out(reg) tp, options(nostack, readonly, preserves_flags))
-    };
-    tp
-}
-const RTLD_DL_SYMENT: c_int = 1;
 
 /// Runs JIT'd code in the current process.
 pub struct InProcessExecutor {
@@ -158,19 +79,6 @@ fn make_static(handle: *mut c_void, path: &str, loaded_before: bool) -> Result<(
     Ok(())
 }
 
-pub(super) fn dl_error() -> String {
-    // SAFETY: dlerror returns NULL or a NUL-terminated string valid until the
-    // next dl* call on this thread; we copy it at once.
-    unsafe {
-        let msg = libc::dlerror();
-        if msg.is_null() {
-            "unknown error".into()
-        } else {
-            std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned()
-        }
-    }
-}
-
 impl ExecutorControl for InProcessExecutor {
     fn lookup(&self, name: &str) -> Option<HostSymbol> {
         if let Some(addr) = runtime::lookup(name) {
@@ -195,35 +103,18 @@ impl ExecutorControl for InProcessExecutor {
         if addr.is_null() {
             return None;
         }
-        // The hash table first; `dladdr1` scans the whole symbol table.
-        let (found, is_function, size) = match dynsym::lookup(addr as u64, name.as_bytes()) {
-            Some(sym) => (1, sym.is_function, sym.size),
-            None => {
-                // SAFETY: a zeroed Dl_info is a valid out-parameter.
-                let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-                let mut sym: *mut c_void = std::ptr::null_mut();
-                // SAFETY: dladdr1 fills `info` and `sym` (a pointer into the library's
-                // dynamic symbol table, which stays mapped while the library is loaded).
-                let found = unsafe { dladdr1(addr, &mut info, &mut sym, RTLD_DL_SYMENT) };
-                if found != 0 && !sym.is_null() {
-                    // SAFETY: RTLD_DL_SYMENT makes `sym` point at an Elf64_Sym.
-                    let sym = unsafe { &*(sym as *const libc::Elf64_Sym) };
-                    let st_type = sym.st_info & 0xf;
-                    (found, st_type == 2 || st_type == 10, sym.st_size)
-                } else {
-                    (found, false, 0)
-                }
-            }
-        };
-        // An address in no library's image: a thread-local variable's copy.
-        let tls = if found == 0 { host_tls(addr) } else { None };
+        let info = dynsym::describe(addr as u64, name.as_bytes());
         let symbol = HostSymbol {
             addr: ExecutorAddr(addr as u64),
-            is_function,
-            size,
-            tls,
+            is_function: info.is_function,
+            size: info.size,
+            tls: info.tls.map(|t| crate::graph::HostTls {
+                module_id: t.module_id,
+                offset: t.offset,
+                tp_offset: t.tp_offset,
+            }),
         };
-        if found != 0 {
+        if info.in_image {
             self.found
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -304,7 +195,7 @@ impl ExecutorControl for InProcessExecutor {
         // SAFETY: dlopen of the object just written; it has no code or constructors.
         let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
         if handle.is_null() {
-            let reason = dl_error();
+            let reason = dynsym::dl_error();
             if static_tls && reason.contains("static TLS") {
                 return Err(Error::StaticTlsExhausted {
                     size: mem_size,
@@ -315,35 +206,23 @@ impl ExecutorControl for InProcessExecutor {
                 "cannot register the TLS image: {reason}"
             )));
         }
-        let mut module_id: libc::size_t = 0;
-        // SAFETY: RTLD_DI_TLS_MODID writes a size_t for a valid handle.
-        let rc = unsafe {
-            libc::dlinfo(
-                handle,
-                libc::RTLD_DI_TLS_MODID,
-                &mut module_id as *mut libc::size_t as *mut c_void,
-            )
-        };
-        if rc != 0 || module_id == 0 {
+        // SAFETY: the handle dlopen just returned.
+        let Some(module_id) = (unsafe { dynsym::tls_module_id(handle) }) else {
             // SAFETY: closing the handle opened above.
             unsafe { libc::dlclose(handle) };
             return Err(Error::Memory(format!(
                 "the TLS image got no module id: {}",
-                dl_error()
+                dynsym::dl_error()
             )));
-        }
+        };
         // The file stays open while the image is loaded: debuggers that read
         // the object later (lldb, gdb attaching) open it by its path.
         let fd = std::os::fd::IntoRawFd::into_raw_fd(file);
-        let tp_offset = static_tls.then(|| {
-            let index = [module_id as u64, 0];
-            // SAFETY: __tls_get_addr with the (module, offset) pair of a loaded
-            // module returns the calling thread's copy of its block.
-            let block = unsafe { __tls_get_addr(index.as_ptr()) } as i64;
-            block - thread_pointer() as i64
-        });
+        // A static block is at the same offset from every thread's pointer.
+        let tp_offset = static_tls
+            .then(|| dynsym::tls_block(module_id) as i64 - dynsym::thread_pointer() as i64);
         Ok(TlsModule {
-            module_id: module_id as u64,
+            module_id,
             tp_offset,
             release: crate::memory::WrapperCall {
                 function: ExecutorAddr(release_tls_image as *const () as u64),
@@ -373,7 +252,7 @@ impl ExecutorControl for InProcessExecutor {
         if handle.is_null() {
             return Err(Error::Other(format!(
                 "cannot load library {path}: {}",
-                dl_error()
+                dynsym::dl_error()
             )));
         }
         // JIT'd initial-exec code must reach the library's thread-locals.

@@ -38,15 +38,7 @@ impl Session {
                 )
             };
             if handle.is_null() {
-                // SAFETY: dlerror returns a thread-local string or null.
-                let why = unsafe {
-                    let e = libc::dlerror();
-                    if e.is_null() {
-                        "unknown error".to_string()
-                    } else {
-                        std::ffi::CStr::from_ptr(e).to_string_lossy().into_owned()
-                    }
-                };
+                let why = lantern_dynsym::dl_error();
                 return Err(format!("cannot open {path:?}: {why}"));
             }
             // JIT'd initial-exec code must reach the library's thread-locals,
@@ -151,21 +143,17 @@ impl Session {
         if addr == 0 {
             return (0, false, 0, (false, 0, 0, (false, 0)));
         }
-        // The GNU hash table first: `dladdr1` scans the whole symbol table
-        // (about 15 µs in libc, for each name).
-        let symbol = match lantern_dynsym::lookup(addr, name.as_bytes()) {
-            Some(sym) => Some((sym.is_function, sym.size)),
-            None => crate::host_tls::symbol_info(addr),
-        };
-        let tls = match symbol {
-            None => crate::host_tls::host_tls(addr),
-            Some(_) => None,
-        };
-        let (is_function, size) = symbol.unwrap_or((false, 0));
-        let tls = match tls {
-            Some((module, offset, tp)) => (true, module, offset, (tp.is_some(), tp.unwrap_or(0))),
+        // As the in-process executor finds it (crate lantern-dynsym).
+        let info = lantern_dynsym::describe(addr, name.as_bytes());
+        let tls = match info.tls {
+            Some(t) => (
+                true,
+                t.module_id,
+                t.offset,
+                (t.tp_offset.is_some(), t.tp_offset.unwrap_or(0)),
+            ),
             None => (false, 0, 0, (false, 0)),
         };
-        (addr, is_function, size, tls)
+        (addr, info.is_function, info.size, tls)
     }
 }

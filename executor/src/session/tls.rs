@@ -9,23 +9,7 @@
 
 use super::*;
 
-extern "C" {
-    fn __tls_get_addr(index: *const u64) -> *mut libc::c_void;
-}
-
-use crate::host_tls::thread_pointer;
-
-fn dl_error() -> String {
-    // SAFETY: dlerror returns a thread-local string or null.
-    unsafe {
-        let e = libc::dlerror();
-        if e.is_null() {
-            "unknown error".into()
-        } else {
-            std::ffi::CStr::from_ptr(e).to_string_lossy().into_owned()
-        }
-    }
-}
+use lantern_dynsym::dl_error;
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -127,35 +111,23 @@ impl Session {
             if handle.is_null() {
                 return Err(format!("cannot register the TLS image: {}", dl_error()));
             }
-            let mut module_id: libc::size_t = 0;
-            // SAFETY: RTLD_DI_TLS_MODID writes a size_t for a valid handle.
-            let rc = unsafe {
-                libc::dlinfo(
-                    handle,
-                    libc::RTLD_DI_TLS_MODID,
-                    &mut module_id as *mut libc::size_t as *mut libc::c_void,
-                )
-            };
-            if rc != 0 || module_id == 0 {
+            // SAFETY: the handle dlopen just returned.
+            let Some(module_id) = (unsafe { lantern_dynsym::tls_module_id(handle) }) else {
                 // SAFETY: closing the handle opened above.
                 unsafe { libc::dlclose(handle) };
                 return Err(format!("the TLS image got no module id: {}", dl_error()));
-            }
+            };
+            // A static block is at the same offset from every thread's pointer.
             let tp_offset = if static_tls {
-                let index = [module_id as u64, 0];
-                // SAFETY: __tls_get_addr with the (module, offset) pair of a
-                // loaded module returns this thread's copy of its block; a
-                // static block is at the same offset from every thread's
-                // thread pointer.
-                let block = unsafe { __tls_get_addr(index.as_ptr()) } as i64;
-                block - thread_pointer() as i64
+                lantern_dynsym::tls_block(module_id) as i64
+                    - lantern_dynsym::thread_pointer() as i64
             } else {
                 0
             };
             // The file stays open while the image is loaded (debuggers open it by its path).
             let fd = std::os::fd::IntoRawFd::into_raw_fd(file);
             self.tls_images.insert(handle as u64, fd);
-            Ok((module_id as u64, handle as u64, static_tls, tp_offset))
+            Ok((module_id, handle as u64, static_tls, tp_offset))
         })();
         Ok(to_bytes(&SpsExpected(r)))
     }
