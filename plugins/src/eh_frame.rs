@@ -128,6 +128,9 @@ pub fn check(graph: &LinkGraph, start: u64, bytes: &[u8]) -> Result<usize> {
         )
     };
     let mut offset = 0u64;
+    // The CIE read last: FDEs follow their CIE, and parsing it again for
+    // each FDE was half of this check's time.
+    let mut last_cie = None;
     loop {
         let entry = match entries.next() {
             Ok(Some(entry)) => entry,
@@ -135,10 +138,16 @@ pub fn check(graph: &LinkGraph, start: u64, bytes: &[u8]) -> Result<usize> {
             Err(e) => return Err(bad(offset, format!("cannot parse: {e}"))),
         };
         match entry {
-            CieOrFde::Cie(cie) => offset = (cie.offset() + cie.entry_len()) as u64 + 4,
+            CieOrFde::Cie(cie) => {
+                offset = (cie.offset() + cie.entry_len()) as u64 + 4;
+                last_cie = Some(cie);
+            }
             CieOrFde::Fde(partial) => {
                 let fde = partial
-                    .parse(EhFrame::cie_from_offset)
+                    .parse(|section, bases, cie_offset| match &last_cie {
+                        Some(cie) if cie.offset() == cie_offset.0 => Ok(cie.clone()),
+                        _ => EhFrame::cie_from_offset(section, bases, cie_offset),
+                    })
                     .map_err(|e| bad(offset, format!("bad FDE: {e}")))?;
                 let fde_offset = fde.offset() as u64;
                 offset = fde_offset + fde.entry_len() as u64 + 4;

@@ -84,11 +84,20 @@ unsafe fn fdes(addr: u64) -> Vec<(u64, Entry)> {
     let bases = BaseAddresses::default().set_eh_frame(addr);
     let mut entries = eh_frame.entries(&bases);
     let mut found = Vec::new();
+    // FDEs follow their CIE: parse each CIE once, not once per FDE.
+    let mut last_cie = None;
     while let Ok(Some(entry)) = entries.next() {
-        let CieOrFde::Fde(partial) = entry else {
-            continue;
+        let partial = match entry {
+            CieOrFde::Cie(cie) => {
+                last_cie = Some(cie);
+                continue;
+            }
+            CieOrFde::Fde(partial) => partial,
         };
-        let Ok(fde) = partial.parse(EhFrame::cie_from_offset) else {
+        let Ok(fde) = partial.parse(|section, bases, offset| match &last_cie {
+            Some(cie) if cie.offset() == offset.0 => Ok(cie.clone()),
+            _ => EhFrame::cie_from_offset(section, bases, offset),
+        }) else {
             continue;
         };
         let fde_addr = addr + fde.offset() as u64;

@@ -520,7 +520,8 @@ impl Session {
             );
         }
 
-        let mut symbols: HashMap<String, (ExportedSymbol, bool)> = HashMap::new();
+        // (name, symbol, exported, default scope), in the graph's order.
+        let mut found: Vec<(&str, ExportedSymbol, bool, bool)> = Vec::new();
         let mut dylib = self.lock_dylib();
         // Resolution checked this unit's strong names against the dylib as it
         // was then; a unit linked at the same time may have exported one since.
@@ -553,25 +554,17 @@ impl Session {
                 is_function: sym.is_function,
                 size: sym.size,
             };
-            if sym.scope == Scope::Default {
-                // The first unit to export a name keeps it (a later weak definition stays private).
-                // A redirectable symbol's name stays with its stub.
-                let exported = export && !dylib.symbols.contains_key(&**name);
-                if exported {
-                    dylib.symbols.insert(name.to_string(), symbol);
-                }
-                symbols.insert(name.to_string(), (symbol, exported));
-            } else {
-                symbols.entry(name.to_string()).or_insert((symbol, false));
+            let default = sym.scope == Scope::Default;
+            // The first unit to export a name keeps it (a later weak definition stays private).
+            // A redirectable symbol's name stays with its stub.
+            let exported = default && export && !dylib.symbols.contains_key(&**name);
+            if exported {
+                dylib.symbols.insert(String::from(&**name), symbol);
             }
+            found.push((&**name, symbol, exported, default));
         }
         drop(dylib);
-        let symbols = UnitSymbols::build(
-            symbols
-                .into_iter()
-                .map(|(name, (symbol, exported))| (name, symbol, exported))
-                .collect(),
-        );
+        let symbols = UnitSymbols::build(unit_symbol_choice(found));
         let alive =
             (in_background && !deferred.is_empty()).then(|| Arc::new(AtomicBool::new(true)));
         if in_background && !deferred.is_empty() {
@@ -647,6 +640,21 @@ impl Session {
 
 /// The bytes of the graph's NoAlloc (debug) sections: what deferred passes
 /// mostly read.
+/// One symbol a name for the unit's table: of a name's definitions (in the
+/// graph's order), the last of default scope, else the first. Sorted by name.
+fn unit_symbol_choice(
+    mut found: Vec<(&str, ExportedSymbol, bool, bool)>,
+) -> Vec<(&str, ExportedSymbol, bool)> {
+    // Stable: equal names keep the graph's order.
+    found.sort_by(|a, b| a.0.cmp(b.0));
+    let mut chosen: Vec<(&str, ExportedSymbol, bool)> = Vec::with_capacity(found.len());
+    for group in found.chunk_by(|a, b| a.0 == b.0) {
+        let pick = group.iter().rev().find(|s| s.3).unwrap_or(&group[0]);
+        chosen.push((pick.0, pick.1, pick.2));
+    }
+    chosen
+}
+
 fn noalloc_bytes(graph: &LinkGraph) -> u64 {
     graph
         .sections()
@@ -678,5 +686,26 @@ mod tests {
         fn send_sync<T: Send + Sync>() {}
         send_sync::<super::Session>();
         send_sync::<super::LinkedUnit>();
+    }
+
+    #[test]
+    fn a_unit_table_keeps_the_last_default_definition_else_the_first() {
+        let sym = |addr| super::ExportedSymbol {
+            addr: super::ExecutorAddr(addr),
+            is_function: true,
+            size: 0,
+        };
+        // (name, symbol, exported, default scope), in graph order.
+        let chosen = super::unit_symbol_choice(vec![
+            ("b", sym(1), false, false),
+            ("a", sym(2), true, true),
+            ("b", sym(3), true, true),
+            ("c", sym(4), false, false),
+            ("a", sym(5), false, false),
+            ("c", sym(6), false, false),
+            ("b", sym(7), false, true),
+        ]);
+        let got: Vec<(&str, u64, bool)> = chosen.iter().map(|c| (c.0, c.1.addr.0, c.2)).collect();
+        assert_eq!(got, [("a", 2, true), ("b", 7, false), ("c", 4, false)]);
     }
 }

@@ -34,13 +34,14 @@ pub struct UnitSymbols {
 
 /// A symbol for [`UnitSymbols::build`]: its name, what it is, and whether
 /// the unit exported it.
-pub(super) type NewSymbol = (String, ExportedSymbol, bool);
+pub(super) type NewSymbol<'a> = (&'a str, ExportedSymbol, bool);
 
 impl UnitSymbols {
     /// The table of `symbols`, one per name (the first of a name is kept).
     /// Names are cut at 1 GiB (no symbol table holds a longer one).
     pub(super) fn build(mut symbols: Vec<NewSymbol>) -> Self {
-        symbols.sort_by(|a, b| a.0.cmp(&b.0));
+        // Stable, and linear on names already in order (the session's).
+        symbols.sort_by(|a, b| a.0.cmp(b.0));
         symbols.dedup_by(|later, first| later.0 == first.0);
         let names_len: usize = symbols.iter().map(|s| s.0.len().min(LEN as usize)).sum();
         let entries_len = symbols.len() * ENTRY;
@@ -159,10 +160,10 @@ mod tests {
     #[test]
     fn finds_each_name_with_its_flags() {
         let table = UnitSymbols::build(vec![
-            ("zeta".into(), symbol(0x30, true), true),
-            ("alpha".into(), symbol(0x10, false), false),
-            ("mid".into(), symbol(0x20, true), false),
-            ("alpha".into(), symbol(0x99, true), true),
+            ("zeta", symbol(0x30, true), true),
+            ("alpha", symbol(0x10, false), false),
+            ("mid", symbol(0x20, true), false),
+            ("alpha", symbol(0x99, true), true),
         ]);
         assert_eq!(table.len(), 3);
         let alpha = table.get("alpha").unwrap();

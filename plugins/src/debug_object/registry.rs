@@ -369,7 +369,8 @@ const RESERVED: u64 = 2;
 /// Encodes the argument of [`add_wrapper`]; `reserved` when the unit's key
 /// was given to [`reserve_wrapper`] first.
 pub fn add_arg(key: u64, registration: Registration, reserved: bool, part: &DebugPart) -> Vec<u8> {
-    let mut arg = Vec::with_capacity(24 + part.object.len());
+    let sites = part.sites.as_ref().map_or(0, Vec::len);
+    let mut arg = Vec::with_capacity(32 + part.object.len() + 16 * sites);
     arg.extend_from_slice(&key.to_le_bytes());
     let mut flags = 0;
     if registration == Registration::Batched {

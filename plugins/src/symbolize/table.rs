@@ -117,6 +117,7 @@ fn code_symbols(
     found.sort_unstable();
     found.dedup_by_key(|s| s.0);
     let mut symbols = Vec::with_capacity(found.len());
+    strings.reserve(found.len());
     for (i, &(start, _, size, block_end, name)) in found.iter().enumerate() {
         let next = found.get(i + 1).map_or(u64::MAX, |s| s.0);
         let end = if size > 0 {
@@ -161,6 +162,12 @@ pub(super) struct Strings {
 }
 
 impl Strings {
+    /// Room for `more` strings without growing the index while interning.
+    pub fn reserve(&mut self, more: usize) {
+        self.index.reserve(more);
+        self.list.reserve(more);
+    }
+
     pub fn intern(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
