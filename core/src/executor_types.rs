@@ -56,7 +56,7 @@ pub enum MemLifetime {
 
 /// A call into the executor: a function taking `(arg_ptr, arg_len)` and
 /// returning 0 on success, with its serialized argument bytes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrapperCall {
     pub function: ExecutorAddr,
     pub arg: WrapperArg,

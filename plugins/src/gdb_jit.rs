@@ -92,10 +92,87 @@ pub unsafe fn register(bytes: &[u8]) -> Registered {
         symfile_addr: bytes.as_ptr(),
         symfile_size: bytes.len() as u64,
     }));
+    // SAFETY: a fresh entry describing bytes the caller keeps alive.
+    unsafe { link(entry) };
+    Registered { entry }
+}
+
+/// Takes an object file out of the descriptor's list and tells the debugger;
+/// its bytes may go once this returns.
+pub fn unregister(registered: Registered) {
+    // SAFETY: handles are only made by `register` and consumed here: the
+    // entry is in the list, and its box is ours once unlinked.
+    unsafe {
+        unlink(registered.entry);
+        drop(Box::from_raw(registered.entry));
+    }
+}
+
+/// An object file registered by [`register_owned`]: a copy of it and its
+/// entry in one allocation.
+#[derive(Debug)]
+pub struct OwnedRegistration {
+    /// The allocation's start: the entry, then the object's bytes.
+    words: *mut u64,
+}
+
+// SAFETY: the allocation is owned by its handle; the entry is only touched
+// under LOCK.
+unsafe impl Send for OwnedRegistration {}
+
+/// Words of the entry at the start of an owned registration.
+const ENTRY_WORDS: usize = std::mem::size_of::<JitCodeEntry>() / 8;
+
+/// Registers a copy of `object`, its entry in the same allocation: a
+/// runtime that keeps a million objects registered keeps no entry box each
+/// (48 bytes with malloc's header and rounding) and no separate object.
+pub fn register_owned(object: &[u8]) -> OwnedRegistration {
+    let mut words = vec![0u64; ENTRY_WORDS + object.len().div_ceil(8)].into_boxed_slice();
+    let bytes = words[ENTRY_WORDS..].as_mut_ptr().cast::<u8>();
+    // SAFETY: the words after the entry hold at least `object.len()` bytes.
+    unsafe { std::ptr::copy_nonoverlapping(object.as_ptr(), bytes, object.len()) };
+    let words = Box::into_raw(words).cast::<u64>();
+    let entry = words.cast::<JitCodeEntry>();
+    // SAFETY: the allocation starts with room for an entry, 8-byte aligned,
+    // and its bytes live, unmoved, until `unregister_owned` frees them.
+    unsafe {
+        entry.write(JitCodeEntry {
+            next_entry: std::ptr::null_mut(),
+            prev_entry: std::ptr::null_mut(),
+            symfile_addr: bytes,
+            symfile_size: object.len() as u64,
+        });
+        link(entry);
+    }
+    OwnedRegistration { words }
+}
+
+/// Unregisters an object of [`register_owned`] and frees its copy.
+pub fn unregister_owned(registered: OwnedRegistration) {
+    let entry = registered.words.cast::<JitCodeEntry>();
+    // SAFETY: the handle's allocation starts with its entry, in the list;
+    // once unlinked nothing refers to it, and its length in words follows
+    // from the object's size, as `register_owned` made it.
+    unsafe {
+        let size = (*entry).symfile_size as usize;
+        unlink(entry);
+        let len = ENTRY_WORDS + size.div_ceil(8);
+        drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+            registered.words,
+            len,
+        )));
+    }
+}
+
+/// Puts `entry` first in the list and calls the hook.
+///
+/// # Safety
+/// `entry` must be valid, in no list, and stay valid until unlinked.
+unsafe fn link(entry: *mut JitCodeEntry) {
     let _lock = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let d = descriptor();
     // SAFETY: the descriptor and every entry in its list are only modified
-    // under LOCK; `entry` is a fresh allocation.
+    // under LOCK; `entry` is valid and ours, per the caller.
     unsafe {
         let first = (*d).first_entry;
         (*entry).next_entry = first;
@@ -109,18 +186,17 @@ pub unsafe fn register(bytes: &[u8]) -> Registered {
         (*d).action_flag = JIT_NOACTION;
         (*d).relevant_entry = std::ptr::null_mut();
     }
-    Registered { entry }
 }
 
-/// Takes an object file out of the descriptor's list and tells the debugger;
-/// its bytes may go once this returns.
-pub fn unregister(registered: Registered) {
-    let entry = registered.entry;
+/// Takes `entry` out of the list and calls the hook.
+///
+/// # Safety
+/// `entry` must be in the list (put there by [`link`]).
+unsafe fn unlink(entry: *mut JitCodeEntry) {
     let _lock = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let d = descriptor();
-    // SAFETY: under LOCK; the entry is in the list (handles are only made by
-    // `register` and consumed here), its neighbours are live entries, and
-    // nothing refers to it once unlinked.
+    // SAFETY: under LOCK; the entry is in the list, per the caller, and its
+    // neighbours are live entries.
     unsafe {
         let (prev, next) = ((*entry).prev_entry, (*entry).next_entry);
         if prev.is_null() {
@@ -136,7 +212,6 @@ pub fn unregister(registered: Registered) {
         __jit_debug_register_code();
         (*d).action_flag = JIT_NOACTION;
         (*d).relevant_entry = std::ptr::null_mut();
-        drop(Box::from_raw(entry));
     }
 }
 
@@ -195,5 +270,22 @@ mod tests {
         assert!(registered_objects().contains(&entry));
         unregister(handle);
         assert!(!registered_objects().contains(&entry));
+    }
+
+    #[test]
+    fn an_owned_copy_is_listed_until_unregistered() {
+        let _serial = test_serial();
+        for len in [0usize, 1, 7, 8, 9, 1500] {
+            let object: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let handle = register_owned(&object);
+            let listed = registered_objects();
+            let (addr, size) = *listed.first().expect("listed first");
+            assert_eq!(size, len as u64);
+            // SAFETY: the copy lives until unregistered below.
+            let copy = unsafe { std::slice::from_raw_parts(addr as *const u8, len) };
+            assert_eq!(copy, &object[..]);
+            unregister_owned(handle);
+            assert!(!registered_objects().contains(&(addr, size)));
+        }
     }
 }

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use lantern_core::link::background;
 
 use super::{merge, DebugPart};
-use crate::gdb_jit::{self, Registered};
+use crate::gdb_jit::{self, OwnedRegistration, Registered};
 
 /// A unit in the registry: its key, its debug object, and how many sections
 /// it adds to a merged object.
@@ -56,12 +56,6 @@ impl Group {
 /// groups a removal registers again take the removed group's place.
 type Place = (u64, u64);
 
-/// A unit registered on its own, never merged: its object and its entry.
-struct Single {
-    object: Box<[u8]>,
-    registered: Registered,
-}
-
 /// Units whose registration waits for the next flush, registered groups
 /// (oldest first), units registered on their own, and units whose debug
 /// object is still to come.
@@ -79,10 +73,11 @@ struct Registry {
     /// The next place at the end of the order.
     next: u64,
     reserved: Option<HashSet<u64>>,
-    /// Units registered unbatched, by key: they are never merged or
+    /// Units registered unbatched, by key, each a copy of its object with
+    /// its entry ([`gdb_jit::register_owned`]): they are never merged or
     /// registered again, so they need no place in the order (a group, its
     /// place and its owner entry cost a kept unit some 200 bytes).
-    singles: Option<HashMap<u64, Single>>,
+    singles: Option<HashMap<u64, OwnedRegistration>>,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
@@ -454,11 +449,10 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
             // Keys are unique per unit: a second add is the caller's mistake.
             return 4;
         }
-        let object = unit.part.object;
-        // SAFETY: the object is boxed and kept in `singles` (moving the box
-        // does not move its bytes) until its entry is unregistered.
-        let registered = unsafe { gdb_jit::register(&object) };
-        singles.insert(key, Single { object, registered });
+        // One allocation for the object and its entry; a map slot of 16
+        // bytes a unit.
+        let registered = gdb_jit::register_owned(&unit.part.object);
+        singles.insert(key, registered);
     }
     0
 }
@@ -542,8 +536,7 @@ pub unsafe extern "C" fn remove_wrapper(arg: *const u8, len: usize) -> u64 {
                 singles.shrink_to_fit();
             }
             // As below: the object goes, then gdb re-sets its breakpoints.
-            gdb_jit::unregister(single.registered);
-            drop(single.object);
+            gdb_jit::unregister_owned(single);
             if !traced_by_lldb() {
                 resync_breakpoints();
             }
