@@ -141,6 +141,7 @@ impl<'a> GraphBuilder<'a> {
         }
         let sections = header.sections(e, data).map_err(|e| bad(name, e))?;
         let mut graph = LinkGraph::new();
+        graph.reserve_sections(sections.len());
         let file = graph.add_file(file);
         let mut builder = ObjectGraphBuilder {
             name,
@@ -207,7 +208,9 @@ impl<'d> ObjectGraphBuilder<'d> {
                 .sections
                 .section_name(e, shdr)
                 .map_err(|err| bad(name, format!("section {}: bad name: {err}", index.0)))?;
-            let sname = super::lossy(sname).into_owned();
+            // Owned only for the sections kept: about half (the relocation
+            // sections, notes) are skipped, and a name each was a malloc.
+            let sname = super::lossy(sname);
             if sh_type == elf::SHT_GROUP.0 {
                 let group = read_comdat_group(name, self.data, &self.sections, shdr, &sname)?;
                 self.groups.extend(group);
@@ -226,7 +229,8 @@ impl<'d> ObjectGraphBuilder<'d> {
             if index.0 == 0 || class == SectionClass::Skip {
                 continue;
             }
-            self.section_blocks[index.0] = Some(self.graphify_section(shdr, sname, class)?);
+            self.section_blocks[index.0] =
+                Some(self.graphify_section(shdr, sname.into_owned(), class)?);
         }
         Ok(())
     }

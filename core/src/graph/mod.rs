@@ -252,6 +252,14 @@ impl LinkGraph {
         Self::default()
     }
 
+    /// Room for `sections` more sections and blocks (an object's section
+    /// count bounds both): a graph of one object grew its vectors three
+    /// times over.
+    pub fn reserve_sections(&mut self, sections: usize) {
+        self.sections.reserve(sections);
+        self.blocks.reserve(sections);
+    }
+
     pub fn add_file(&mut self, file: InputFile) -> FileId {
         self.files.push(file);
         FileId::from_index(self.files.len() - 1)

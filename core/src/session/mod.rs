@@ -148,10 +148,18 @@ pub fn read_input(path: &Path) -> Result<InputFile> {
         // A small object is cheaper to read than to map (a mapping is a
         // system call, a page fault and an unmap), which counts for
         // runtimes that link many small units.
-        // The size is known: `read_exact` asks the kernel for it no second
-        // time, as `read_to_end` would.
-        let mut bytes = vec![0; len as usize];
-        std::io::Read::read_exact(&mut &file, &mut bytes).map_err(io_err)?;
+        // The size is known: reads into the buffer's spare capacity ask the
+        // kernel for no byte past it, as `read_to_end` would, and zero
+        // nothing first, as `vec![0; len]` did (a calloc and a memset per
+        // object of a thousand).
+        let mut bytes = Vec::with_capacity(len as usize);
+        while bytes.len() < bytes.capacity() {
+            let read = rustix::io::read(&file, rustix::buffer::spare_capacity(&mut bytes))
+                .map_err(|e| io_err(e.into()))?;
+            if read == 0 {
+                return Err(io_err(std::io::ErrorKind::UnexpectedEof.into()));
+            }
+        }
         Arc::new(bytes)
     } else {
         // SAFETY: the file is mapped read-only and private; if another process

@@ -561,13 +561,25 @@ fn coalesce<'a>(
 /// sections, for [`merge::merge`]; `None` when one cannot be moved (an edge
 /// kind other than a 32- or 64-bit pointer), which keeps the unit unmerged.
 fn dwarf_sites(graph: &LinkGraph, dwarf_index: &HashMap<&str, u16>) -> Option<Vec<DwarfSite>> {
+    // Each section's index in the debug object, looked up by name once per
+    // section, not once per field (a thousand objects have tens of
+    // thousands of fields).
+    let index_of: Vec<Option<u16>> = graph
+        .section_ids()
+        .map(|id| {
+            let section = graph.section(id);
+            (section.lifetime == MemLifetime::NoAlloc)
+                .then(|| dwarf_index.get(section.name.as_str()).copied())
+                .flatten()
+        })
+        .collect();
     let mut sites = Vec::new();
     for id in graph.section_ids() {
         let section = graph.section(id);
         if section.lifetime != MemLifetime::NoAlloc {
             continue;
         }
-        let source = *dwarf_index.get(section.name.as_str())?;
+        let source = index_of[id.index()]?;
         for &block_id in &section.blocks {
             let block = graph.block(block_id);
             if !block.live {
@@ -585,10 +597,9 @@ fn dwarf_sites(graph: &LinkGraph, dwarf_index: &HashMap<&str, u16>) -> Option<Ve
                     EdgeKind::Pointer32 | EdgeKind::Pointer32Signed => 4,
                     _ => return None,
                 };
-                let target_name = graph.section(graph.block(target).section).name.as_str();
                 sites.push(DwarfSite {
                     section: source,
-                    target: *dwarf_index.get(target_name)?,
+                    target: index_of[graph.block(target).section.index()]?,
                     width,
                     // NoAlloc blocks' addresses are their offsets in the output section.
                     offset: block.addr.0 + edge.offset,
