@@ -151,11 +151,14 @@ pub fn read_input(path: &Path) -> Result<InputFile> {
         // The size is known: reads into the buffer's spare capacity ask the
         // kernel for no byte past it, as `read_to_end` would, and zero
         // nothing first, as `vec![0; len]` did (a calloc and a memset per
-        // object of a thousand).
+        // object of a thousand). A read a signal interrupts is retried, as
+        // `read_exact` retried it.
         let mut bytes = Vec::with_capacity(len as usize);
         while bytes.len() < bytes.capacity() {
-            let read = rustix::io::read(&file, rustix::buffer::spare_capacity(&mut bytes))
-                .map_err(|e| io_err(e.into()))?;
+            let read = rustix::io::retry_on_intr(|| {
+                rustix::io::read(&file, rustix::buffer::spare_capacity(&mut bytes))
+            })
+            .map_err(|e| io_err(e.into()))?;
             if read == 0 {
                 return Err(io_err(std::io::ErrorKind::UnexpectedEof.into()));
             }
