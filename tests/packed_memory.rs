@@ -217,3 +217,40 @@ fn a_hundred_thousand_live_units_with_exceptions_then_nothing_left() {
         "{kib_change} KiB left of {added_kib} KiB:\n{stdout}"
     );
 }
+
+/// The memory target, as `lantern churn` reports it: 20,000 live
+/// one-function units, registered with debuggers (the default), cost at
+/// most twice their allocated JIT bytes plus 256 bytes each in resident
+/// memory, their debug objects apart. RSS counts a page of the dual-mapped
+/// zones once per view that maps it; the writable view's mappings are
+/// dropped once units are written, or each unit would count 64 bytes more
+/// (464 bytes a unit before, 377 after, in a debug build).
+#[test]
+fn a_live_unit_costs_at_most_twice_its_bytes_plus_256() {
+    if !have_gcc() {
+        return;
+    }
+    let dir = scratch("packed-per-unit");
+    let obj = compile_c(
+        &dir,
+        "work",
+        "int work(int n) { return n * 3 + 1; }\n",
+        &["-g", "-O2"],
+    );
+    let mut cmd = Command::new(lantern());
+    cmd.args(["churn", "--entry", "work", "--cycles", "10"])
+        .args(["--keep", "20000"])
+        .arg(&obj)
+        .stdin(Stdio::null());
+    let out = run_with_timeout(&mut cmd, Duration::from_secs(600)).unwrap();
+    let stdout = &out.stdout;
+    assert_eq!(out.status, "exit 0", "{stdout}{}", out.stderr);
+    let per_unit = line(stdout, "churn: per live unit:");
+    let bytes = before(per_unit, "bytes");
+    let (resident, allocated, registered) = (bytes[0], bytes[1], bytes[3]);
+    assert!(allocated > 0 && registered > 0, "{stdout}");
+    assert!(
+        resident <= 2 * allocated + 256,
+        "{resident} bytes resident a unit for {allocated} allocated:\n{stdout}"
+    );
+}

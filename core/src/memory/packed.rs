@@ -15,7 +15,9 @@
 //! debugger wrote into becomes a private copy that no longer shows what the
 //! writable view writes, so pages that `/proc/self/pagemap` shows copied take
 //! no new code. Slabs are process-wide and never unmapped: code of a unit
-//! whose handle was dropped keeps running.
+//! whose handle was dropped keeps running. Once units are written, the
+//! writable view's page mappings are dropped (the memfd keeps the bytes), so
+//! that RSS counts each page once, not once per view.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -151,9 +153,34 @@ struct Slab {
     /// removal that frees the tail of a zone punches nothing (it punched the
     /// whole untouched zone, a system call a churn cycle).
     touched_end: [u64; 3],
+    /// Per dual-mapped zone, how the writable view's page mappings are
+    /// dropped once units are written (see [`Slab::written`]).
+    write_view: [WriteView; 2],
     /// Bytes in each zone.
     zone: u64,
 }
+
+/// Which pages of a dual-mapped zone's writable view may still be mapped.
+///
+/// Each page of a dual-mapped zone is one page of memory, but both views
+/// map it, and RSS counts it once per view: a page the linker wrote and the
+/// unit ran would count twice (64 bytes a unit with 80 bytes of code and
+/// unwind data). Dropping the writable view's mappings (`MADV_DONTNEED` on a
+/// shared mapping keeps the memfd's contents) makes RSS what the process
+/// uses; a later write faults the page in again, with its contents.
+#[derive(Debug, Default, Clone, Copy)]
+struct WriteView {
+    /// Below this page-aligned offset, only pages written again since the
+    /// last sweep are mapped (pieces reused from the free list, patches).
+    dropped_below: u64,
+    /// Pieces finalized below `dropped_below` since the last sweep, counted
+    /// once per page in a row (a churn reusing one hole counts once).
+    rewritten: u64,
+    last_rewritten_page: u64,
+}
+
+/// Rewritten pages that make a slab zone's writable view be swept.
+const SWEEP_AFTER: u64 = 64;
 
 impl Slab {
     fn zone_base(&self, zone: Zone) -> u64 {
@@ -310,8 +337,52 @@ impl Slab {
                 FreeList::whole(zone),
             ],
             touched_end: [0; 3],
+            write_view: [WriteView::default(); 2],
             zone,
         })
+    }
+
+    /// Drops the writable view's mappings of pages a finalized piece at
+    /// `[off, off + len)` of a dual-mapped zone no longer needs: those
+    /// below its last page (the next unit is written into that one) that
+    /// were not dropped before; when pieces keep landing on pages below
+    /// that line (holes reused), every [`SWEEP_AFTER`] pages the view is
+    /// swept up to the line. Only mappings go: nothing is lost if a unit
+    /// in flight was still writing into a page dropped.
+    fn written(&mut self, zone: Zone, off: u64, len: u64) {
+        let page = page_size();
+        let view = &mut self.write_view[zone as usize];
+        let last = (off + len.max(1) - 1) & !(page - 1);
+        let (from, to) = if last > view.dropped_below {
+            let from = view.dropped_below;
+            view.dropped_below = last;
+            (from, last)
+        } else if last == view.dropped_below {
+            // The page being filled: still mapped, and not to be dropped yet.
+            return;
+        } else {
+            if last != view.last_rewritten_page {
+                view.rewritten += 1;
+                view.last_rewritten_page = last;
+            }
+            if view.rewritten < SWEEP_AFTER {
+                return;
+            }
+            view.rewritten = 0;
+            (0, view.dropped_below)
+        };
+        if to > from {
+            // SAFETY: a range of our own shared writable view, mapped for the
+            // process's life; MADV_DONTNEED on a shared mapping only drops
+            // page mappings, the memfd keeps every byte.
+            unsafe {
+                libc::madvise(
+                    self.write_addr(zone, from) as *mut _,
+                    (to - from) as usize,
+                    libc::MADV_DONTNEED,
+                )
+            };
+        }
     }
 
     /// Gives a piece back, and whole free pages back to the kernel.
@@ -376,8 +447,9 @@ pub struct PackedStats {
     /// Bytes handed out to units (after granule rounding): code, read-only
     /// data, writable data.
     pub allocated: [u64; 3],
-    /// Bytes of the slabs in memory (each page once, though the writable view
-    /// and the executing view both map it, and RSS counts it twice).
+    /// Bytes of the slabs in memory, each page once (RSS counts a page once
+    /// per view mapping it; the writable view maps only pages written since
+    /// its last sweep: [`WriteView`]).
     pub resident: u64,
 }
 
@@ -706,7 +778,7 @@ impl MemoryManager for PackedMemoryManager {
     }
 
     fn patch(&self, addr: ExecutorAddr, bytes: &[u8]) -> Result<()> {
-        let pool = lock();
+        let mut pool = lock();
         let start = addr.0;
         let end = start + bytes.len() as u64;
         let Some((slab, zone)) = pool.finalized_at(start, end) else {
@@ -719,8 +791,11 @@ impl MemoryManager for PackedMemoryManager {
                 bytes.len()
             )));
         }
-        let sl = &pool.slabs[slab];
-        let target = sl.write_addr(zone, start - sl.zone_base(zone));
+        let sl = &mut pool.slabs[slab];
+        let off = start - sl.zone_base(zone);
+        let target = sl.write_addr(zone, off);
+        // The write maps the writable view's page again: counted, and swept.
+        sl.written(zone, off, bytes.len() as u64);
         if let (8, true) = (bytes.len(), target.is_multiple_of(8)) {
             let word = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
             // SAFETY: as below; one aligned 8-byte store, so a thread running
@@ -817,7 +892,17 @@ impl InFlightAlloc for PackedInFlight {
             }
             ran.push(action);
         }
-        self.free(|p| p.lifetime != MemLifetime::Finalize);
+        {
+            let mut pool = lock();
+            pool.land(self.slab, &self.pieces);
+            for p in &self.pieces {
+                if p.lifetime == MemLifetime::Finalize {
+                    pool.release(self.slab, p);
+                } else if p.zone.dual_mapped() {
+                    pool.slabs[self.slab].written(p.zone, p.off, p.len);
+                }
+            }
+        }
         let mut pieces = [(0, 0); 3];
         for p in self
             .pieces
