@@ -449,7 +449,7 @@ pub struct PackedStats {
     pub allocated: [u64; 3],
     /// Bytes of the slabs in memory, each page once (RSS counts a page once
     /// per view mapping it; the writable view maps only pages written since
-    /// its last sweep: [`WriteView`]).
+    /// its last sweep).
     pub resident: u64,
 }
 
