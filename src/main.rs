@@ -11,7 +11,11 @@
 //! main` (in gdb's batch mode too, which answers "no" to making a breakpoint
 //! pending) sets a breakpoint that the JIT'd `main` joins when its unit is
 //! registered: a local function of that name, without debug information,
-//! that nothing calls. gdb's initial language is then C (from a Rust `main`
+//! whose first bytes nothing executes. The JIT'd `main` is called through a
+//! trampoline inside it, so that a debugger's backtrace ends there, one frame
+//! below the program's `main`, instead of going on through Lantern's frames
+//! and the C runtime's (gdb stops unwinding at the executable's `main`, and
+//! lldb-19 stops there too; `set backtrace past-main on` shows the rest). gdb's initial language is then C (from a Rust `main`
 //! it was Rust), in which it parses conditions, `commands` and `dprintf`
 //! arguments given before `run`: its C parser takes C++'s member calls and
 //! scopes too (`v.size() == 3 && ns::n == 2`).
@@ -42,16 +46,53 @@ mod unwind;
 use std::ffi::{c_char, c_int};
 use std::io::Write as _;
 
-// The decoy `main` (see the module's documentation): `ud2`, never called,
-// local to this object, and kept from the linker's garbage collection (`R`).
+// The decoy `main` (see the module's documentation), local to this object
+// and kept from the linker's garbage collection (`R`). Its first bytes
+// (`ud2`) are where debuggers put `break main`'s location, and nothing
+// executes them. Past them, inside the symbol, is the trampoline through
+// which the executor calls the JIT'd program's `main`
+// (`lantern_core::executor::set_main_caller`): gdb stops a backtrace at the
+// frame of the executable's `main`, so a backtrace in the JIT'd program ends
+// with one `main ()` frame of Lantern's below its own `main`, as natively it
+// ends at `main`, instead of going on through Lantern's and the C runtime's
+// frames. The trampoline has no symbol of its own (a symbol would be the
+// frame's function), so its address is read from `lantern_main_caller`.
 #[cfg(not(test))]
 std::arch::global_asm!(
     ".pushsection .text.lantern_decoy_main,\"axR\",@progbits",
     ".type main,@function",
     "main:",
     "    ud2",
+    "    .p2align 4, 0xcc",
+    // main(rdi, esi, rdx, rcx): calls rdi(esi, rdx, rcx).
+    ".Lcall_main:",
+    "    .cfi_startproc",
+    "    push rbp",
+    "    .cfi_def_cfa_offset 16",
+    "    .cfi_offset rbp, -16",
+    "    mov rbp, rsp",
+    "    .cfi_def_cfa_register rbp",
+    "    mov rax, rdi",
+    "    mov edi, esi",
+    "    mov rsi, rdx",
+    "    mov rdx, rcx",
+    "    call rax",
+    "    pop rbp",
+    "    .cfi_def_cfa rsp, 8",
+    "    ret",
+    "    .cfi_endproc",
     ".Ldecoy_main_end:",
     ".size main, .Ldecoy_main_end - main",
+    ".popsection",
+    ".pushsection .data.rel.ro.lantern_main_caller,\"aw\",@progbits",
+    ".p2align 3",
+    ".globl lantern_main_caller",
+    ".hidden lantern_main_caller",
+    ".type lantern_main_caller,@object",
+    "lantern_main_caller:",
+    "    .quad .Lcall_main",
+    "    .quad .Ldecoy_main_end - .Lcall_main",
+    ".size lantern_main_caller, 16",
     ".popsection",
 );
 
@@ -84,6 +125,16 @@ pub extern "C" fn lantern_main(
         default_hook(info);
         std::process::exit(101);
     }));
+    #[cfg(not(test))]
+    {
+        extern "C" {
+            static lantern_main_caller: lantern_core::executor::MainCallerCode;
+        }
+        // SAFETY: the words are the trampoline's address and length, written
+        // by the assembler above and never changed; the trampoline calls its
+        // first argument with the other three and returns its result.
+        unsafe { lantern_core::executor::set_main_caller(lantern_main_caller) };
+    }
     if !unwind::activate() {
         log::debug!("_Unwind_Find_FDE is not interposed: JIT'd frames go to __register_frame");
     }

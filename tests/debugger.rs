@@ -7,7 +7,7 @@
 //! watchpoints; C++; thread-local variables; macros of gcc `-g3` objects
 //! sharing headers; compressed debug sections; sections named and laid out
 //! as GNU ld does; breakpoints across a second `run`; attaching; removal of
-//! units from a merged object.
+//! units from a merged object; where a backtrace ends.
 
 mod support;
 
@@ -715,6 +715,84 @@ fn gdb_and_lldb_in_one_debug_test_run() {
 
 // Attaching is not a `debug-test` session: the attach test and the merged
 // object removal test below drive the debuggers themselves.
+
+/// The frame lines of a backtrace: gdb's `#N ...`, lldb's `frame #N: ...`
+/// with the module before the backtick dropped (`prog` natively, `JIT(...)`
+/// under lantern).
+fn backtrace(session: &str, debugger: &str) -> Vec<String> {
+    session
+        .lines()
+        .map(str::trim_start)
+        .filter_map(|l| {
+            if debugger == "gdb" {
+                l.starts_with('#').then(|| replace_hex(l))
+            } else {
+                let frame = l.strip_prefix("* ").unwrap_or(l).strip_prefix("frame #")?;
+                let (level, rest) = frame.split_once(": ")?;
+                let symbol = rest.split_once('`').map_or(rest, |(_, s)| s);
+                Some(format!("{level}: {}", replace_hex(symbol)))
+            }
+        })
+        .collect()
+}
+
+/// A backtrace in the JIT'd program ends one frame below its `main`, in the
+/// `lantern` binary's decoy `main`, where gdb (`backtrace past-main` off) and
+/// lldb-19 stop unwinding, as a native gdb backtrace ends at `main`: not in
+/// Lantern's Rust frames or the C runtime's. The frames down to `main` are
+/// the native program's.
+#[test]
+fn a_backtrace_ends_in_the_decoy_main_below_the_programs_main() {
+    if !have_gcc() || !have_gdb_and_lldb() {
+        return;
+    }
+    let dir = scratch("debugger-bt-end");
+    let obj = compile_c(
+        &dir,
+        "bt_end",
+        "__attribute__((noinline)) int leaf(int x) { return x + 1; }\n\
+         int main(void) { return leaf(41) == 42 ? 0 : 1; }\n",
+        &["-g", "-O0"],
+    );
+    let native = dir.join("native");
+    link_native(&[&obj], &native).unwrap();
+    let lantern = lantern();
+    for debugger in ["gdb", "lldb"] {
+        let script = dir.join(format!("bt.{debugger}"));
+        let commands = if debugger == "gdb" {
+            gdb_script(&["break leaf", "run", "bt", "kill"])
+        } else {
+            "settings set plugin.jit-loader.gdb.enable on\nbreakpoint set --name leaf\n\
+             process launch\nbt\nkill\n"
+                .to_string()
+        };
+        std::fs::write(&script, commands).unwrap();
+        let oracle = backtrace(&run_debugger(debugger, &script, &[&native]), debugger);
+        let session = run_debugger(debugger, &script, &[&lantern, Path::new("run"), &obj]);
+        let jit = backtrace(&session, debugger);
+        let main = oracle
+            .iter()
+            .position(|f| f.contains(" main (") || f.contains(" main at "))
+            .unwrap_or_else(|| panic!("{debugger}: no main frame natively: {oracle:?}"));
+        assert_eq!(
+            jit.get(..=main),
+            Some(&oracle[..=main]),
+            "{debugger}: the frames down to main differ:\n{session}"
+        );
+        assert_eq!(
+            jit.len(),
+            main + 2,
+            "{debugger}: one frame below main, no more:\n{session}"
+        );
+        let last = &jit[main + 1];
+        let decoy = if debugger == "gdb" {
+            " in main ()"
+        } else {
+            "main + "
+        };
+        assert!(last.contains(decoy), "{debugger}: {last}\n{session}");
+    }
+}
 
 fn replace_hex(line: &str) -> String {
     let mut out = String::with_capacity(line.len());

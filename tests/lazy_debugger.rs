@@ -241,8 +241,11 @@ fn gdb_step_lines(text: &str) -> Vec<String> {
         let source_line = line
             .split_once('\t')
             .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        let frame =
-            normal.starts_with('#') && (normal.contains(" work (") || normal.contains(" main ("));
+        // `#2 main ()` without a source line is the `lantern` binary's decoy
+        // `main`, where gdb ends the backtrace one frame below the JIT'd one.
+        let frame = normal.starts_with('#')
+            && (normal.contains(" work (") || normal.contains(" main ("))
+            && !normal.ends_with(" main ()");
         if source_line
             || frame
             || normal.starts_with("work (")

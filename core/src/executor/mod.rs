@@ -7,7 +7,9 @@ pub mod remote;
 mod runtime;
 mod tls_image;
 
-pub use in_process::InProcessExecutor;
+pub use in_process::{
+    in_main_caller, set_main_caller, InProcessExecutor, MainCaller, MainCallerCode,
+};
 pub use remote::RemoteExecutor;
 
 use crate::error::Result;

@@ -115,6 +115,11 @@ fn print_frame(line: &mut Line, pc: usize, lookup: usize, heuristic: bool) {
         }
         symbolize::Lookup::NotJit => {}
     }
+    if lantern_core::executor::in_main_caller(lookup as u64) {
+        // The `lantern` binary's call of the program's `main` (a frame gdb
+        // shows as `main ()`, where it ends a backtrace): not the program's.
+        return;
+    }
     let n = FRAME_NUMBER.fetch_add(1, Ordering::Relaxed);
     let executable = EXECUTABLE.get().and_then(Option::as_ref);
     let _ = write_host_frame(line, n, pc, lookup, executable);
