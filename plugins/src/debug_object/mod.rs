@@ -19,7 +19,6 @@ mod stabs;
 mod tls_dwarf;
 mod tls_locations;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -52,10 +51,37 @@ pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
     Ok(build_part(graph)?.object.into_vec())
 }
 
+/// Each graph section's index among the debug object's sections, by
+/// [`SectionId`]: a dense table (a hash map's lookups, one per symbol, were
+/// a sixth of the build on 1,000 objects), walked in section order.
+struct SectionIndex(Vec<Option<usize>>);
+
+impl SectionIndex {
+    fn new(graph: &LinkGraph) -> Self {
+        SectionIndex(vec![None; graph.section_ids().count()])
+    }
+
+    fn insert(&mut self, id: SectionId, index: usize) {
+        self.0[id.index()] = Some(index);
+    }
+
+    fn get(&self, id: SectionId) -> Option<usize> {
+        self.0.get(id.index()).copied().flatten()
+    }
+
+    /// The sections of `graph` that have an index, with it, in section order.
+    fn iter<'a>(&'a self, graph: &LinkGraph) -> impl Iterator<Item = (SectionId, usize)> + 'a {
+        graph
+            .section_ids()
+            .zip(&self.0)
+            .filter_map(|(id, index)| Some((id, (*index)?)))
+    }
+}
+
 /// The debug object of a linked graph, with the DWARF sites a merge moves.
 pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     let mut sections: Vec<OutSection<'_>> = Vec::new();
-    let mut section_index: HashMap<SectionId, usize> = HashMap::new();
+    let mut section_index = SectionIndex::new(graph);
     let mut standard: Vec<bool> = Vec::new();
     for id in graph.section_ids() {
         let section = graph.section(id);
@@ -117,7 +143,7 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         });
     }
     let (mut sections, moved) = coalesce(sections, &standard);
-    for index in section_index.values_mut() {
+    for index in section_index.0.iter_mut().flatten() {
         *index = moved[*index];
     }
     let contents = data_contents(graph, &sections, &section_index);
@@ -160,7 +186,8 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
     }
     // Line 0 for stubs and trampolines (lldb's `step` through them).
     let line_zero = line_zero::LineZero::of(graph);
-    let mut dwarf_index: HashMap<&str, u16> = HashMap::new();
+    // A unit's few NoAlloc outputs: a short list, searched by name.
+    let mut dwarf_index: Vec<(&str, u16)> = Vec::new();
     let mut line_zero_sites = Vec::new();
     if let Some(dwarf) = &line_zero {
         let first = (sections.len() + 1).min(usize::from(u16::MAX)) as u16;
@@ -188,10 +215,10 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
             continue;
         }
         // ELF index 0 is the null section.
-        dwarf_index.insert(
+        dwarf_index.push((
             &output.name,
             (sections.len() + 1).min(usize::from(u16::MAX)) as u16,
-        );
+        ));
         let data = match (&tls_dwarf, output.name.as_str()) {
             (Some(tls), ".debug_info") => &tls.info,
             (Some(tls), ".debug_abbrev") => &tls.abbrev,
@@ -226,7 +253,7 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         if plt_tables.is_some() && name.starts_with("__lantern_stub.") {
             continue;
         }
-        let Some(&index) = section_index.get(&graph.block(block).section) else {
+        let Some(index) = section_index.get(graph.block(block).section) else {
             continue;
         };
         let Some(addr) = graph.symbol_addr(id) else {
@@ -287,7 +314,7 @@ struct PltTables {
 impl PltTables {
     fn of(
         graph: &LinkGraph,
-        section_index: &HashMap<SectionId, usize>,
+        section_index: &SectionIndex,
         sections: &[OutSection<'_>],
     ) -> Option<PltTables> {
         use lantern_core::lazy::{STUBS_SECTION, STUB_RELOCS_SECTION, STUB_SIZE};
@@ -302,7 +329,7 @@ impl PltTables {
             }
         }
         let (stubs_section, rela_addr) = (stubs_section?, rela_addr?);
-        let plt = *section_index.get(&stubs_section)?;
+        let plt = section_index.get(stubs_section)?;
         let mut stubs: Vec<(u64, &str)> = graph
             .symbol_ids()
             .filter_map(|id| {
@@ -475,10 +502,10 @@ const MAX_DATA_COPY: u64 = 1 << 20;
 fn data_contents(
     graph: &LinkGraph,
     sections: &[OutSection<'_>],
-    section_index: &HashMap<SectionId, usize>,
+    section_index: &SectionIndex,
 ) -> Vec<Option<Vec<u8>>> {
     let mut blocks: Vec<Vec<lantern_core::graph::BlockId>> = vec![Vec::new(); sections.len()];
-    for (&id, &index) in section_index {
+    for (id, index) in section_index.iter(graph) {
         blocks[index].extend(
             graph
                 .section(id)
@@ -560,7 +587,7 @@ fn coalesce<'a>(
 /// Every DWARF field that holds an offset into one of the unit's DWARF
 /// sections, for [`merge::merge`]; `None` when one cannot be moved (an edge
 /// kind other than a 32- or 64-bit pointer), which keeps the unit unmerged.
-fn dwarf_sites(graph: &LinkGraph, dwarf_index: &HashMap<&str, u16>) -> Option<Vec<DwarfSite>> {
+fn dwarf_sites(graph: &LinkGraph, dwarf_index: &[(&str, u16)]) -> Option<Vec<DwarfSite>> {
     // Each section's index in the debug object, looked up by name once per
     // section, not once per field (a thousand objects have tens of
     // thousands of fields).
@@ -569,7 +596,12 @@ fn dwarf_sites(graph: &LinkGraph, dwarf_index: &HashMap<&str, u16>) -> Option<Ve
         .map(|id| {
             let section = graph.section(id);
             (section.lifetime == MemLifetime::NoAlloc)
-                .then(|| dwarf_index.get(section.name.as_str()).copied())
+                .then(|| {
+                    dwarf_index
+                        .iter()
+                        .rfind(|(name, _)| *name == section.name)
+                        .map(|&(_, index)| index)
+                })
                 .flatten()
         })
         .collect();

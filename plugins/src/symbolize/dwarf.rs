@@ -57,16 +57,12 @@ pub(super) fn segments(
         let i = code.partition_point(|&(start, _)| start <= addr);
         i > 0 && addr < code[i - 1].1
     };
-    let mut headers = dwarf.units();
-    while let Ok(Some(header)) = headers.next() {
-        let Ok(unit) = dwarf.unit(header) else {
-            continue;
-        };
+    crate::unit_dwarf::each_unit(dwarf, |unit| {
         let mut files = FileNames::default();
         let lines = line_ranges(dwarf, &unit, strings, &mut files);
         let (nodes, top) = functions(dwarf, &unit, strings, &mut files);
         unit_segments(&lines, &nodes, &top, &in_code, frames, segments);
-    }
+    });
     segments.sort_unstable_by_key(|s| s.start);
 }
 
@@ -195,7 +191,7 @@ fn functions<'a>(
 ) -> (Vec<Node>, Vec<usize>) {
     let mut nodes: Vec<Node> = Vec::new();
     let mut top: Vec<usize> = Vec::new();
-    let header = unit.line_program.as_ref().map(|p| p.header().clone());
+    let header = unit.line_program.as_ref().map(|p| p.header());
     let mut language: Option<DwLang> = None;
     // Enclosing namespaces and types: (depth, name), for names without a
     // linkage name (Rust's `#[no_mangle]` functions, C++'s `extern "C"`).
@@ -278,7 +274,7 @@ fn functions<'a>(
                     Some(value) => value.udata_value().unwrap_or(0),
                     None => 0,
                 };
-                let call_file = match (&header, entry.attr_value(gimli::DW_AT_call_file)) {
+                let call_file = match (header, entry.attr_value(gimli::DW_AT_call_file)) {
                     (Some(header), Some(AttributeValue::FileIndex(index))) => {
                         // DWARF 4 numbers files from 1: 0 is "no file".
                         if index == 0 && unit.header.version() < 5 {
