@@ -364,7 +364,9 @@ const RESERVED: u64 = 2;
 /// Encodes the argument of [`add_wrapper`]; `reserved` when the unit's key
 /// was given to [`reserve_wrapper`] first.
 pub fn add_arg(key: u64, registration: Registration, reserved: bool, part: &DebugPart) -> Vec<u8> {
-    let sites = part.sites.as_ref().map_or(0, Vec::len);
+    let batched = registration == Registration::Batched;
+    // A unit registered alone is never merged: its DWARF sites stay behind.
+    let sites = part.sites.as_ref().filter(|_| batched).map_or(0, Vec::len);
     let mut arg = Vec::with_capacity(32 + part.object.len() + 16 * sites);
     arg.extend_from_slice(&key.to_le_bytes());
     let mut flags = 0;
@@ -375,7 +377,7 @@ pub fn add_arg(key: u64, registration: Registration, reserved: bool, part: &Debu
         flags |= RESERVED;
     }
     arg.extend_from_slice(&flags.to_le_bytes());
-    part.encode(&mut arg);
+    part.encode(&mut arg, batched);
     arg
 }
 
@@ -414,25 +416,31 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
     let Some(arg) = (unsafe { arg_bytes(arg, len) }) else {
         return 1;
     };
-    let (Some(key), Some(flags), Some(part)) = (
-        arg.get(..8),
-        arg.get(8..16),
-        arg.get(16..).and_then(DebugPart::decode),
-    ) else {
+    let (Some(key), Some(flags), Some(wire)) = (arg.get(..8), arg.get(8..16), arg.get(16..)) else {
         return 1;
     };
     let key = u64::from_le_bytes(key.try_into().expect("8 bytes"));
     let flags = u64::from_le_bytes(flags.try_into().expect("8 bytes"));
-    let mut part = part;
-    if flags & BATCHED == 0 {
-        // Registered alone and never merged: where its DWARF points is of no
-        // use (160 bytes a unit with one function).
-        part.sites = None;
+    // Batched units are kept for merges; a unit registered alone is copied
+    // once, into its registration, straight from the argument.
+    enum Adding<'a> {
+        Batched(Unit),
+        Alone(&'a [u8]),
     }
-    let unit = Unit {
-        key,
-        sections: part.allocated_sections(),
-        part,
+    let adding = if flags & BATCHED != 0 {
+        let Some(part) = DebugPart::decode(wire) else {
+            return 1;
+        };
+        Adding::Batched(Unit {
+            key,
+            sections: part.allocated_sections(),
+            part,
+        })
+    } else {
+        let Some(object) = DebugPart::object_in(wire) else {
+            return 1;
+        };
+        Adding::Alone(object)
     };
     let mut registry = lock();
     if flags & RESERVED != 0 {
@@ -441,18 +449,19 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
             return 3;
         }
     }
-    if flags & BATCHED != 0 {
-        registry.pending.push(unit);
-    } else {
-        let singles = registry.singles.get_or_insert_with(HashMap::new);
-        if singles.contains_key(&key) {
-            // Keys are unique per unit: a second add is the caller's mistake.
-            return 4;
+    match adding {
+        Adding::Batched(unit) => registry.pending.push(unit),
+        Adding::Alone(object) => {
+            let singles = registry.singles.get_or_insert_with(HashMap::new);
+            if singles.contains_key(&key) {
+                // Keys are unique per unit: a second add is the caller's mistake.
+                return 4;
+            }
+            // One allocation for the object and its entry; a map slot of 16
+            // bytes a unit.
+            let registered = gdb_jit::register_owned(object);
+            singles.insert(key, registered);
         }
-        // One allocation for the object and its entry; a map slot of 16
-        // bytes a unit.
-        let registered = gdb_jit::register_owned(&unit.part.object);
-        singles.insert(key, registered);
     }
     0
 }
@@ -649,6 +658,29 @@ mod tests {
             "unknown key"
         );
         assert_eq!(call(add_wrapper, &[1, 2, 3]), 1, "malformed argument");
+    }
+
+    #[test]
+    fn only_batched_units_carry_their_dwarf_sites() {
+        let _serial = serial();
+        let mut with_sites = part();
+        with_sites.sites = Some(vec![super::super::merge::DwarfSite {
+            section: 1,
+            target: 2,
+            width: 4,
+            offset: 8,
+        }]);
+        let object = with_sites.object.len();
+        let alone = add_arg(0xfeed_2000, Registration::PerUnit, false, &with_sites);
+        assert_eq!(alone.len(), 32 + object, "no sites for a unit never merged");
+        let batched = add_arg(0xfeed_2001, Registration::Batched, false, &with_sites);
+        assert_eq!(batched.len(), 32 + object + 16);
+        // Registered alone, straight from the argument.
+        let start = registered_objects().len();
+        assert_eq!(call(add_wrapper, &alone), 0);
+        assert_eq!(registered_objects().len(), start + 1);
+        assert_eq!(call(remove_wrapper, &0xfeed_2000u64.to_le_bytes()), 0);
+        assert_eq!(registered_objects().len(), start);
     }
 
     #[test]
