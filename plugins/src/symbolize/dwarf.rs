@@ -57,10 +57,12 @@ pub(super) fn segments(
         let i = code.partition_point(|&(start, _)| start <= addr);
         i > 0 && addr < code[i - 1].1
     };
-    crate::unit_dwarf::each_unit(dwarf, |unit| {
+    crate::unit_dwarf::each_unit(dwarf, |mut unit| {
         let mut files = FileNames::default();
-        let lines = line_ranges(dwarf, &unit, strings, &mut files);
         let (nodes, top) = functions(dwarf, &unit, strings, &mut files);
+        // Last: the rows consume the line program (no copy of its header).
+        let program = unit.line_program.take();
+        let lines = line_ranges(dwarf, &unit, program, strings, &mut files);
         unit_segments(&lines, &nodes, &top, &in_code, frames, segments);
     });
     segments.sort_unstable_by_key(|s| s.start);
@@ -71,11 +73,12 @@ pub(super) fn segments(
 fn line_ranges<'a>(
     dwarf: &gimli::Dwarf<Reader<'a>>,
     unit: &Unit<'a>,
+    program: Option<gimli::IncompleteLineProgram<Reader<'a>>>,
     strings: &mut Strings,
     files: &mut FileNames,
 ) -> Vec<LineRange> {
     let mut ranges: Vec<LineRange> = Vec::new();
-    let Some(program) = unit.line_program.clone() else {
+    let Some(program) = program else {
         return ranges;
     };
     let mut rows = program.rows();

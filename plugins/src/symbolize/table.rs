@@ -39,7 +39,7 @@ impl UnitTable {
             key,
             table: Table {
                 code,
-                strings: strings.list,
+                strings: strings.into_list(),
                 symbols,
                 segments: Vec::new(),
                 frames: Vec::new(),
@@ -64,7 +64,7 @@ impl UnitTable {
             key,
             table: Table {
                 code,
-                strings: strings.list,
+                strings: strings.into_list(),
                 symbols,
                 segments,
                 frames,
@@ -154,28 +154,35 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-/// Interns strings into a unit's table.
+/// Interns strings into a unit's table: each string is allocated once, as
+/// its key, and [`Strings::into_list`] moves the keys into id order.
 #[derive(Default)]
 pub(super) struct Strings {
     index: std::collections::HashMap<Box<str>, u32, std::hash::BuildHasherDefault<Fnv>>,
-    list: Vec<Box<str>>,
 }
 
 impl Strings {
     /// Room for `more` strings without growing the index while interning.
     pub fn reserve(&mut self, more: usize) {
         self.index.reserve(more);
-        self.list.reserve(more);
     }
 
     pub fn intern(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
         }
-        let i = self.list.len() as u32;
-        self.list.push(s.into());
+        let i = self.index.len() as u32;
         self.index.insert(s.into(), i);
         i
+    }
+
+    /// The strings, by id.
+    pub fn into_list(self) -> Vec<Box<str>> {
+        let mut list: Vec<Box<str>> = vec![Box::default(); self.index.len()];
+        for (s, i) in self.index {
+            list[i as usize] = s;
+        }
+        list
     }
 }
 
@@ -193,7 +200,7 @@ mod tests {
             key: 1,
             table: Table {
                 code: vec![(0x1000, 0x2000)],
-                strings: strings.list,
+                strings: strings.into_list(),
                 symbols,
                 segments: Vec::new(),
                 frames: Vec::new(),
