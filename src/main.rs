@@ -15,10 +15,11 @@
 //! trampoline inside it, so that a debugger's backtrace ends there, one frame
 //! below the program's `main`, instead of going on through Lantern's frames
 //! and the C runtime's (gdb stops unwinding at the executable's `main`, and
-//! lldb-19 stops there too; `set backtrace past-main on` shows the rest). gdb's initial language is then C (from a Rust `main`
-//! it was Rust), in which it parses conditions, `commands` and `dprintf`
-//! arguments given before `run`: its C parser takes C++'s member calls and
-//! scopes too (`v.size() == 3 && ns::n == 2`).
+//! lldb-19 stops there too; `set backtrace past-main on` shows the rest).
+//! gdb's initial language is then C (from a Rust `main` it was Rust), in
+//! which it parses conditions, `commands` and `dprintf` arguments given
+//! before `run`: its C parser takes C++'s member calls and scopes too
+//! (`v.size() == 3 && ns::n == 2`).
 //!
 //! Without Rust's `lang_start`, nothing between the JIT'd `main` and `_start`
 //! catches an exception: one that the program does not catch reaches the end

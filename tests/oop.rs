@@ -1614,12 +1614,7 @@ fn churn_out_of_process_matches_in_process() {
         return;
     }
     let dir = scratch("oop-churn");
-    let obj = compile_c(
-        &dir,
-        "work",
-        "int work(int n) { return n * 3 + 1; }\n",
-        &["-g", "-O2"],
-    );
+    let obj = one_function_unit(&dir);
     let churn = |how: &[&str]| -> Outcome {
         let outcome = run_with_timeout(
             Command::new(lantern())

@@ -34,12 +34,7 @@ fn no_mapping_is_writable_and_executable_during_a_churn() {
         return;
     }
     let dir = scratch("packed-maps-churn");
-    let obj = compile_c(
-        &dir,
-        "work",
-        "int work(int n) { return n * 3 + 1; }\n",
-        &["-g", "-O2"],
-    );
+    let obj = one_function_unit(&dir);
     let mut child = Command::new(lantern())
         .args(["churn", "--entry", "work", "--until-stdin-closes"])
         .args(["--cycles", "100000000", "--threads", "2"])
@@ -231,12 +226,7 @@ fn a_live_unit_costs_at_most_twice_its_bytes_plus_256() {
         return;
     }
     let dir = scratch("packed-per-unit");
-    let obj = compile_c(
-        &dir,
-        "work",
-        "int work(int n) { return n * 3 + 1; }\n",
-        &["-g", "-O2"],
-    );
+    let obj = one_function_unit(&dir);
     let mut cmd = Command::new(lantern());
     cmd.args(["churn", "--entry", "work", "--cycles", "10"])
         .args(["--keep", "20000"])

@@ -37,19 +37,19 @@ pub(crate) fn each_unit<'a>(
 ) {
     use gimli::Section as _;
     let abbrev: &'a [u8] = dwarf.debug_abbrev.reader().slice();
+    let mut headers = Vec::new();
+    let mut units = dwarf.units();
+    while let Ok(Some(header)) = units.next() {
+        headers.push(header);
+    }
     // A table's bytes run from its offset to the next table's (or the
     // section's end); equal bytes parse to equal tables.
-    let mut starts: Vec<usize> = Vec::new();
-    let mut headers = dwarf.units();
-    while let Ok(Some(header)) = headers.next() {
-        starts.push(header.debug_abbrev_offset().0);
-    }
+    let mut starts: Vec<usize> = headers.iter().map(|h| h.debug_abbrev_offset().0).collect();
     starts.sort_unstable();
     starts.dedup();
     let mut parsed: std::collections::HashMap<&'a [u8], std::sync::Arc<gimli::Abbreviations>> =
         std::collections::HashMap::new();
-    let mut headers = dwarf.units();
-    while let Ok(Some(header)) = headers.next() {
+    for header in headers {
         let start = header.debug_abbrev_offset().0;
         let end = starts
             .get(starts.partition_point(|&s| s <= start))
@@ -84,8 +84,10 @@ pub(crate) fn each_line_row<'a>(
         &gimli::LineRow,
     ),
 ) {
-    each_unit(dwarf, |unit| {
-        let Some(program) = unit.line_program.clone() else {
+    each_unit(dwarf, |mut unit| {
+        // The rows consume the program: taken, not copied (`visit` reads
+        // the header it is given).
+        let Some(program) = unit.line_program.take() else {
             return;
         };
         let mut rows = program.rows();

@@ -204,6 +204,17 @@ pub fn compile_c(dir: &Path, name: &str, source: &str, flags: &[&str]) -> PathBu
     obj
 }
 
+/// The one-function unit of the churn and scale tests (`int work(int n)`,
+/// `gcc -g -O2`), compiled into `dir/work.o`.
+pub fn one_function_unit(dir: &Path) -> PathBuf {
+    compile_c(
+        dir,
+        "work",
+        "int work(int n) { return n * 3 + 1; }\n",
+        &["-g", "-O2"],
+    )
+}
+
 /// Assembles assembly source text with gcc (GNU as) into `dir/name.o`.
 pub fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
     let src = dir.join(format!("{name}.s"));

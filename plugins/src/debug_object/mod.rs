@@ -69,6 +69,13 @@ impl SectionIndex {
         self.0.get(id.index()).copied().flatten()
     }
 
+    /// Maps every index `i` to `moved[i]` (sections coalesced).
+    fn renumber(&mut self, moved: &[usize]) {
+        for index in self.0.iter_mut().flatten() {
+            *index = moved[*index];
+        }
+    }
+
     /// The sections of `graph` that have an index, with it, in section order.
     fn iter<'a>(&'a self, graph: &LinkGraph) -> impl Iterator<Item = (SectionId, usize)> + 'a {
         graph
@@ -143,9 +150,7 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         });
     }
     let (mut sections, moved) = coalesce(sections, &standard);
-    for index in section_index.0.iter_mut().flatten() {
-        *index = moved[*index];
-    }
+    section_index.renumber(&moved);
     let contents = data_contents(graph, &sections, &section_index);
     for (section, bytes) in sections.iter_mut().zip(&contents) {
         if let Some(bytes) = bytes {
