@@ -372,7 +372,9 @@ pub(crate) fn prepare_files(
     debug_info: bool,
 ) -> Result<Prepared, String> {
     let mut temp: Option<TempDir> = None;
-    let mut units = vec![LinkUnit::default()];
+    // The paths of each unit's files, read together (small objects share
+    // one buffer).
+    let mut unit_paths = vec![Vec::new()];
     for (index, file) in common.files.iter().enumerate() {
         let path = if compile::is_source(file) {
             if temp.is_none() {
@@ -384,10 +386,15 @@ pub(crate) fn prepare_files(
             file.clone()
         };
         if common.separate_units && index > 0 {
-            units.push(LinkUnit::default());
+            unit_paths.push(Vec::new());
         }
-        let unit = units.last_mut().expect("one unit at least");
-        unit.add_path(&path).map_err(|e| e.to_string())?;
+        unit_paths.last_mut().expect("one unit at least").push(path);
+    }
+    let mut units = Vec::with_capacity(unit_paths.len());
+    for paths in &unit_paths {
+        let mut unit = LinkUnit::default();
+        unit.add_paths(paths).map_err(|e| e.to_string())?;
+        units.push(unit);
     }
     let options = SessionOptions {
         dead_strip: if common.gc_sections {

@@ -116,6 +116,21 @@ impl<'a> GraphBuilder<'a> {
     /// block content. The phases are JITLink's `ELFLinkGraphBuilder`'s:
     /// sections, then symbols, then relocations.
     pub fn build(self, file: InputFile, options: &GraphBuilderOptions) -> Result<LinkGraph> {
+        let mut graph = LinkGraph::new();
+        self.build_into(file, options, &mut graph)?;
+        Ok(graph)
+    }
+
+    /// Builds the object's part of `graph`, after what it holds: parsing
+    /// many objects into one graph spares merging a graph per object (which
+    /// copied every block, symbol and edge once more into vectors grown a
+    /// doubling at a time). On an error the graph holds part of the object.
+    pub fn build_into(
+        self,
+        file: InputFile,
+        options: &GraphBuilderOptions,
+        graph: &mut LinkGraph,
+    ) -> Result<()> {
         let name = self.name;
         let data = self.data;
         check_ident(name, data)?;
@@ -140,7 +155,6 @@ impl<'a> GraphBuilder<'a> {
             });
         }
         let sections = header.sections(e, data).map_err(|e| bad(name, e))?;
-        let mut graph = LinkGraph::new();
         graph.reserve_sections(sections.len());
         let file = graph.add_file(file);
         let mut builder = ObjectGraphBuilder {
@@ -162,7 +176,7 @@ impl<'a> GraphBuilder<'a> {
         builder.graphify_symbols(&symtab)?;
         builder.add_relocations(&symtab)?;
         builder.add_comdat_groups();
-        Ok(builder.graph)
+        Ok(())
     }
 }
 
@@ -170,12 +184,12 @@ pub(super) type SectionTable<'d> = object::read::elf::SectionTable<'d, FileHeade
 pub(super) type SymbolTable<'d> = object::read::elf::SymbolTable<'d, FileHeader64>;
 
 /// One object's graph while it is built, phase by phase.
-struct ObjectGraphBuilder<'d> {
+struct ObjectGraphBuilder<'d, 'g> {
     name: &'d str,
     data: &'d [u8],
     options: &'d GraphBuilderOptions,
     sections: SectionTable<'d>,
-    graph: LinkGraph,
+    graph: &'g mut LinkGraph,
     file: FileId,
     /// The block of each ELF section, by section index (`None`: not loaded).
     section_blocks: Vec<Option<BlockId>>,
@@ -194,7 +208,7 @@ enum ElfDefinition {
     Common { size: u64, align: u64 },
 }
 
-impl<'d> ObjectGraphBuilder<'d> {
+impl<'d> ObjectGraphBuilder<'d, '_> {
     /// After it the graph holds one section and one block per loaded ELF
     /// section (allocated ones, `.eh_frame`, kept debug and metadata
     /// sections), with their bytes, alignment and protection, none live;

@@ -260,6 +260,10 @@ impl LinkGraph {
         self.blocks.reserve(sections);
     }
 
+    pub fn reserve_files(&mut self, files: usize) {
+        self.files.reserve(files);
+    }
+
     pub fn add_file(&mut self, file: InputFile) -> FileId {
         self.files.push(file);
         FileId::from_index(self.files.len() - 1)

@@ -2,6 +2,7 @@
 //! other, earlier units and the host, and keep what they export.
 
 mod copy_relocs;
+mod inputs;
 mod parse;
 mod redirectable;
 mod resolve;
@@ -22,6 +23,7 @@ use crate::link::{
 };
 use crate::memory::{FinalizedAlloc, Placement};
 
+pub use inputs::{read_input, read_inputs};
 pub use parse::ParsedUnit;
 pub use toolchain::find_libgcc;
 pub use unit_symbols::UnitSymbols;
@@ -101,79 +103,28 @@ impl LinkUnit {
     /// Adds a file by path: `.a` files are archives, anything else an object.
     pub fn add_path(&mut self, path: &Path) -> Result<()> {
         let file = read_input(path)?;
-        let is_archive = (*file.data).as_ref().starts_with(b"!<arch>\n")
-            || (*file.data).as_ref().starts_with(b"!<thin>\n");
-        if is_archive {
+        self.add_file(file);
+        Ok(())
+    }
+
+    /// Adds files by path, as [`add_path`](Self::add_path) does one by one,
+    /// reading the small ones into one buffer ([`read_inputs`]): what a
+    /// runtime or the command line linking many small objects at once wants.
+    pub fn add_paths<P: AsRef<Path>>(&mut self, paths: &[P]) -> Result<()> {
+        for file in read_inputs(paths)? {
+            self.add_file(file);
+        }
+        Ok(())
+    }
+
+    fn add_file(&mut self, file: InputFile) {
+        let bytes = (*file.data).as_ref();
+        if bytes.starts_with(b"!<arch>\n") || bytes.starts_with(b"!<thin>\n") {
             self.archives.push(file);
         } else {
             self.objects.push(file);
         }
-        Ok(())
     }
-}
-
-/// Inputs below this size are read into memory; larger ones are mapped.
-const SMALL_INPUT: u64 = 64 * 1024;
-
-/// Reads (or maps) an input file.
-pub fn read_input(path: &Path) -> Result<InputFile> {
-    let io_err = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io_err)?;
-    let metadata = file.metadata().map_err(io_err)?;
-    let name = path.display().to_string();
-    if metadata.is_dir() {
-        return Err(Error::Unsupported {
-            file: name,
-            reason: "is a directory: give objects (.o) and archives (.a)".into(),
-        });
-    }
-    let len = metadata.len();
-    let data: Arc<dyn AsRef<[u8]> + Send + Sync> = if !metadata.is_file() {
-        // A pipe (`<(zcat x.o.gz)`) or a device: cannot be mapped, so read it whole.
-        const LIMIT: u64 = 1 << 32;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(&file, LIMIT), &mut bytes)
-            .map_err(io_err)?;
-        if bytes.len() as u64 == LIMIT {
-            return Err(Error::Unsupported {
-                file: name,
-                reason: "not a regular file, and more than 4 GiB read from it".into(),
-            });
-        }
-        Arc::new(bytes)
-    } else if len < SMALL_INPUT {
-        // A small object is cheaper to read than to map (a mapping is a
-        // system call, a page fault and an unmap), which counts for
-        // runtimes that link many small units.
-        // The size is known: reads into the buffer's spare capacity ask the
-        // kernel for no byte past it, as `read_to_end` would, and zero
-        // nothing first, as `vec![0; len]` did (a calloc and a memset per
-        // object of a thousand). A read a signal interrupts is retried, as
-        // `read_exact` retried it.
-        let mut bytes = Vec::with_capacity(len as usize);
-        while bytes.len() < bytes.capacity() {
-            let read = rustix::io::retry_on_intr(|| {
-                rustix::io::read(&file, rustix::buffer::spare_capacity(&mut bytes))
-            })
-            .map_err(|e| io_err(e.into()))?;
-            if read == 0 {
-                return Err(io_err(std::io::ErrorKind::UnexpectedEof.into()));
-            }
-        }
-        Arc::new(bytes)
-    } else {
-        // SAFETY: the file is mapped read-only and private; if another process
-        // truncates it while we link, reads may fault, as with any mmap-based
-        // linker. Contents are only read through bounds-checked slices.
-        Arc::new(unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?)
-    };
-    Ok(InputFile {
-        name: name.into(),
-        data,
-    })
 }
 
 /// A symbol exported by a linked unit.

@@ -44,12 +44,7 @@ impl ParsedUnit {
         parallel: bool,
     ) -> Result<ParsedUnit> {
         let mut timings = Timings::default();
-        let graphs =
-            timings.record("parse", || parse_objects(&unit.objects, &options, parallel))?;
-        let mut graph = LinkGraph::new();
-        for g in graphs {
-            graph.merge(g);
-        }
+        let graph = timings.record("parse", || parse_objects(&unit.objects, &options, parallel))?;
         let archives = unit
             .archives
             .iter()
@@ -65,19 +60,30 @@ impl ParsedUnit {
     }
 }
 
+/// Parses the objects into one graph: on this thread, or a chunk a thread,
+/// each into a graph of its own, merged at the end.
 fn parse_objects(
     objects: &[InputFile],
     options: &GraphBuilderOptions,
     parallel: bool,
-) -> Result<Vec<LinkGraph>> {
-    let parse = |file: &InputFile| {
-        GraphBuilder::new(&file.name, (*file.data).as_ref()).build(file.clone(), options)
+) -> Result<LinkGraph> {
+    let parse_into = |files: &[InputFile]| {
+        let mut graph = LinkGraph::new();
+        graph.reserve_files(files.len());
+        for file in files {
+            GraphBuilder::new(&file.name, (*file.data).as_ref()).build_into(
+                file.clone(),
+                options,
+                &mut graph,
+            )?;
+        }
+        Ok(graph)
     };
     // Few objects parse on this thread, without asking how many cores
     // there are (`available_parallelism` reads three cgroup files and
     // calls `sched_getaffinity`: 20 µs, a third of a lazy unit's link).
     if !parallel || objects.len() < 4 {
-        return objects.iter().map(parse).collect();
+        return parse_into(objects);
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Under a debugger a thread costs more than it saves: each start
@@ -85,7 +91,7 @@ fn parse_objects(
     // 1,000-object program a gdb session took 237 ms with two parser
     // threads, 220 ms with one).
     if threads < 2 || background::traced() {
-        return objects.iter().map(parse).collect();
+        return parse_into(objects);
     }
     // The calling thread parses the first chunk itself: one thread fewer
     // to create (under a debugger, each new thread is a stop and a
@@ -95,18 +101,17 @@ fn parse_objects(
     std::thread::scope(|scope| {
         let handles: Vec<_> = rest
             .chunks(chunk)
-            .map(|files| scope.spawn(move || files.iter().map(parse).collect::<Result<Vec<_>>>()))
+            .map(|files| scope.spawn(move || parse_into(files)))
             .collect();
         // An error returns at once; the scope joins the other threads.
-        let mut graphs: Vec<LinkGraph> = first.iter().map(parse).collect::<Result<_>>()?;
-        graphs.reserve(rest.len());
+        let mut graph = parse_into(first)?;
         for handle in handles {
-            graphs.extend(
+            graph.merge(
                 handle
                     .join()
                     .map_err(|_| Error::Other("parser thread panicked".into()))??,
             );
         }
-        Ok(graphs)
+        Ok(graph)
     })
 }
