@@ -121,6 +121,22 @@ impl<'a> GraphBuilder<'a> {
         Ok(graph)
     }
 
+    /// How many sections and symbols the object has, at most as many as
+    /// its graph gets (`None` if its headers are malformed: the build says
+    /// how).
+    pub fn counts(&self) -> Option<(usize, usize)> {
+        let header = FileHeader64::parse(self.data).ok()?;
+        let e = header.endian().ok()?;
+        let sections = header.sections(e, self.data).ok()?;
+        let symbols = sections
+            .iter()
+            .find(|s| s.sh_type(e) == elf::SHT_SYMTAB)
+            .map_or(0, |s| {
+                s.sh_size(e) as usize / std::mem::size_of::<elf::Sym64<LE>>()
+            });
+        Some((sections.len(), symbols))
+    }
+
     /// Builds the object's part of `graph`, after what it holds: parsing
     /// many objects into one graph spares merging a graph per object (which
     /// copied every block, symbol and edge once more into vectors grown a

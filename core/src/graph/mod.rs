@@ -260,8 +260,14 @@ impl LinkGraph {
         self.blocks.reserve(sections);
     }
 
-    pub fn reserve_files(&mut self, files: usize) {
+    /// Room for `files` more files with `sections` sections (and blocks)
+    /// and `symbols` symbols in all: vectors grown once instead of a
+    /// doubling at a time (each doubling a copy into fresh pages).
+    pub fn reserve(&mut self, files: usize, sections: usize, symbols: usize) {
         self.files.reserve(files);
+        self.sections.reserve(sections);
+        self.blocks.reserve(sections);
+        self.symbols.reserve(symbols);
     }
 
     pub fn add_file(&mut self, file: InputFile) -> FileId {

@@ -69,7 +69,12 @@ fn parse_objects(
 ) -> Result<LinkGraph> {
     let parse_into = |files: &[InputFile]| {
         let mut graph = LinkGraph::new();
-        graph.reserve_files(files.len());
+        let (sections, symbols) = files.iter().fold((0, 0), |(sections, symbols), file| {
+            let counts = GraphBuilder::new(&file.name, (*file.data).as_ref()).counts();
+            let (s, y) = counts.unwrap_or((0, 0));
+            (sections + s, symbols + y)
+        });
+        graph.reserve(files.len(), sections, symbols);
         for file in files {
             GraphBuilder::new(&file.name, (*file.data).as_ref()).build_into(
                 file.clone(),
