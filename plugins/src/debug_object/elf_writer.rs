@@ -6,7 +6,7 @@
 
 use object::elf;
 use object::write::elf::{FileHeader, SectionHeader, SectionIndex, Sym, Writer};
-use object::write::StringId;
+use object::write::{StringId, WritableBuffer};
 use object::Endianness;
 
 /// One section of the output object.
@@ -66,9 +66,14 @@ pub const SHT_STRTAB: u32 = elf::SHT_STRTAB.0;
 pub const SHT_DYNAMIC: u32 = elf::SHT_DYNAMIC.0;
 
 /// Writes an x86-64 relocatable object with the given sections and symbols
-/// (locals must come first in `symbols`).
-pub fn write(sections: &[OutSection<'_>], symbols: &[OutSymbol]) -> Vec<u8> {
-    let mut out = Vec::new();
+/// (locals must come first in `symbols`), in a vector with room for `spare`
+/// more bytes: what the caller appends (an allocation action's argument
+/// is made in place, not in a copy of the object).
+pub fn write(sections: &[OutSection<'_>], symbols: &[OutSymbol], spare: usize) -> Vec<u8> {
+    let mut out = SpareRoom {
+        bytes: Vec::new(),
+        spare,
+    };
     let mut writer = Writer::new(Endianness::Little, true, &mut out);
 
     // Reserve: header, section indices and names, then contents in order.
@@ -179,5 +184,27 @@ pub fn write(sections: &[OutSection<'_>], symbols: &[OutSymbol]) -> Vec<u8> {
     writer.write_shstrtab_section_header();
     debug_assert_eq!(writer.reserved_len(), writer.len());
     drop(writer);
-    out
+    out.bytes
+}
+
+/// A vector that reserves `spare` bytes more than the writer asks for.
+struct SpareRoom {
+    bytes: Vec<u8>,
+    spare: usize,
+}
+
+impl WritableBuffer for SpareRoom {
+    fn reserve(&mut self, size: u64) -> Result<(), ()> {
+        let size = usize::try_from(size).map_err(|_| ())?;
+        self.bytes.reserve(size.checked_add(self.spare).ok_or(())?);
+        Ok(())
+    }
+
+    fn write_bytes(&mut self, val: &[u8]) {
+        self.bytes.extend_from_slice(val);
+    }
+
+    fn write_zeros(&mut self, additional: u64) {
+        self.bytes.resize(self.bytes.len() + additional as usize, 0);
+    }
 }

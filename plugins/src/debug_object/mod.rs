@@ -48,7 +48,7 @@ const MAX_SECTIONS: usize = 0xfe00;
 
 /// Builds the debug object of a linked (fixed-up) graph.
 pub fn build_debug_object(graph: &LinkGraph) -> Result<Vec<u8>> {
-    Ok(build_part(graph)?.object.into_vec())
+    Ok(build_part(graph)?.object)
 }
 
 /// Each graph section's index among the debug object's sections, by
@@ -288,12 +288,14 @@ pub fn build_part(graph: &LinkGraph) -> Result<DebugPart> {
         }
     }
     locals.extend(globals);
+    let sites = dwarf_sites(graph, &dwarf_index).map(|mut sites| {
+        sites.extend(line_zero_sites);
+        sites
+    });
+    let spare = registry::add_arg_spare(sites.as_ref().map_or(0, Vec::len));
     Ok(DebugPart {
-        object: elf_writer::write(&sections, &locals).into_boxed_slice(),
-        sites: dwarf_sites(graph, &dwarf_index).map(|mut sites| {
-            sites.extend(line_zero_sites);
-            sites
-        }),
+        object: elf_writer::write(&sections, &locals, spare),
+        sites,
     })
 }
 
@@ -546,7 +548,7 @@ fn data_contents(
 /// An object file with no sections and no symbols, for registrations that
 /// only make a debugger re-read its list (`registry::resync_breakpoints`).
 pub(crate) fn empty_object() -> Vec<u8> {
-    elf_writer::write(&[], &[])
+    elf_writer::write(&[], &[], 0)
 }
 
 /// Joins sections of one output section (named as GNU ld names them) that
@@ -697,10 +699,7 @@ impl DebugObjectPlugin {
     }
 
     pub fn copies(&self) -> Vec<Vec<u8>> {
-        self.parts()
-            .into_iter()
-            .map(|p| p.object.into_vec())
-            .collect()
+        self.parts().into_iter().map(|p| p.object).collect()
     }
 
     /// The kept debug objects with their DWARF sites, for [`merge::merge`].
@@ -756,7 +755,7 @@ impl Plugin for DebugObjectPlugin {
             }
             executor.run_wrapper(&WrapperCall {
                 function: ExecutorAddr(registry::add_wrapper as *const () as u64),
-                arg: registry::add_arg(key, this.registration, true, &part).into(),
+                arg: registry::add_arg(key, this.registration, true, part).into(),
             })?;
             // On the background worker, no `before_run` comes after this
             // unit: the last job in the queue registers what is waiting.

@@ -361,23 +361,30 @@ pub enum Registration {
 const BATCHED: u64 = 1;
 const RESERVED: u64 = 2;
 
-/// Encodes the argument of [`add_wrapper`]; `reserved` when the unit's key
-/// was given to [`reserve_wrapper`] first.
-pub fn add_arg(key: u64, registration: Registration, reserved: bool, part: &DebugPart) -> Vec<u8> {
+/// What [`add_arg`] appends to a debug object that has `sites` DWARF
+/// sites, at most: room to reserve past the object.
+pub fn add_arg_spare(sites: usize) -> usize {
+    16 * sites + merge::WIRE_TRAILER + 16
+}
+
+/// Encodes the argument of [`add_wrapper`] in the part's own vector (with
+/// room for it, no copy: [`add_arg_spare`]): the part's wire form, then the
+/// flags and the key. `reserved` when the unit's key was given to
+/// [`reserve_wrapper`] first.
+pub fn add_arg(key: u64, registration: Registration, reserved: bool, part: DebugPart) -> Vec<u8> {
     let batched = registration == Registration::Batched;
     // A unit registered alone is never merged: its DWARF sites stay behind.
-    let sites = part.sites.as_ref().filter(|_| batched).map_or(0, Vec::len);
-    let mut arg = Vec::with_capacity(32 + part.object.len() + 16 * sites);
-    arg.extend_from_slice(&key.to_le_bytes());
+    let mut arg = part.into_wire(batched);
     let mut flags = 0;
-    if registration == Registration::Batched {
+    if batched {
         flags |= BATCHED;
     }
     if reserved {
         flags |= RESERVED;
     }
+    arg.reserve(16);
     arg.extend_from_slice(&flags.to_le_bytes());
-    part.encode(&mut arg, batched);
+    arg.extend_from_slice(&key.to_le_bytes());
     arg
 }
 
@@ -416,11 +423,12 @@ pub unsafe extern "C" fn add_wrapper(arg: *const u8, len: usize) -> u64 {
     let Some(arg) = (unsafe { arg_bytes(arg, len) }) else {
         return 1;
     };
-    let (Some(key), Some(flags), Some(wire)) = (arg.get(..8), arg.get(8..16), arg.get(16..)) else {
+    let Some(wire_len) = arg.len().checked_sub(16) else {
         return 1;
     };
-    let key = u64::from_le_bytes(key.try_into().expect("8 bytes"));
-    let flags = u64::from_le_bytes(flags.try_into().expect("8 bytes"));
+    let (wire, words) = arg.split_at(wire_len);
+    let flags = u64::from_le_bytes(words[..8].try_into().expect("8 bytes"));
+    let key = u64::from_le_bytes(words[8..].try_into().expect("8 bytes"));
     // Batched units are kept for merges; a unit registered alone is copied
     // once, into its registration, straight from the argument.
     enum Adding<'a> {
@@ -609,7 +617,7 @@ mod tests {
 
     fn part() -> DebugPart {
         DebugPart {
-            object: b"\x7fELF-not-really".to_vec().into_boxed_slice(),
+            object: b"\x7fELF-not-really".to_vec(),
             sites: None,
         }
     }
@@ -633,7 +641,7 @@ mod tests {
             assert_eq!(
                 call(
                     add_wrapper,
-                    &add_arg(key, Registration::PerUnit, false, &part())
+                    &add_arg(key, Registration::PerUnit, false, part())
                 ),
                 0
             );
@@ -642,7 +650,7 @@ mod tests {
         assert_eq!(
             call(
                 add_wrapper,
-                &add_arg(keys[2], Registration::PerUnit, false, &part())
+                &add_arg(keys[2], Registration::PerUnit, false, part())
             ),
             4,
             "a key in use"
@@ -671,9 +679,14 @@ mod tests {
             offset: 8,
         }]);
         let object = with_sites.object.len();
-        let alone = add_arg(0xfeed_2000, Registration::PerUnit, false, &with_sites);
+        let alone = add_arg(
+            0xfeed_2000,
+            Registration::PerUnit,
+            false,
+            with_sites.clone(),
+        );
         assert_eq!(alone.len(), 32 + object, "no sites for a unit never merged");
-        let batched = add_arg(0xfeed_2001, Registration::Batched, false, &with_sites);
+        let batched = add_arg(0xfeed_2001, Registration::Batched, false, with_sites);
         assert_eq!(batched.len(), 32 + object + 16);
         // Registered alone, straight from the argument.
         let start = registered_objects().len();
@@ -690,13 +703,13 @@ mod tests {
         let key = 0xfeed_1000u64;
         assert_eq!(call(reserve_wrapper, &key.to_le_bytes()), 0);
         assert_eq!(call(remove_wrapper, &key.to_le_bytes()), 0);
-        let late = add_arg(key, Registration::PerUnit, true, &part());
+        let late = add_arg(key, Registration::PerUnit, true, part());
         assert_eq!(call(add_wrapper, &late), 3, "added after its removal");
         assert_eq!(registered_objects().len(), start);
 
         let key = 0xfeed_1001u64;
         assert_eq!(call(reserve_wrapper, &key.to_le_bytes()), 0);
-        let on_time = add_arg(key, Registration::PerUnit, true, &part());
+        let on_time = add_arg(key, Registration::PerUnit, true, part());
         assert_eq!(call(add_wrapper, &on_time), 0);
         assert_eq!(registered_objects().len(), start + 1);
         assert_eq!(call(remove_wrapper, &key.to_le_bytes()), 0);
