@@ -128,11 +128,14 @@ impl<'a> GraphBuilder<'a> {
         let header = FileHeader64::parse(self.data).ok()?;
         let e = header.endian().ok()?;
         let sections = header.sections(e, self.data).ok()?;
+        // From the bytes in the file, not `sh_size`: a corrupt size must not
+        // reserve more than the file can hold.
         let symbols = sections
             .iter()
             .find(|s| s.sh_type(e) == elf::SHT_SYMTAB)
-            .map_or(0, |s| {
-                s.sh_size(e) as usize / std::mem::size_of::<elf::Sym64<LE>>()
+            .and_then(|s| s.data(e, self.data).ok())
+            .map_or(0, |bytes| {
+                bytes.len() / std::mem::size_of::<elf::Sym64<LE>>()
             });
         Some((sections.len(), symbols))
     }
