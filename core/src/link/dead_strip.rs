@@ -1,6 +1,6 @@
 //! Dead-stripping: blocks not reachable from the roots are not allocated.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::graph::{LinkGraph, MemProt, Scope, SymbolDef};
 

@@ -29,7 +29,7 @@ pub(crate) struct NoAllocPlan {
 /// NoAlloc blocks grouped by section name (first-seen order), side by side.
 fn noalloc_layout(graph: &LinkGraph) -> Vec<NoAllocPlan> {
     let mut plans: Vec<NoAllocPlan> = Vec::new();
-    let mut by_name: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut by_name: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
     for section in graph
         .sections()
         .iter()
@@ -355,7 +355,7 @@ pub(crate) fn tls_symbols(graph: &LinkGraph, tls: &TlsLayout) -> Vec<crate::grap
             })
         })
         .collect();
-    let taken: std::collections::HashSet<&str> = symbols.iter().map(|s| &*s.name).collect();
+    let taken: foldhash::HashSet<&str> = symbols.iter().map(|s| &*s.name).collect();
     let mut aliases: BTreeMap<&str, Option<&TlsSymbol>> = BTreeMap::new();
     for symbol in symbols.iter().filter(|s| !s.global) {
         let Some(source) = source_name(&symbol.name) else {

@@ -2,7 +2,7 @@
 //! rules, archive members pulled on demand, runtime and host symbols, and one
 //! error listing every undefined symbol with its references.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use super::JitDylib;

@@ -2,7 +2,7 @@
 //! stub requests, creating entries on demand; after allocation a second pass
 //! relaxes GOT loads and bypasses stubs whose real target is in range.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::EdgeKind;
 use crate::graph::{
@@ -187,7 +187,7 @@ impl Tables {
             .block_ids()
             .filter(|&b| graph.block(b).live && !graph.is_noalloc(b))
             .collect();
-        let canonical: std::collections::HashSet<SymbolId> = block_ids
+        let canonical: foldhash::HashSet<SymbolId> = block_ids
             .iter()
             .flat_map(|&b| graph.block(b).edges.iter())
             .filter(|e| e.kind.is_absolute_32())
