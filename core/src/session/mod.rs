@@ -9,7 +9,7 @@ mod resolve;
 mod toolchain;
 mod unit_symbols;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -246,7 +246,7 @@ pub struct JitDylib {
     symbols: HashMap<String, ExportedSymbol>,
     /// Names whose `symbols` entry is a stub (redirectable symbols): a unit
     /// defining one defines an implementation, not a duplicate.
-    redirectable: std::collections::HashSet<String>,
+    redirectable: foldhash::HashSet<String>,
 }
 
 impl JitDylib {
