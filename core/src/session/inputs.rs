@@ -53,7 +53,7 @@ fn read_open(path: &Path, file: OpenInput) -> Result<InputFile> {
 
 /// Reads a batch of input files, as [`read_input`] reads each, except that
 /// the small regular files share one buffer when they add up to enough for
-/// it to pay ([`SHARED_BUFFER_MIN`]). A buffer lives as long as any of its
+/// it to pay (128 KiB together). A buffer lives as long as any of its
 /// files does.
 pub fn read_inputs<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<InputFile>> {
     let mut inputs = Vec::with_capacity(paths.len());

@@ -50,8 +50,8 @@ impl DebugPart {
     /// site, then whether it has sites and the object's length. The object
     /// comes first so that the form is made in place, in the object's own
     /// vector (a debug object of 1,000 objects is 690 KB; a copy of it
-    /// cost a run 170 page faults): give that vector room for the rest
-    /// ([`elf_writer::write`]'s `spare`). Without `with_sites`, as if it
+    /// cost a run about 145 page faults): give that vector room for the rest
+    /// (the `spare` of the debug object writer). Without `with_sites`, as if it
     /// had none (a unit registered alone is never merged).
     pub fn into_wire(self, with_sites: bool) -> Vec<u8> {
         let sites = self.sites.filter(|_| with_sites);
