@@ -226,8 +226,8 @@ fn functions<'a>(
             enclosing.pop();
         }
         // Most entries (variables, parameters, types, call sites) name no
-        // function: their attributes are skipped, not parsed (parsing every
-        // entry's was a quarter of the crash-report tables' cost).
+        // function: their attributes are skipped, not parsed (on three C++
+        // objects the tables took 42.0M instructions instead of 44.0M).
         if !names_a_scope(abbreviation.tag(), abbreviation.has_children()) {
             if peek.skip_attributes(abbreviation.attributes()).is_err() {
                 break;
