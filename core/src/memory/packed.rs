@@ -836,10 +836,11 @@ struct PackedInFlight {
 }
 
 impl PackedInFlight {
-    fn free(&self, keep: impl Fn(&Piece) -> bool) {
+    /// Gives every piece back (a link that failed or was abandoned).
+    fn free(&self) {
         let mut pool = lock();
         pool.land(self.slab, &self.pieces);
-        for p in self.pieces.iter().filter(|p| !keep(p)) {
+        for p in &self.pieces {
             pool.release(self.slab, p);
         }
     }
@@ -870,7 +871,7 @@ impl InFlightAlloc for PackedInFlight {
             for (p, &addr) in self.pieces.iter().zip(&self.addrs) {
                 if p.zone.dual_mapped() && !pool.copied_pages(addr, p.len).is_empty() {
                     drop(pool);
-                    self.free(|_| false);
+                    self.free();
                     return Err(Error::Memory(format!(
                         "a debugger wrote into the page at {addr:#x} while the unit was being linked; link it again"
                     )));
@@ -886,7 +887,7 @@ impl InFlightAlloc for PackedInFlight {
                             let _ = run_wrapper_call(dealloc);
                         }
                     }
-                    self.free(|_| false);
+                    self.free();
                     return Err(e);
                 }
             }
@@ -923,7 +924,7 @@ impl InFlightAlloc for PackedInFlight {
     }
 
     fn abandon(self: Box<Self>) {
-        self.free(|_| false);
+        self.free();
     }
 }
 
